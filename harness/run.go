@@ -1,0 +1,25 @@
+package harness
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Run runs body with the stack's config under fresh mocks and returns what it registered, also
+// when body fails (what was registered before the failure is part of the evidence). The mocks
+// answer AWS invokes for the config's aws:region; extra adjusts them before the run.
+func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, error) {
+	mocks := NewMocks(cfg.Project, cfg.Stack, cfg.Region())
+	for _, f := range extra {
+		f(mocks)
+	}
+	err := pulumi.RunErr(body, pulumi.WithMocks(cfg.Project, cfg.Stack, mocks), func(info *pulumi.RunInfo) {
+		info.Config = cfg.Values
+		info.ConfigSecretKeys = cfg.SecretKeys
+	})
+	if err != nil {
+		return mocks.Record(), fmt.Errorf("running stack %s under mocks: %w", cfg.Stack, err)
+	}
+	return mocks.Record(), nil
+}

@@ -1,0 +1,89 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"path/filepath"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+)
+
+// StackConfig is a stack's configuration as the engine hands it to the program.
+type StackConfig struct {
+	Project string
+	Stack   string
+	// Values maps "namespace:key" to the value; objects are JSON text and secrets read "[secret]".
+	Values map[string]string
+	// SecretKeys are the keys whose values are secret.
+	SecretKeys []string
+}
+
+// Region is the stack's aws:region.
+func (c StackConfig) Region() string { return c.Values["aws:region"] }
+
+// LoadStack reads Pulumi.yaml and Pulumi.<stack>.yaml from dir.
+func LoadStack(dir, stack string) (StackConfig, error) {
+	return LoadStackFile(filepath.Join(dir, "Pulumi.yaml"), filepath.Join(dir, fmt.Sprintf("Pulumi.%s.yaml", stack)), stack)
+}
+
+// LoadStackFile reads a project file and a stack config file with Pulumi's own loaders, applies
+// the project's config defaults the way the CLI does, and flattens the result. Secure values
+// cannot be decrypted without the stack's secrets provider, so they read "[secret]".
+func LoadStackFile(projectFile, stackFile, stack string) (StackConfig, error) {
+	project, err := workspace.LoadProject(projectFile)
+	if err != nil {
+		return StackConfig{}, fmt.Errorf("loading project %s: %w", projectFile, err)
+	}
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
+	ps, err := workspace.LoadProjectStack(sink, project, stackFile)
+	if err != nil {
+		return StackConfig{}, fmt.Errorf("loading stack config %s: %w", stackFile, err)
+	}
+	decrypted, err := ps.Config.Decrypt(config.NewBlindingDecrypter())
+	if err != nil {
+		return StackConfig{}, fmt.Errorf("reading stack config %s: %w", stackFile, err)
+	}
+	values := map[string]string{}
+	for k, v := range decrypted {
+		values[k.String()] = v
+	}
+	name := project.Name.String()
+	for _, key := range slices.Sorted(maps.Keys(project.Config)) {
+		full := key
+		if _, err := config.ParseKey(key); err != nil {
+			full = name + ":" + key
+		}
+		if _, set := values[full]; set || project.Config[key].Default == nil {
+			continue
+		}
+		text, err := configText(project.Config[key].Default)
+		if err != nil {
+			return StackConfig{}, fmt.Errorf("project config default of %s: %w", key, err)
+		}
+		values[full] = text
+	}
+	var secrets []string
+	for _, k := range ps.Config.SecureKeys() {
+		secrets = append(secrets, k.String())
+	}
+	slices.Sort(secrets)
+	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets}, nil
+}
+
+// configText renders a config value as the engine passes it: strings as they are, the rest as JSON.
+func configText(v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}

@@ -1,0 +1,79 @@
+// Package program is the stack: it reads the config, builds the components and exports what
+// operators need. main.go runs it against the engine; the harness runs it under mocks.
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/stackconfig"
+	"github.com/mission-link/infra/vpc"
+)
+
+// Run builds the whole stack from the engine's config values (see stackconfig.FromEnvironment).
+func Run(ctx *pulumi.Context, values map[string]string) error {
+	cfg, err := stackconfig.Parse(ctx.Project(), values)
+	if err != nil {
+		return err
+	}
+	// The AZ lookup decides how many resources exist and is validated before anything is
+	// registered, so it runs on the default provider, which reads the same aws:region.
+	zones, err := vpc.AvailableZones(ctx)
+	if err != nil {
+		return err
+	}
+	prefix := fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())
+	networkArgs := cfg.Network
+	networkArgs.RegionZones = zones
+	networkArgs.ClusterName = prefix
+	networkArgs.Protect = cfg.ProtectStatefulResources
+	if err := networkArgs.Validate(); err != nil {
+		return fmt.Errorf("invalid stack config:\n%w", err)
+	}
+
+	provider, err := newProvider(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	network, err := vpc.NewNetwork(ctx, prefix, &networkArgs, pulumi.Providers(provider))
+	if err != nil {
+		return err
+	}
+	exportNetwork(ctx, network, networkArgs.Bastion.IsEnabled())
+	return nil
+}
+
+// newProvider is the AWS provider every resource uses: the stack's region and account guard, and
+// the tags every resource carries.
+func newProvider(ctx *pulumi.Context, cfg *stackconfig.Stack) (*aws.Provider, error) {
+	args := &aws.ProviderArgs{
+		Region:      pulumi.String(cfg.Region),
+		DefaultTags: aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(cfg.DefaultTags(ctx.Project(), ctx.Stack()))},
+	}
+	if cfg.Profile != "" {
+		args.Profile = pulumi.String(cfg.Profile)
+	}
+	if len(cfg.AllowedAccountIDs) > 0 {
+		args.AllowedAccountIds = pulumi.ToStringArray(cfg.AllowedAccountIDs)
+	}
+	provider, err := aws.NewProvider(ctx, "aws", args)
+	if err != nil {
+		return nil, fmt.Errorf("creating AWS provider: %w", err)
+	}
+	return provider, nil
+}
+
+func exportNetwork(ctx *pulumi.Context, n *vpc.Network, bastion bool) {
+	ctx.Export("vpcId", n.VPCID)
+	ctx.Export("availabilityZones", n.AvailabilityZones)
+	ctx.Export("publicSubnetIds", n.PublicSubnetIDs)
+	ctx.Export("privateSubnetIds", n.PrivateSubnetIDs)
+	ctx.Export("natGatewayPublicIps", n.NatGatewayPublicIPs)
+	if bastion {
+		ctx.Export("bastionInstanceId", n.BastionInstanceID)
+		ctx.Export("bastionSessionCommand", n.BastionSessionCommand)
+		ctx.Export("bastionPortForwardCommand", n.BastionPortForwardCommand)
+	}
+}

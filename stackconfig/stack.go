@@ -1,0 +1,175 @@
+// Package stackconfig reads the stack's configuration, in one place, into one typed struct whose
+// JSON names are the keys of Pulumi.<stack>.yaml, and validates all of it before anything is
+// registered.
+package stackconfig
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/vpc"
+)
+
+// Provider config keys the program passes to its AWS provider. Other aws: keys would be ignored
+// by an explicit provider, so they are rejected instead.
+const (
+	RegionKey            = "aws:region"
+	ProfileKey           = "aws:profile"
+	AllowedAccountIDsKey = "aws:allowedAccountIds"
+)
+
+// Tag keys every AWS resource carries through the provider's default tags.
+const (
+	TagProject   = "Project"
+	TagStack     = "Stack"
+	TagManagedBy = "ManagedBy"
+	// ManagedByPulumi is the ManagedBy tag's value.
+	ManagedByPulumi = "pulumi"
+)
+
+// Stack is the whole stack configuration. Fields tagged with a JSON name are keys under the
+// project's namespace (`<project>:network`); the rest come from the aws: namespace.
+type Stack struct {
+	// Region is aws:region. Required.
+	Region string `json:"-"`
+	// Profile is aws:profile, the local AWS CLI profile. Optional.
+	Profile string `json:"-"`
+	// AllowedAccountIDs is aws:allowedAccountIds: the provider refuses to touch any other account.
+	AllowedAccountIDs []string `json:"-"`
+
+	// ProtectStatefulResources protects resources that hold data (logs, images, secrets) from
+	// deletion: `pulumi destroy` stops at them until the flag is turned off. Default false.
+	ProtectStatefulResources bool `json:"protectStatefulResources"`
+	// Network is the `network:` block.
+	Network vpc.NetworkArgs `json:"network"`
+	// Tags are extra tags for every AWS resource, beside Project, Stack and ManagedBy.
+	Tags map[string]string `json:"tags"`
+}
+
+var (
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// FromEnvironment returns the config the Pulumi engine hands the program (PULUMI_CONFIG): a flat
+// map from "namespace:key" to the value, objects as JSON text.
+func FromEnvironment() (map[string]string, error) {
+	values := map[string]string{}
+	if text := os.Getenv(pulumi.EnvConfig); text != "" {
+		if err := json.Unmarshal([]byte(text), &values); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", pulumi.EnvConfig, err)
+		}
+	}
+	return values, nil
+}
+
+// Parse decodes and validates the config of a project's stack, reporting every problem at once.
+// The result has its defaults filled in.
+func Parse(project string, values map[string]string) (*Stack, error) {
+	s := &Stack{}
+	errs := s.decode(project, values)
+	*s = s.WithDefaults()
+	if err := s.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("invalid stack config:\n%w", err)
+	}
+	return s, nil
+}
+
+func (s *Stack) decode(project string, values map[string]string) []error {
+	v := reflect.ValueOf(s).Elem()
+	fields := jsonFields(v.Type())
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		namespace, name, _ := strings.Cut(key, ":")
+		raw := values[key]
+		switch {
+		case namespace == project:
+			index, ok := fields[name]
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s is not a known key: the project's keys are %s", key, strings.Join(jsonNames(v.Type()), ", ")))
+				continue
+			}
+			if field := v.Field(index); field.Kind() == reflect.String {
+				field.SetString(raw) // the engine passes plain strings as they are, not as JSON
+			} else {
+				errs = append(errs, decodeStrict(name, []byte(raw), field)...)
+			}
+		case key == RegionKey:
+			s.Region = raw
+		case key == ProfileKey:
+			s.Profile = raw
+		case key == AllowedAccountIDsKey:
+			errs = append(errs, decodeStrict(key, []byte(raw), reflect.ValueOf(&s.AllowedAccountIDs).Elem())...)
+		case namespace == "aws":
+			errs = append(errs, fmt.Errorf("%s is not used: the program's AWS provider reads only %s, %s and %s", key, RegionKey, ProfileKey, AllowedAccountIDsKey))
+		}
+	}
+	return errs
+}
+
+// WithDefaults returns a copy with every unset value filled with its default.
+func (s Stack) WithDefaults() Stack {
+	s.Network = s.Network.WithDefaults()
+	return s
+}
+
+// Validate reports every problem of a defaulted config at once, each led by its key path.
+func (s Stack) Validate() error {
+	var errs []error
+	switch {
+	case s.Region == "":
+		errs = append(errs, fmt.Errorf("%s is not set: run `pulumi config set %s ap-northeast-2`", RegionKey, RegionKey))
+	case !regionPattern.MatchString(s.Region):
+		errs = append(errs, fmt.Errorf("%s (%q) is not an AWS region name such as ap-northeast-2", RegionKey, s.Region))
+	}
+	for i, id := range s.AllowedAccountIDs {
+		if !accountIDPattern.MatchString(id) {
+			errs = append(errs, fmt.Errorf("%s[%d] (%q) must be a 12-digit AWS account ID", AllowedAccountIDsKey, i, id))
+		}
+	}
+	errs = append(errs, s.Network.Validate())
+	errs = append(errs, validateTags(s.Tags)...)
+	return errors.Join(errs...)
+}
+
+func validateTags(tags map[string]string) []error {
+	var errs []error
+	reserved := []string{TagProject, TagStack, TagManagedBy}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		switch {
+		case slices.Contains(reserved, k):
+			errs = append(errs, fmt.Errorf("tags.%s is set by the program itself (%s)", k, strings.Join(reserved, ", ")))
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			errs = append(errs, fmt.Errorf("tags.%s: the aws: prefix is reserved for AWS", k))
+		case k == "" || len(k) > 128:
+			errs = append(errs, fmt.Errorf("tags (%q): a tag key must be 1-128 characters", k))
+		case len(tags[k]) > 256:
+			errs = append(errs, fmt.Errorf("tags.%s: a tag value must be at most 256 characters, got %d", k, len(tags[k])))
+		}
+	}
+	return errs
+}
+
+// DefaultTags are the tags the AWS provider puts on every resource of the stack.
+func (s Stack) DefaultTags(project, stack string) map[string]string {
+	tags := maps.Clone(s.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[TagProject] = project
+	tags[TagStack] = stack
+	tags[TagManagedBy] = ManagedByPulumi
+	return tags
+}

@@ -1,0 +1,159 @@
+package vpc
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/iampolicy"
+)
+
+const (
+	// al2023Parameter is the SSM public parameter holding the latest Amazon Linux 2023 AMI.
+	al2023Parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s"
+	// BastionRootVolumeGiB is the size of the Amazon Linux 2023 root snapshot.
+	BastionRootVolumeGiB = 8
+)
+
+// gravitonType matches instance types whose family has a "g" after the generation digit
+// (t4g, m7g, c6gn, r8gd): those run arm64 AMIs.
+var gravitonType = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*g[a-z]*\.`)
+
+// BastionArchitecture is the AMI architecture an instance type needs.
+func BastionArchitecture(instanceType string) string {
+	if gravitonType.MatchString(instanceType) {
+		return "arm64"
+	}
+	return "x86_64"
+}
+
+// newBastion creates an instance in a private subnet that operators reach with SSM Session
+// Manager: no key pair, no public IP, and no ingress unless sshCidrs names some.
+func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, subnet *awsec2.Subnet, parent pulumi.ResourceOrInvokeOption) error {
+	bastionName := name + "-bastion"
+	profile, err := newBastionProfile(ctx, bastionName, parent)
+	if err != nil {
+		return err
+	}
+	sg, err := newBastionSecurityGroup(ctx, bastionName, a, vpc, parent)
+	if err != nil {
+		return err
+	}
+	ami, instanceOpts := bastionAMI(ctx, a.Bastion, parent)
+	instance, err := awsec2.NewInstance(ctx, bastionName, &awsec2.InstanceArgs{
+		Ami:                      ami,
+		InstanceType:             pulumi.String(a.Bastion.InstanceType),
+		SubnetId:                 subnet.ID(),
+		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
+		IamInstanceProfile:       profile.Name,
+		AssociatePublicIpAddress: pulumi.Bool(false),
+		MetadataOptions: &awsec2.InstanceMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(1),
+		},
+		RootBlockDevice: &awsec2.InstanceRootBlockDeviceArgs{
+			VolumeType: pulumi.String("gp3"),
+			VolumeSize: pulumi.Int(BastionRootVolumeGiB),
+			Encrypted:  pulumi.Bool(true),
+		},
+		Tags: nameTag(bastionName),
+	}, append(instanceOpts, parent)...)
+	if err != nil {
+		return fmt.Errorf("creating bastion instance %s: %w", bastionName, err)
+	}
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent).Name()
+	n.BastionInstanceID = instance.ID().ToStringOutput()
+	n.BastionSessionCommand = pulumi.Sprintf("aws ssm start-session --region %s --target %s", region, instance.ID())
+	n.BastionPortForwardCommand = pulumi.Sprintf(
+		`aws ssm start-session --region %s --target %s --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host="$HOST",portNumber="$PORT",localPortNumber="$LOCAL_PORT"`,
+		region, instance.ID())
+	return nil
+}
+
+// bastionAMI is the pinned AMI, or the latest Amazon Linux 2023 for the instance's architecture.
+// An unpinned AMI is ignored after creation, so a new AMI release never replaces the running
+// bastion; changing a pinned AMI replaces it, as asked.
+func bastionAMI(ctx *pulumi.Context, b BastionArgs, parent pulumi.ResourceOrInvokeOption) (pulumi.StringInput, []pulumi.ResourceOption) {
+	if b.AmiID != "" {
+		return pulumi.String(b.AmiID), nil
+	}
+	param := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
+		Name: pulumi.String(fmt.Sprintf(al2023Parameter, BastionArchitecture(b.InstanceType))),
+	}, parent)
+	return param.Value(), []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
+}
+
+func newBastionProfile(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvokeOption) (*awsiam.InstanceProfile, error) {
+	trust, err := iampolicy.ServiceTrust("ec2.amazonaws.com", nil).JSON()
+	if err != nil {
+		return nil, fmt.Errorf("building trust policy of %s: %w", name, err)
+	}
+	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(trust),
+		Description:      pulumi.String("Bastion instance role: SSM Session Manager only"),
+		Tags:             nameTag(name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating bastion role %s: %w", name, err)
+	}
+	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
+	if _, err := awsiam.NewRolePolicyAttachment(ctx, name+"-ssm", &awsiam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.Sprintf("arn:%s:iam::aws:policy/AmazonSSMManagedInstanceCore", partition),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("attaching SSM policy to %s: %w", name, err)
+	}
+	profile, err := awsiam.NewInstanceProfile(ctx, name, &awsiam.InstanceProfileArgs{
+		Role: role.Name,
+		Tags: nameTag(name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating bastion instance profile %s: %w", name, err)
+	}
+	return profile, nil
+}
+
+func newBastionSecurityGroup(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.SecurityGroup, error) {
+	var ingress awsec2.SecurityGroupIngressArray
+	for _, cidr := range a.Bastion.SSHCidrs {
+		ingress = append(ingress, awsec2.SecurityGroupIngressArgs{
+			Description: pulumi.Sprintf("SSH from %s (network.bastion.sshCidrs)", cidr),
+			Protocol:    pulumi.String("tcp"),
+			FromPort:    pulumi.Int(22),
+			ToPort:      pulumi.Int(22),
+			CidrBlocks:  pulumi.StringArray{pulumi.String(cidr)},
+		})
+	}
+	sg, err := awsec2.NewSecurityGroup(ctx, name, &awsec2.SecurityGroupArgs{
+		VpcId:       vpc.ID(),
+		Description: pulumi.String("Bastion reached through SSM Session Manager"),
+		Ingress:     ingress,
+		Egress: awsec2.SecurityGroupEgressArray{
+			awsec2.SecurityGroupEgressArgs{
+				Description: pulumi.String("HTTPS to SSM endpoints and package repositories"),
+				Protocol:    pulumi.String("tcp"),
+				FromPort:    pulumi.Int(443),
+				ToPort:      pulumi.Int(443),
+				CidrBlocks:  pulumi.StringArray{pulumi.String(anywhereIPv4)},
+			},
+			awsec2.SecurityGroupEgressArgs{
+				Description: pulumi.String("Port forwarding to private hosts in the VPC, and DNS"),
+				Protocol:    pulumi.String("-1"),
+				FromPort:    pulumi.Int(0),
+				ToPort:      pulumi.Int(0),
+				CidrBlocks:  pulumi.StringArray{pulumi.String(a.CidrBlock)},
+			},
+		},
+		Tags: nameTag(name),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating bastion security group %s: %w", name, err)
+	}
+	return sg, nil
+}

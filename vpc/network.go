@@ -1,0 +1,134 @@
+// Package vpc builds the stack's network: a VPC with a public and a private subnet per AZ,
+// internet and NAT gateways, one route-table association per subnet, a locked default security
+// group, flow logs, and a bastion reached through SSM Session Manager.
+package vpc
+
+import (
+	"fmt"
+
+	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TypeToken is part of every child's URN: changing it replaces the network.
+const TypeToken = "mission-link:vpc:Network"
+
+// Network is the stack's VPC and everything in it.
+type Network struct {
+	pulumi.ResourceState
+
+	VPCID     pulumi.StringOutput `pulumi:"vpcId"`
+	CidrBlock pulumi.StringOutput `pulumi:"cidrBlock"`
+	// AvailabilityZones are the AZs used, in the order of the subnet ID lists.
+	AvailabilityZones   pulumi.StringArrayOutput `pulumi:"availabilityZones"`
+	PublicSubnetIDs     pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs    pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	NatGatewayPublicIPs pulumi.StringArrayOutput `pulumi:"natGatewayPublicIps"`
+	// Bastion outputs are empty strings when the bastion is disabled.
+	BastionInstanceID         pulumi.StringOutput `pulumi:"bastionInstanceId"`
+	BastionSessionCommand     pulumi.StringOutput `pulumi:"bastionSessionCommand"`
+	BastionPortForwardCommand pulumi.StringOutput `pulumi:"bastionPortForwardCommand"`
+}
+
+// zone is one AZ's share of the network, keyed by AZ name so that adding or removing an AZ never
+// renames another AZ's resources.
+type zone struct {
+	name          string
+	publicSubnet  *awsec2.Subnet
+	privateSubnet *awsec2.Subnet
+	natGateway    *awsec2.NatGateway // nil unless this AZ hosts a NAT gateway
+}
+
+// NewNetwork validates args and builds the network. Nothing is registered when args are invalid.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil {
+		return nil, fmt.Errorf("network %s: args are required", name)
+	}
+	a := args.WithDefaults()
+	if len(a.RegionZones) == 0 {
+		return nil, fmt.Errorf("network %s: RegionZones must list the region's AZs (see AvailableZones)", name)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("network %s: invalid config:\n%w", name, err)
+	}
+
+	n := &Network{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, n, opts...); err != nil {
+		return nil, fmt.Errorf("registering network %s: %w", name, err)
+	}
+	if err := n.build(ctx, name, a); err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"vpcId":               n.VPCID,
+		"availabilityZones":   n.AvailabilityZones,
+		"publicSubnetIds":     n.PublicSubnetIDs,
+		"privateSubnetIds":    n.PrivateSubnetIDs,
+		"natGatewayPublicIps": n.NatGatewayPublicIPs,
+		"bastionInstanceId":   n.BastionInstanceID,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of network %s: %w", name, err)
+	}
+	return n, nil
+}
+
+func (n *Network) build(ctx *pulumi.Context, name string, a NetworkArgs) error {
+	parent := pulumi.Parent(n)
+	vpc, err := awsec2.NewVpc(ctx, name, &awsec2.VpcArgs{
+		CidrBlock:          pulumi.String(a.CidrBlock),
+		EnableDnsSupport:   pulumi.Bool(true),
+		EnableDnsHostnames: pulumi.Bool(true),
+		Tags:               nameTag(name),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating VPC %s: %w", name, err)
+	}
+	n.VPCID = vpc.ID().ToStringOutput()
+	n.CidrBlock = vpc.CidrBlock
+
+	zones, err := newSubnets(ctx, name, a, vpc, parent)
+	if err != nil {
+		return err
+	}
+	if err := newRouting(ctx, name, a.NatGateways, vpc, zones, parent); err != nil {
+		return err
+	}
+	if err := lockDefaultSecurityGroup(ctx, name, vpc, parent); err != nil {
+		return err
+	}
+	if a.FlowLogs.IsEnabled() {
+		if err := newFlowLogs(ctx, name, a.FlowLogs, a.Protect, vpc, parent); err != nil {
+			return err
+		}
+	}
+	n.setZoneOutputs(zones)
+
+	n.BastionInstanceID = pulumi.String("").ToStringOutput()
+	n.BastionSessionCommand = n.BastionInstanceID
+	n.BastionPortForwardCommand = n.BastionInstanceID
+	if a.Bastion.IsEnabled() {
+		return n.newBastion(ctx, name, a, vpc, zones[0].privateSubnet, parent)
+	}
+	return nil
+}
+
+func (n *Network) setZoneOutputs(zones []zone) {
+	var names, public, private, natIPs pulumi.StringArray
+	for _, z := range zones {
+		names = append(names, pulumi.String(z.name))
+		public = append(public, z.publicSubnet.ID().ToStringOutput())
+		private = append(private, z.privateSubnet.ID().ToStringOutput())
+		if z.natGateway != nil {
+			natIPs = append(natIPs, z.natGateway.PublicIp)
+		}
+	}
+	n.AvailabilityZones = names.ToStringArrayOutput()
+	n.PublicSubnetIDs = public.ToStringArrayOutput()
+	n.PrivateSubnetIDs = private.ToStringArrayOutput()
+	n.NatGatewayPublicIPs = natIPs.ToStringArrayOutput()
+}
+
+// nameTag is the Name tag the console shows; the stack-wide tags come from the provider.
+func nameTag(name string) pulumi.StringMap {
+	return pulumi.StringMap{"Name": pulumi.String(name)}
+}
