@@ -1,34 +1,326 @@
 package program_test
 
 import (
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/program"
+	"github.com/mission-link/infra/stackconfig"
 )
 
-func runStack(t *testing.T, stack string) *harness.Record {
+const (
+	typeProvider    = "pulumi:providers:aws"
+	typeSubnet      = "aws:ec2/subnet:Subnet"
+	typeAssociation = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	typeSG          = "aws:ec2/securityGroup:SecurityGroup"
+	typeInstance    = "aws:ec2/instance:Instance"
+)
+
+func loadStack(t *testing.T, stack string) harness.StackConfig {
 	t.Helper()
 	cfg, err := harness.LoadStack("..", stack)
 	if err != nil {
 		t.Fatal(err)
 	}
-	record, err := harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, cfg.Values) })
+	return cfg
+}
+
+func run(cfg harness.StackConfig) (*harness.Record, error) {
+	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, cfg.Values) })
+}
+
+func runStack(t *testing.T, stack string) *harness.Record {
+	t.Helper()
+	r, err := run(loadStack(t, stack))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return record
+	return r
 }
 
-func TestDevSmoke(t *testing.T) {
-	r := runStack(t, "dev")
-	for _, res := range r.Resources {
-		t.Logf("%s %s parent=%s provider=%s", res.Type, res.Name, res.Parent, res.ProviderURN())
+func TestStackGraphs(t *testing.T) {
+	common := map[string]int{
+		typeProvider:                                        1,
+		"mission-link:vpc:Network":                          1,
+		"aws:ec2/vpc:Vpc":                                   1,
+		"aws:ec2/internetGateway:InternetGateway":           1,
+		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+		"aws:cloudwatch/logGroup:LogGroup":                  1,
+		"aws:ec2/flowLog:FlowLog":                           1,
+		"aws:iam/role:Role":                                 2,
+		"aws:iam/rolePolicy:RolePolicy":                     1,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+		"aws:iam/instanceProfile:InstanceProfile":           1,
+		typeSG:       1,
+		typeInstance: 1,
 	}
-	for _, inv := range r.Invokes {
-		t.Logf("invoke %s %v", inv.Token, strings.Repeat("", 0))
+	cases := []struct {
+		stack   string
+		zones   int
+		nats    int
+		protect bool
+	}{
+		{"dev", 2, 1, false},
+		{"prod", 3, 3, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.stack, func(t *testing.T) {
+			r := runStack(t, tc.stack)
+			want := maps.Clone(common)
+			want[typeSubnet] = 2 * tc.zones
+			want[typeAssociation] = 2 * tc.zones
+			want["aws:ec2/routeTable:RouteTable"] = 1 + tc.zones
+			want["aws:ec2/route:Route"] = 1 + tc.zones
+			want["aws:ec2/natGateway:NatGateway"] = tc.nats
+			want["aws:ec2/eip:Eip"] = tc.nats
+			if got := r.CountByType(); !reflect.DeepEqual(got, want) {
+				t.Errorf("resources per type:\n got %v\nwant %v", got, want)
+			}
+			for _, err := range reviewerChecks(r, tc.stack) {
+				t.Error(err)
+			}
+			logs, _ := r.Get("aws:cloudwatch/logGroup:LogGroup", "mission-link-"+tc.stack+"-flow-logs")
+			if logs.Options.Protect != tc.protect {
+				t.Errorf("flow log group protect = %v, want %v", logs.Options.Protect, tc.protect)
+			}
+		})
+	}
+}
+
+// reviewerChecks are what a reviewer checks on any graph of this stack. They are held against
+// deliberately broken graphs in TestReviewerChecksCatchBrokenGraphs.
+func reviewerChecks(r *harness.Record, stack string) []error {
+	var errs []error
+	errs = append(errs, checkAssociations(r)...)
+	errs = append(errs, checkNoSSHFromTheWorld(r)...)
+	errs = append(errs, checkTags(r, stack)...)
+	errs = append(errs, checkBastion(r)...)
+	return errs
+}
+
+// checkAssociations: every subnet has exactly one route-table association, and every association
+// names a registered subnet.
+func checkAssociations(r *harness.Record) []error {
+	var errs []error
+	count := map[string]int{}
+	for _, a := range r.ByType(typeAssociation) {
+		deps := a.PropertyDependencies["subnetId"]
+		if len(deps) != 1 {
+			errs = append(errs, fmt.Errorf("association %s names %d subnets", a.Name, len(deps)))
+			continue
+		}
+		if s, ok := r.ByURN(deps[0]); !ok || s.Type != typeSubnet {
+			errs = append(errs, fmt.Errorf("association %s names %s, not a subnet of the stack", a.Name, deps[0]))
+		}
+		count[deps[0]]++
+	}
+	for _, s := range r.ByType(typeSubnet) {
+		if count[s.URN] != 1 {
+			errs = append(errs, fmt.Errorf("subnet %s has %d route-table associations, want exactly 1", s.Name, count[s.URN]))
+		}
+	}
+	return errs
+}
+
+// checkNoSSHFromTheWorld: no security group rule lets the internet reach port 22.
+func checkNoSSHFromTheWorld(r *harness.Record) []error {
+	var errs []error
+	for _, sg := range r.ByType(typeSG) {
+		for _, rule := range sg.Objects("ingress") {
+			from, _ := rule.Number("fromPort")
+			to, _ := rule.Number("toPort")
+			all := rule.String("protocol") == "-1"
+			if !all && (from > 22 || to < 22) {
+				continue
+			}
+			cidrs := append(rule.Strings("cidrBlocks"), rule.Strings("ipv6CidrBlocks")...)
+			if slices.Contains(cidrs, "0.0.0.0/0") || slices.Contains(cidrs, "::/0") {
+				errs = append(errs, fmt.Errorf("security group %s opens SSH to the world: %v", sg.Name, cidrs))
+			}
+		}
+	}
+	return errs
+}
+
+// checkTags: the one AWS provider carries the stack's default tags, and every AWS resource uses it.
+func checkTags(r *harness.Record, stack string) []error {
+	providers := r.ByType(typeProvider)
+	if len(providers) != 1 {
+		return []error{fmt.Errorf("%d AWS providers, want 1", len(providers))}
+	}
+	p := providers[0]
+	var errs []error
+	if p.String("region") != "ap-northeast-2" {
+		errs = append(errs, fmt.Errorf("provider region %q", p.String("region")))
+	}
+	tags := p.StringMap("defaultTags.tags")
+	for k, v := range map[string]string{"Project": "mission-link", "Stack": stack, "ManagedBy": "pulumi", "Environment": stack} {
+		if tags[k] != v {
+			errs = append(errs, fmt.Errorf("provider default tag %s = %q, want %q", k, tags[k], v))
+		}
+	}
+	for _, res := range r.Resources {
+		if res.Custom && strings.HasPrefix(res.Type, "aws:") && res.ProviderURN() != p.URN {
+			errs = append(errs, fmt.Errorf("%s does not use the tagged provider (%q)", res.URN, res.Provider))
+		}
+	}
+	return errs
+}
+
+// checkBastion: IMDSv2 required, no public IP, no key pair, in a private subnet.
+func checkBastion(r *harness.Record) []error {
+	var errs []error
+	for _, b := range r.ByType(typeInstance) {
+		if b.String("metadataOptions.httpTokens") != "required" {
+			errs = append(errs, fmt.Errorf("instance %s does not require IMDSv2", b.Name))
+		}
+		if public, set := b.Bool("associatePublicIpAddress"); !set || public {
+			errs = append(errs, fmt.Errorf("instance %s may get a public IP", b.Name))
+		}
+		if b.String("keyName") != "" {
+			errs = append(errs, fmt.Errorf("instance %s has a key pair", b.Name))
+		}
+		subnet, ok := r.ByURN(first(b.PropertyDependencies["subnetId"]))
+		if !ok || subnet.StringMap("tags")["kubernetes.io/role/internal-elb"] != "1" {
+			errs = append(errs, fmt.Errorf("instance %s is not in a private subnet", b.Name))
+		}
+	}
+	return errs
+}
+
+func first(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
+}
+
+// TestReviewerChecksCatchBrokenGraphs proves the checks above can fail: each breaks a good graph
+// the way the team before us broke theirs.
+func TestReviewerChecksCatchBrokenGraphs(t *testing.T) {
+	breakages := map[string]func(r *harness.Record){
+		"duplicated association": func(r *harness.Record) {
+			r.Resources = append(r.Resources, r.ByType(typeAssociation)[0])
+		},
+		"unassociated subnet": func(r *harness.Record) {
+			r.Resources = slices.DeleteFunc(r.Resources, func(res harness.Resource) bool {
+				return res.Type == typeAssociation && strings.Contains(res.Name, "private")
+			})
+		},
+		"SSH from the world": func(r *harness.Record) {
+			sg := index(r, typeSG)
+			rule := resource.PropertyMap{
+				"protocol": resource.NewProperty("tcp"), "fromPort": resource.NewProperty(22.0),
+				"toPort": resource.NewProperty(22.0), "cidrBlocks": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("0.0.0.0/0")}),
+			}
+			r.Resources[sg].Inputs = r.Resources[sg].Inputs.Copy()
+			r.Resources[sg].Inputs["ingress"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(rule)})
+		},
+		"IMDSv1 allowed": func(r *harness.Record) {
+			i := index(r, typeInstance)
+			r.Resources[i].Inputs = r.Resources[i].Inputs.Copy()
+			delete(r.Resources[i].Inputs, "metadataOptions")
+		},
+		"untagged resource": func(r *harness.Record) {
+			r.Resources[index(r, typeSubnet)].Provider = ""
+		},
+	}
+	for name, breakGraph := range breakages {
+		t.Run(name, func(t *testing.T) {
+			r := runStack(t, "dev")
+			breakGraph(r)
+			if errs := reviewerChecks(r, "dev"); len(errs) == 0 {
+				t.Fatal("the checks did not notice")
+			}
+		})
+	}
+}
+
+func index(r *harness.Record, token string) int {
+	return slices.IndexFunc(r.Resources, func(res harness.Resource) bool { return res.Type == token })
+}
+
+func TestTwoRunsProduceIdenticalGraphs(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		a, b := runStack(t, stack), runStack(t, stack)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: two runs differ", stack)
+		}
+	}
+}
+
+func TestBadConfigRegistersNothing(t *testing.T) {
+	cfg := loadStack(t, "dev")
+	cfg.Values = maps.Clone(cfg.Values)
+	cfg.Values["mission-link:network"] = `{"cidrBlock":"10.20.0.1/16","natGateway":"perAz","availabilityZoneCount":3,` +
+		`"bastion":{"enabled":true,"sshCidrs":["0.0.0.0/0"]}}`
+	r, err := run(cfg)
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	for _, key := range []string{"network.cidrBlock", "network.natGateway ", "network.bastion.sshCidrs[0]"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not report %s:\n%v", key, err)
+		}
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered before the config error", len(r.Resources))
+	}
+}
+
+func TestAZCountAboveTheRegionRegistersNothing(t *testing.T) {
+	cfg := loadStack(t, "dev")
+	cfg.Values = maps.Clone(cfg.Values)
+	cfg.Values["mission-link:network"] = `{"availabilityZoneCount":5}`
+	r, err := run(cfg)
+	if err == nil || !strings.Contains(err.Error(), "network.availabilityZoneCount (5) must be at most 4") {
+		t.Fatalf("error %v", err)
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered before the config error", len(r.Resources))
+	}
+}
+
+// TestProjectFileDocumentsEveryKey keeps Pulumi.yaml's config block and the program's keys in step,
+// and checks that Pulumi's own loader accepts the project and stack files.
+func TestProjectFileDocumentsEveryKey(t *testing.T) {
+	project, err := workspace.LoadProject("../Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if project.Name != "mission-link" || project.Runtime.Name() != "go" {
+		t.Errorf("project %s runtime %s", project.Name, project.Runtime.Name())
+	}
+	documented := slices.Sorted(maps.Keys(project.Config))
+	var keys []string
+	typ := reflect.TypeFor[stackconfig.Stack]()
+	for i := range typ.NumField() {
+		if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ","); name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	slices.Sort(keys)
+	if !slices.Equal(documented, keys) {
+		t.Errorf("Pulumi.yaml documents %v, the program reads %v", documented, keys)
+	}
+	for _, key := range documented {
+		if project.Config[key].Description == "" {
+			t.Errorf("Pulumi.yaml: %s has no description", key)
+		}
+	}
+	for _, stack := range []string{"dev", "prod"} {
+		if _, err := stackconfig.Parse("mission-link", loadStack(t, stack).Values); err != nil {
+			t.Errorf("Pulumi.%s.yaml: %v", stack, errors.Unwrap(err))
+		}
 	}
 }

@@ -1,0 +1,123 @@
+package stackconfig
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mission-link/infra/vpc"
+)
+
+func parse(t *testing.T, values map[string]string) (*Stack, error) {
+	t.Helper()
+	if _, ok := values["aws:region"]; !ok {
+		values["aws:region"] = "ap-northeast-2"
+	}
+	return Parse("mission-link", values)
+}
+
+func TestParseFillsDefaults(t *testing.T) {
+	s, err := parse(t, map[string]string{
+		"mission-link:network":                  `{"cidrBlock":"10.20.0.0/16","bastion":{"enabled":true}}`,
+		"mission-link:protectStatefulResources": "true",
+		"aws:profile":                           "mission-link",
+		"aws:allowedAccountIds":                 `["123456789012"]`,
+		"pulumi:tags":                           `{"team":"platform"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := s.Network
+	if n.CidrBlock != "10.20.0.0/16" || n.AvailabilityZoneCount != vpc.DefaultAvailabilityZoneCount ||
+		n.NatGateways != vpc.NatSingle || !n.Bastion.IsEnabled() || n.Bastion.InstanceType != vpc.DefaultBastionInstanceType {
+		t.Errorf("network %+v", n)
+	}
+	if !s.ProtectStatefulResources || s.Profile != "mission-link" || s.Region != "ap-northeast-2" ||
+		len(s.AllowedAccountIDs) != 1 {
+		t.Errorf("stack %+v", s)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	cases := []struct {
+		name   string
+		values map[string]string
+		want   []string
+	}{
+		{"typo in a nested key", map[string]string{"mission-link:network": `{"natGateway":"perAz"}`},
+			[]string{"network.natGateway is not a known key", "natGateways"}},
+		{"typo deeper down", map[string]string{"mission-link:network": `{"bastion":{"enable":true}}`},
+			[]string{"network.bastion.enable is not a known key", "enabled"}},
+		{"unknown top-level key", map[string]string{"mission-link:netwrok": `{}`},
+			[]string{"mission-link:netwrok is not a known key", "network"}},
+		{"number as a string", map[string]string{"mission-link:network": `{"availabilityZoneCount":"3"}`},
+			[]string{`network.availabilityZoneCount ("3") must be a whole number`}},
+		{"bool as a string", map[string]string{"mission-link:network": `{"bastion":{"enabled":"yes"}}`},
+			[]string{`network.bastion.enabled ("yes") must be true or false`}},
+		{"list as a string", map[string]string{"mission-link:network": `{"bastion":{"sshCidrs":"203.0.113.0/24"}}`},
+			[]string{"network.bastion.sshCidrs", "must be a list of strings"}},
+		{"block that is not an object", map[string]string{"mission-link:network": `single`},
+			[]string{"network (single) must be an object with the keys", "cidrBlock"}},
+		{"flag that is not a bool", map[string]string{"mission-link:protectStatefulResources": `maybe`},
+			[]string{"protectStatefulResources (maybe) must be true or false"}},
+		{"aws key the provider would ignore", map[string]string{"aws:assumeRole": `{"roleArn":"x"}`},
+			[]string{"aws:assumeRole is not used"}},
+		{"no region", map[string]string{"aws:region": ""},
+			[]string{"aws:region is not set"}},
+		{"bad region", map[string]string{"aws:region": "seoul"},
+			[]string{`aws:region ("seoul")`}},
+		{"bad account", map[string]string{"aws:allowedAccountIds": `["12345"]`},
+			[]string{`aws:allowedAccountIds[0] ("12345")`}},
+		{"reserved tag", map[string]string{"mission-link:tags": `{"Stack":"other"}`},
+			[]string{"tags.Stack is set by the program"}},
+		{"aws tag prefix", map[string]string{"mission-link:tags": `{"aws:owner":"me"}`},
+			[]string{"tags.aws:owner", "reserved"}},
+		{"semantic network error", map[string]string{"mission-link:network": `{"bastion":{"enabled":true,"sshCidrs":["0.0.0.0/0"]}}`},
+			[]string{`network.bastion.sshCidrs[0] ("0.0.0.0/0")`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, tc.values)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := parse(t, map[string]string{
+		"mission-link:network": `{"natGateway":"perAz","cidrBlock":"10.0.0.0/8","bastion":{"enabled":"yes"}}`,
+		"mission-link:tagz":    `{}`,
+		"aws:region":           "nowhere",
+	})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, key := range []string{"network.natGateway ", "network.cidrBlock", "network.bastion.enabled", "mission-link:tagz", "aws:region"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not report %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestDefaultTags(t *testing.T) {
+	s := Stack{Tags: map[string]string{"Environment": "dev"}}
+	tags := s.DefaultTags("mission-link", "dev")
+	want := map[string]string{"Environment": "dev", "Project": "mission-link", "Stack": "dev", "ManagedBy": "pulumi"}
+	if len(tags) != len(want) {
+		t.Fatalf("tags %v, want %v", tags, want)
+	}
+	for k, v := range want {
+		if tags[k] != v {
+			t.Errorf("tag %s = %q, want %q", k, tags[k], v)
+		}
+	}
+	if len(s.Tags) != 1 {
+		t.Error("DefaultTags changed the configured tags")
+	}
+}

@@ -1,0 +1,162 @@
+package vpc
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+var testZones = []string{"ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"}
+
+func validArgs() NetworkArgs {
+	a := NetworkArgs{RegionZones: testZones, ClusterName: "mission-link-dev"}.WithDefaults()
+	a.Bastion.Enabled = ptr(true)
+	return a
+}
+
+func TestDefaults(t *testing.T) {
+	a := NetworkArgs{}.WithDefaults()
+	if a.CidrBlock != DefaultCidrBlock || a.AvailabilityZoneCount != 2 || a.NatGateways != NatSingle ||
+		a.PublicSubnetPrefixLength != 24 || a.PrivateSubnetPrefixLength != 20 ||
+		!*a.FlowLogs.Enabled || a.FlowLogs.RetentionInDays != 30 ||
+		*a.Bastion.Enabled || a.Bastion.InstanceType != "t3.micro" {
+		t.Fatalf("defaults changed: %+v", a)
+	}
+	if err := validArgs().Validate(); err != nil {
+		t.Fatalf("defaults must be valid: %v", err)
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*NetworkArgs)
+		want   []string // substrings of the error: the key path and the value
+	}{
+		{"cidr does not parse", func(a *NetworkArgs) { a.CidrBlock = "10.0.0/16" }, []string{`network.cidrBlock ("10.0.0/16")`, "not a CIDR block"}},
+		{"cidr is a host address", func(a *NetworkArgs) { a.CidrBlock = "10.0.1.0/16" }, []string{`network.cidrBlock ("10.0.1.0/16")`, `did you mean "10.0.0.0/16"`}},
+		{"cidr is ipv6", func(a *NetworkArgs) { a.CidrBlock = "fd00::/56" }, []string{"network.cidrBlock", "IPv4"}},
+		{"vpc prefix too large", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/8" }, []string{`network.cidrBlock ("10.0.0.0/8")`, "/16 to /24"}},
+		{"vpc prefix too small", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/25" }, []string{`network.cidrBlock ("10.0.0.0/25")`, "/16 to /24"}},
+		{"one AZ", func(a *NetworkArgs) { a.AvailabilityZoneCount = 1 }, []string{"network.availabilityZoneCount (1)", "at least 2"}},
+		{"more AZs than the region", func(a *NetworkArgs) { a.AvailabilityZoneCount = 5 }, []string{"network.availabilityZoneCount (5)", "at most 4", "ap-northeast-2d"}},
+		{"unknown NAT mode", func(a *NetworkArgs) { a.NatGateways = "perAZ" }, []string{`network.natGateways ("perAZ")`, `"single", "perAz", "none"`}},
+		{"no NAT with a bastion", func(a *NetworkArgs) { a.NatGateways = NatNone }, []string{`network.natGateways ("none")`, "network.bastion.enabled"}},
+		{"public subnet wider than the VPC", func(a *NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, []string{"network.publicSubnetPrefixLength (16)", "from 17 to 28"}},
+		{"private subnet below /28", func(a *NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, []string{"network.privateSubnetPrefixLength (29)", "from 17 to 28"}},
+		{"subnets do not fit", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, []string{"network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit 2 AZs"}},
+		{"retention CloudWatch does not offer", func(a *NetworkArgs) { a.FlowLogs.RetentionInDays = 10 }, []string{"network.flowLogs.retentionInDays (10)", "one of [1 3 5 7 14 30"}},
+		{"SSH from the world", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.0/24", "0.0.0.0/0"} }, []string{`network.bastion.sshCidrs[1] ("0.0.0.0/0")`, "whole internet"}},
+		{"SSH CIDR does not parse", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"office"} }, []string{`network.bastion.sshCidrs[0] ("office")`, "not a CIDR block"}},
+		{"SSH CIDR is a host address", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/24"} }, []string{`network.bastion.sshCidrs[0] ("203.0.113.7/24")`, `"203.0.113.0/24"`}},
+		{"SSH CIDR twice", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/32", "203.0.113.7/32"} }, []string{`network.bastion.sshCidrs[1]`, "twice"}},
+		{"bad instance type", func(a *NetworkArgs) { a.Bastion.InstanceType = "t3micro" }, []string{`network.bastion.instanceType ("t3micro")`}},
+		{"bad AMI", func(a *NetworkArgs) { a.Bastion.AmiID = "ami-xyz" }, []string{`network.bastion.amiId ("ami-xyz")`}},
+		{"bad cluster name", func(a *NetworkArgs) { a.ClusterName = "-dev" }, []string{`cluster name ("-dev")`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := validArgs()
+			tc.mutate(&a)
+			err := a.Validate()
+			if err == nil {
+				t.Fatal("Validate accepted it")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	a := validArgs()
+	a.CidrBlock = "10.0.0.0/8"
+	a.NatGateways = "double"
+	a.FlowLogs.RetentionInDays = 2
+	a.Bastion.SSHCidrs = []string{"0.0.0.0/0"}
+	err := a.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted it")
+	}
+	for _, key := range []string{"network.cidrBlock", "network.natGateways", "network.flowLogs.retentionInDays", "network.bastion.sshCidrs[0]"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not report %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestSubnetCIDRs(t *testing.T) {
+	vpc := netip.MustParsePrefix("10.20.0.0/16")
+	want := map[int][2]string{
+		0: {"10.20.0.0/20", "10.20.255.0/24"},
+		1: {"10.20.16.0/20", "10.20.254.0/24"},
+		2: {"10.20.32.0/20", "10.20.253.0/24"},
+	}
+	for i, w := range want {
+		private, public := SubnetCIDRs(vpc, i, 20, 24)
+		if private.String() != w[0] || public.String() != w[1] {
+			t.Errorf("zone %d: got %s and %s, want %s and %s", i, private, public, w[0], w[1])
+		}
+	}
+}
+
+// TestSubnetsThatValidateNeverOverlap holds the fit check in Validate against the layout: whenever
+// Validate accepts a layout, every subnet lies inside the VPC and no two overlap.
+func TestSubnetsThatValidateNeverOverlap(t *testing.T) {
+	zones := []string{"a", "b", "c", "d", "e", "f"}
+	accepted := 0
+	for vpcBits := minVPCPrefixLength; vpcBits <= maxVPCPrefixLength; vpcBits++ {
+		vpc := netip.PrefixFrom(netip.MustParseAddr("10.0.0.0"), vpcBits)
+		for private := vpcBits + 1; private <= maxSubnetPrefixLength; private++ {
+			for public := vpcBits + 1; public <= maxSubnetPrefixLength; public++ {
+				for count := 2; count <= len(zones); count++ {
+					a := NetworkArgs{CidrBlock: vpc.String(), AvailabilityZoneCount: count, RegionZones: zones,
+						PublicSubnetPrefixLength: public, PrivateSubnetPrefixLength: private}.WithDefaults()
+					if a.Validate() != nil {
+						continue
+					}
+					accepted++
+					var subnets []netip.Prefix
+					for i := range count {
+						p, q := SubnetCIDRs(vpc, i, private, public)
+						subnets = append(subnets, p, q)
+					}
+					for i, s := range subnets {
+						if !vpc.Contains(s.Addr()) || !vpc.Contains(lastAddr(s)) {
+							t.Fatalf("%s /%d /%d x%d: %s lies outside the VPC", vpc, private, public, count, s)
+						}
+						for _, o := range subnets[i+1:] {
+							if s.Overlaps(o) {
+								t.Fatalf("%s /%d /%d x%d: %s overlaps %s", vpc, private, public, count, s, o)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if accepted < 1000 {
+		t.Fatalf("only %d layouts validated: the property was hardly exercised", accepted)
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func TestBastionArchitecture(t *testing.T) {
+	for typ, want := range map[string]string{
+		"t3.micro": "x86_64", "t3a.small": "x86_64", "m7i.large": "x86_64", "g5.xlarge": "x86_64",
+		"t4g.micro": "arm64", "c6gn.large": "arm64", "m7gd.large": "arm64", "r8g.large": "arm64",
+	} {
+		if got := BastionArchitecture(typ); got != want {
+			t.Errorf("%s: got %s, want %s", typ, got, want)
+		}
+	}
+}

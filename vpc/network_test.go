@@ -1,0 +1,390 @@
+package vpc_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/vpc"
+)
+
+const (
+	typeVPC         = "aws:ec2/vpc:Vpc"
+	typeSubnet      = "aws:ec2/subnet:Subnet"
+	typeRouteTable  = "aws:ec2/routeTable:RouteTable"
+	typeRoute       = "aws:ec2/route:Route"
+	typeAssociation = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	typeNat         = "aws:ec2/natGateway:NatGateway"
+	typeEip         = "aws:ec2/eip:Eip"
+	typeInstance    = "aws:ec2/instance:Instance"
+	typeSG          = "aws:ec2/securityGroup:SecurityGroup"
+	typeRole        = "aws:iam/role:Role"
+)
+
+func runNetwork(t *testing.T, args vpc.NetworkArgs) (*harness.Record, error) {
+	t.Helper()
+	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}
+	return harness.Run(cfg, func(ctx *pulumi.Context) error {
+		zones, err := vpc.AvailableZones(ctx)
+		if err != nil {
+			return err
+		}
+		args.RegionZones = zones
+		_, err = vpc.NewNetwork(ctx, "net", &args)
+		return err
+	})
+}
+
+func mustRun(t *testing.T, args vpc.NetworkArgs) *harness.Record {
+	t.Helper()
+	r, err := runNetwork(t, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func enabled(b bool) *bool { return &b }
+
+func names(rs []harness.Resource) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// dependency is the resource an input's value came from.
+func dependency(t *testing.T, r *harness.Record, res harness.Resource, input string) harness.Resource {
+	t.Helper()
+	deps := res.PropertyDependencies[input]
+	if len(deps) != 1 {
+		t.Fatalf("%s.%s depends on %v, want exactly one resource", res.Name, input, deps)
+	}
+	dep, ok := r.ByURN(deps[0])
+	if !ok {
+		t.Fatalf("%s.%s depends on unregistered %s", res.Name, input, deps[0])
+	}
+	return dep
+}
+
+func TestNatModes(t *testing.T) {
+	cases := []struct {
+		mode         vpc.NatMode
+		zones        int
+		wantNats     []string
+		wantRouteVia map[string]string // private route table -> NAT gateway
+	}{
+		{vpc.NatSingle, 3, []string{"net-nat-ap-northeast-2a"}, map[string]string{
+			"net-private-ap-northeast-2a": "net-nat-ap-northeast-2a",
+			"net-private-ap-northeast-2b": "net-nat-ap-northeast-2a",
+			"net-private-ap-northeast-2c": "net-nat-ap-northeast-2a",
+		}},
+		{vpc.NatPerAz, 3, []string{"net-nat-ap-northeast-2a", "net-nat-ap-northeast-2b", "net-nat-ap-northeast-2c"}, map[string]string{
+			"net-private-ap-northeast-2a": "net-nat-ap-northeast-2a",
+			"net-private-ap-northeast-2b": "net-nat-ap-northeast-2b",
+			"net-private-ap-northeast-2c": "net-nat-ap-northeast-2c",
+		}},
+		{vpc.NatNone, 2, nil, map[string]string{}},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: tc.zones, NatGateways: tc.mode})
+			nats := r.ByType(typeNat)
+			if got := names(nats); !slices.Equal(got, tc.wantNats) {
+				t.Fatalf("NAT gateways %v, want %v", got, tc.wantNats)
+			}
+			if got := names(r.ByType(typeEip)); !slices.Equal(got, tc.wantNats) {
+				t.Fatalf("elastic IPs %v, want one per NAT gateway %v", got, tc.wantNats)
+			}
+			for _, nat := range nats {
+				subnet := dependency(t, r, nat, "subnetId")
+				az := strings.TrimPrefix(nat.Name, "net-nat-")
+				if subnet.Name != "net-public-"+az {
+					t.Errorf("%s sits in %s, want the public subnet of %s", nat.Name, subnet.Name, az)
+				}
+				if eip := dependency(t, r, nat, "allocationId"); eip.Name != nat.Name || eip.String("domain") != "vpc" {
+					t.Errorf("%s uses elastic IP %s (domain %q)", nat.Name, eip.Name, eip.String("domain"))
+				}
+			}
+			routedVia := map[string]string{}
+			for _, route := range r.ByType(typeRoute) {
+				table := dependency(t, r, route, "routeTableId")
+				if route.String("destinationCidrBlock") != "0.0.0.0/0" {
+					t.Errorf("%s routes %s", route.Name, route.String("destinationCidrBlock"))
+				}
+				if table.Name == "net-public" {
+					if dependency(t, r, route, "gatewayId").Type != "aws:ec2/internetGateway:InternetGateway" {
+						t.Errorf("public default route %s does not go to the internet gateway", route.Name)
+					}
+					continue
+				}
+				routedVia[table.Name] = dependency(t, r, route, "natGatewayId").Name
+			}
+			if fmt.Sprint(routedVia) != fmt.Sprint(tc.wantRouteVia) {
+				t.Errorf("private default routes %v, want %v", routedVia, tc.wantRouteVia)
+			}
+		})
+	}
+}
+
+func TestOneAssociationPerSubnet(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3})
+	subnets := r.ByType(typeSubnet)
+	if len(subnets) != 6 {
+		t.Fatalf("%d subnets, want 6", len(subnets))
+	}
+	associated := map[string]int{}
+	for _, assoc := range r.ByType(typeAssociation) {
+		subnet := dependency(t, r, assoc, "subnetId")
+		table := dependency(t, r, assoc, "routeTableId")
+		associated[subnet.Name]++
+		if assoc.Name != subnet.Name {
+			t.Errorf("association %s is not named after its subnet %s", assoc.Name, subnet.Name)
+		}
+		wantTable := subnet.Name
+		if strings.Contains(subnet.Name, "-public-") {
+			wantTable = "net-public"
+		}
+		if table.Name != wantTable {
+			t.Errorf("subnet %s is associated with %s, want %s", subnet.Name, table.Name, wantTable)
+		}
+	}
+	for _, s := range subnets {
+		if associated[s.Name] != 1 {
+			t.Errorf("subnet %s has %d route table associations, want 1", s.Name, associated[s.Name])
+		}
+	}
+	if len(r.ByType(typeRouteTable)) != 4 {
+		t.Errorf("route tables %v, want one public and one private per AZ", names(r.ByType(typeRouteTable)))
+	}
+}
+
+// TestAddingAZKeepsOtherAZs: growing from 2 to 3 AZs only adds; every resource of the first two
+// AZs keeps its URN and inputs, so nothing is replaced.
+func TestAddingAZKeepsOtherAZs(t *testing.T) {
+	two := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 2, NatGateways: vpc.NatPerAz})
+	three := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: vpc.NatPerAz})
+	for _, before := range two.Resources {
+		after, ok := three.ByURN(before.URN)
+		if !ok {
+			t.Errorf("%s disappears when an AZ is added", before.URN)
+			continue
+		}
+		if !before.Inputs.DeepEquals(after.Inputs) {
+			t.Errorf("%s changes its inputs when an AZ is added", before.URN)
+		}
+	}
+	// Two subnets and their associations, a private route table and its route, a NAT gateway and its EIP.
+	if added := len(three.Resources) - len(two.Resources); added != 8 {
+		t.Errorf("adding an AZ adds %d resources, want 8", added)
+	}
+}
+
+func TestSubnets(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{CidrBlock: "10.20.0.0/16", AvailabilityZoneCount: 2, ClusterName: "mission-link-dev"})
+	want := map[string]string{
+		"net-private-ap-northeast-2a": "10.20.0.0/20",
+		"net-private-ap-northeast-2b": "10.20.16.0/20",
+		"net-public-ap-northeast-2a":  "10.20.255.0/24",
+		"net-public-ap-northeast-2b":  "10.20.254.0/24",
+	}
+	for _, s := range r.ByType(typeSubnet) {
+		if s.String("cidrBlock") != want[s.Name] {
+			t.Errorf("%s has %s, want %s", s.Name, s.String("cidrBlock"), want[s.Name])
+		}
+		if az := s.String("availabilityZone"); !strings.HasSuffix(s.Name, az) {
+			t.Errorf("%s is in %s", s.Name, az)
+		}
+		if public, set := s.Bool("mapPublicIpOnLaunch"); !set || public {
+			t.Errorf("%s: mapPublicIpOnLaunch must be set to false", s.Name)
+		}
+		tags := s.StringMap("tags")
+		role := "kubernetes.io/role/internal-elb"
+		if strings.Contains(s.Name, "-public-") {
+			role = "kubernetes.io/role/elb"
+		}
+		if tags[role] != "1" || tags["kubernetes.io/cluster/mission-link-dev"] != "shared" || tags["Name"] != s.Name {
+			t.Errorf("%s tags %v, want %s=1, the cluster tag and a Name", s.Name, tags, role)
+		}
+		if dependency(t, r, s, "vpcId").Type != typeVPC {
+			t.Errorf("%s is not in the VPC", s.Name)
+		}
+	}
+	v, _ := r.Get(typeVPC, "net")
+	for _, key := range []string{"enableDnsSupport", "enableDnsHostnames"} {
+		if on, _ := v.Bool(key); !on {
+			t.Errorf("VPC %s is not on", key)
+		}
+	}
+}
+
+func TestEveryChildIsParentedToTheComponent(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true)}})
+	component, ok := r.Get(vpc.TypeToken, "net")
+	if !ok {
+		t.Fatal("no Network component registered")
+	}
+	for _, res := range r.Resources {
+		if res.URN != component.URN && res.Parent != component.URN {
+			t.Errorf("%s is parented to %q", res.URN, res.Parent)
+		}
+	}
+}
+
+func TestDefaultSecurityGroupHasNoRules(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{})
+	sgs := r.ByType("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+	if len(sgs) != 1 {
+		t.Fatalf("%d default security groups managed, want 1", len(sgs))
+	}
+	if _, ok := sgs[0].Value("ingress"); ok {
+		t.Error("default security group has ingress rules")
+	}
+	if _, ok := sgs[0].Value("egress"); ok {
+		t.Error("default security group has egress rules")
+	}
+}
+
+func TestFlowLogs(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{FlowLogs: vpc.FlowLogsArgs{RetentionInDays: 90}, Protect: true})
+	logs := r.ByType("aws:ec2/flowLog:FlowLog")
+	if len(logs) != 1 {
+		t.Fatalf("%d flow logs, want 1", len(logs))
+	}
+	fl := logs[0]
+	if fl.String("trafficType") != "ALL" || fl.String("logDestinationType") != "cloud-watch-logs" {
+		t.Errorf("flow log captures %q to %q", fl.String("trafficType"), fl.String("logDestinationType"))
+	}
+	group := dependency(t, r, fl, "logDestination")
+	if days, _ := group.Number("retentionInDays"); days != 90 || !group.Options.Protect {
+		t.Errorf("log group keeps logs %v days (protect %v), want 90 and protected", days, group.Options.Protect)
+	}
+	role := dependency(t, r, fl, "iamRoleArn")
+	trust, err := iampolicy.Parse(role.String("assumeRolePolicy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := trust.Statement[0]
+	if !slices.Equal(s.Principal.Service, []string{"vpc-flow-logs.amazonaws.com"}) ||
+		!slices.Equal(s.Condition["StringEquals"]["aws:SourceAccount"], []string{harness.AccountID}) ||
+		!slices.Equal(s.Condition["ArnLike"]["aws:SourceArn"], []string{"arn:aws:ec2:ap-northeast-2:123456789012:vpc-flow-log/*"}) {
+		t.Errorf("flow log trust policy %+v", s)
+	}
+
+	off := mustRun(t, vpc.NetworkArgs{FlowLogs: vpc.FlowLogsArgs{Enabled: enabled(false)}})
+	if n := len(off.ByType("aws:ec2/flowLog:FlowLog")) + len(off.ByType("aws:cloudwatch/logGroup:LogGroup")); n != 0 {
+		t.Errorf("flow logs disabled, yet %d flow log resources", n)
+	}
+}
+
+func TestBastion(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true)}})
+	instances := r.ByType(typeInstance)
+	if len(instances) != 1 {
+		t.Fatalf("%d instances, want the bastion", len(instances))
+	}
+	b := instances[0]
+	if b.String("metadataOptions.httpTokens") != "required" {
+		t.Error("bastion does not require IMDSv2")
+	}
+	if public, set := b.Bool("associatePublicIpAddress"); !set || public {
+		t.Error("bastion may get a public IP")
+	}
+	if b.String("keyName") != "" {
+		t.Error("bastion has a key pair")
+	}
+	if enc, _ := b.Bool("rootBlockDevice.encrypted"); !enc || b.String("rootBlockDevice.volumeType") != "gp3" {
+		t.Error("bastion root volume is not encrypted gp3")
+	}
+	if subnet := dependency(t, r, b, "subnetId"); subnet.Name != "net-private-ap-northeast-2a" {
+		t.Errorf("bastion is in %s, want a private subnet", subnet.Name)
+	}
+	if b.String("ami") != "ami-0123456789abcdef0" || !slices.Equal(b.Options.IgnoreChanges, []string{"ami"}) {
+		t.Errorf("bastion AMI %q with ignoreChanges %v: a new AMI release must not replace it", b.String("ami"), b.Options.IgnoreChanges)
+	}
+	param := slices.IndexFunc(r.Invokes, func(i harness.Invoke) bool {
+		return i.Token == "aws:ssm/getParameter:getParameter" &&
+			i.Args["name"].StringValue() == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+	})
+	if param < 0 {
+		t.Error("bastion AMI does not come from the Amazon Linux 2023 x86_64 parameter")
+	}
+
+	sg := dependency(t, r, b, "vpcSecurityGroupIds")
+	if rules := sg.Objects("ingress"); len(rules) != 0 {
+		t.Errorf("bastion security group has %d ingress rules by default", len(rules))
+	}
+	for _, rule := range sg.Objects("egress") {
+		if rule.String("description") == "" {
+			t.Error("bastion egress rule without a description")
+		}
+	}
+	profile := dependency(t, r, b, "iamInstanceProfile")
+	role := dependency(t, r, profile, "role")
+	attachments := r.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+	if len(attachments) != 1 || attachments[0].String("policyArn") != "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" ||
+		dependency(t, r, attachments[0], "role").URN != role.URN {
+		t.Errorf("bastion role policies: %v", attachments)
+	}
+}
+
+func TestBastionSSHAndPinnedAMI(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{
+		Enabled: enabled(true), InstanceType: "t4g.micro", AmiID: "ami-0abcdef0123456789",
+		SSHCidrs: []string{"198.51.100.0/24", "203.0.113.10/32"},
+	}})
+	b := r.ByType(typeInstance)[0]
+	if b.String("ami") != "ami-0abcdef0123456789" || len(b.Options.IgnoreChanges) != 0 {
+		t.Errorf("pinned AMI %q with ignoreChanges %v: changing the pin must replace the bastion", b.String("ami"), b.Options.IgnoreChanges)
+	}
+	if slices.ContainsFunc(r.Invokes, func(i harness.Invoke) bool { return i.Token == "aws:ssm/getParameter:getParameter" }) {
+		t.Error("pinned AMI still looked up")
+	}
+	var sources []string
+	for _, rule := range r.ByType(typeSG)[0].Objects("ingress") {
+		from, _ := rule.Number("fromPort")
+		to, _ := rule.Number("toPort")
+		if from != 22 || to != 22 || rule.String("protocol") != "tcp" || rule.String("description") == "" {
+			t.Errorf("ingress rule %v", rule.Inputs)
+		}
+		sources = append(sources, rule.Strings("cidrBlocks")...)
+	}
+	if !slices.Equal(sources, []string{"198.51.100.0/24", "203.0.113.10/32"}) {
+		t.Errorf("SSH allowed from %v", sources)
+	}
+
+	arm := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true), InstanceType: "t4g.micro"}})
+	if !slices.ContainsFunc(arm.Invokes, func(i harness.Invoke) bool {
+		return i.Token == "aws:ssm/getParameter:getParameter" && strings.HasSuffix(i.Args["name"].StringValue(), "-arm64")
+	}) {
+		t.Error("a Graviton bastion does not get an arm64 AMI")
+	}
+}
+
+func TestInvalidArgsRegisterNothing(t *testing.T) {
+	r, err := runNetwork(t, vpc.NetworkArgs{AvailabilityZoneCount: 9, NatGateways: "many"})
+	if err == nil {
+		t.Fatal("invalid args accepted")
+	}
+	for _, want := range []string{"network.availabilityZoneCount (9)", `network.natGateways ("many")`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered before the error: %v", len(r.Resources), names(r.Resources))
+	}
+}
+
+func TestNoRoleWithoutFlowLogsOrBastion(t *testing.T) {
+	r := mustRun(t, vpc.NetworkArgs{FlowLogs: vpc.FlowLogsArgs{Enabled: enabled(false)}})
+	if n := len(r.ByType(typeRole)) + len(r.ByType(typeInstance)); n != 0 {
+		t.Errorf("%d roles and instances with flow logs and bastion off", n)
+	}
+}
