@@ -25,12 +25,8 @@ func newRouting(ctx *pulumi.Context, name string, mode NatMode, vpc *awsec2.Vpc,
 	if err != nil {
 		return err
 	}
-	if _, err := awsec2.NewRoute(ctx, name+"-public-default", &awsec2.RouteArgs{
-		RouteTableId:         public.ID(),
-		DestinationCidrBlock: pulumi.String(anywhereIPv4),
-		GatewayId:            igw.ID(),
-	}, parent); err != nil {
-		return fmt.Errorf("creating default route of %s-public: %w", name, err)
+	if err := newDefaultRoute(ctx, name+"-public", awsec2.RouteArgs{RouteTableId: public.ID(), GatewayId: igw.ID()}, parent); err != nil {
+		return err
 	}
 	if err := newNatGateways(ctx, name, mode, zones, igw, parent); err != nil {
 		return err
@@ -92,12 +88,8 @@ func newZoneRouting(ctx *pulumi.Context, name string, z *zone, nat *awsec2.NatGa
 		return err
 	}
 	if nat != nil {
-		if _, err := awsec2.NewRoute(ctx, privateName+"-default", &awsec2.RouteArgs{
-			RouteTableId:         private.ID(),
-			DestinationCidrBlock: pulumi.String(anywhereIPv4),
-			NatGatewayId:         nat.ID(),
-		}, parent); err != nil {
-			return fmt.Errorf("creating default route of %s: %w", privateName, err)
+		if err := newDefaultRoute(ctx, privateName, awsec2.RouteArgs{RouteTableId: private.ID(), NatGatewayId: nat.ID()}, parent); err != nil {
+			return err
 		}
 	}
 	if err := associate(ctx, fmt.Sprintf("%s-public-%s", name, z.name), z.publicSubnet, public, parent); err != nil {
@@ -115,6 +107,15 @@ func newRouteTable(ctx *pulumi.Context, name string, vpc *awsec2.Vpc, parent pul
 		return nil, fmt.Errorf("creating route table %s: %w", name, err)
 	}
 	return rt, nil
+}
+
+// newDefaultRoute sends the table's IPv4 traffic for the internet to the target set in args.
+func newDefaultRoute(ctx *pulumi.Context, tableName string, args awsec2.RouteArgs, parent pulumi.ResourceOrInvokeOption) error {
+	args.DestinationCidrBlock = pulumi.String(anywhereIPv4)
+	if _, err := awsec2.NewRoute(ctx, tableName+"-default", &args, parent); err != nil {
+		return fmt.Errorf("creating default route of %s: %w", tableName, err)
+	}
+	return nil
 }
 
 // associate links a subnet to its route table. The association is named after the subnet (its
