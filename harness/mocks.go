@@ -34,25 +34,51 @@ type Mocks struct {
 	project, stack, region string
 	states                 map[string]StateFunc
 	invokes                map[string]InvokeFunc
+	components             map[string]ComponentFunc
+
+	// ctx is the running program's context: remote components register stand-ins through it.
+	ctx *pulumi.Context
 
 	mu     sync.Mutex
 	record Record
+	// standIns maps "<type>::<name>" of a stand-in being registered to the component it stands in for.
+	standIns map[string]Resource
+	// outputs are the states the mocks returned, by URN as the monitor knows it.
+	outputs map[string]resource.PropertyMap
+	// displayURN maps a stand-in's URN as the mock monitor knows it to the URN it would have as
+	// the remote component's child.
+	displayURN map[string]string
 }
+
+// ComponentFunc answers a remote component's registration (its children run in a provider
+// plugin, never under mocks) with the outputs the real component returns. It may register
+// stand-ins for the component's children with Mocks.StandIn.
+type ComponentFunc func(m *Mocks, component Resource) (resource.PropertyMap, error)
 
 var _ pulumi.MockResourceMonitor = (*Mocks)(nil)
 
 // NewMocks answers for a stack in region. Components that need more answers (a remote
 // component's outputs, another invoke) add them with State and Answer.
 func NewMocks(project, stack, region string) *Mocks {
-	m := &Mocks{project: project, stack: stack, region: region, states: map[string]StateFunc{}, invokes: map[string]InvokeFunc{}}
+	m := &Mocks{
+		project: project, stack: stack, region: region,
+		states: map[string]StateFunc{}, invokes: map[string]InvokeFunc{}, components: map[string]ComponentFunc{},
+		standIns: map[string]Resource{}, displayURN: map[string]string{}, outputs: map[string]resource.PropertyMap{},
+	}
 	m.Answer("aws:index/getAvailabilityZones:getAvailabilityZones", m.availabilityZones)
 	m.Answer("aws:index/getPartition:getPartition", m.partition)
 	m.Answer("aws:index/getRegion:getRegion", m.regionInfo)
 	m.Answer("aws:index/getCallerIdentity:getCallerIdentity", m.callerIdentity)
 	m.Answer("aws:ssm/getParameter:getParameter", ssmParameter)
 	m.State("aws:ec2/natGateway:NatGateway", natGatewayState)
+	m.State("aws:ec2/launchTemplate:LaunchTemplate", launchTemplateState)
+	m.State(eksClusterType, m.eksClusterState)
+	m.Component("eks:index:Cluster", eksClusterComponent)
 	return m
 }
+
+// Component sets the answer to a remote component type.
+func (m *Mocks) Component(token string, f ComponentFunc) { m.components[token] = f }
 
 // State sets the outputs computed for a resource type.
 func (m *Mocks) State(token string, f StateFunc) { m.states[token] = f }
@@ -60,11 +86,15 @@ func (m *Mocks) State(token string, f StateFunc) { m.states[token] = f }
 // Answer sets the answer to an invoke token.
 func (m *Mocks) Answer(token string, f InvokeFunc) { m.invokes[token] = f }
 
-// Record returns what was recorded, sorted by URN (resources) and token and arguments (invokes).
+// Record returns what was recorded, sorted by URN (resources) and token and arguments (invokes),
+// with stand-ins shown under the remote component they stand in for.
 func (m *Mocks) Record() *Record {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := &Record{Resources: slices.Clone(m.record.Resources), Invokes: slices.Clone(m.record.Invokes)}
+	r := &Record{Invokes: slices.Clone(m.record.Invokes)}
+	for _, res := range m.record.Resources {
+		r.Resources = append(r.Resources, m.display(res))
+	}
 	slices.SortFunc(r.Resources, func(a, b Resource) int { return strings.Compare(a.URN, b.URN) })
 	slices.SortStableFunc(r.Invokes, func(a, b Invoke) int {
 		return strings.Compare(a.Token+canonical(a.Args), b.Token+canonical(b.Args))
@@ -75,10 +105,20 @@ func (m *Mocks) Record() *Record {
 // NewResource records a registration and returns a deterministic ID and state.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	res := m.recordOf(args)
+	if f, ok := m.components[args.TypeToken]; ok && res.Remote {
+		m.mu.Lock()
+		m.record.Resources = append(m.record.Resources, res)
+		m.mu.Unlock()
+		state, err := f(m, res)
+		if err != nil {
+			return "", nil, fmt.Errorf("mock of remote component %s: %w", res.URN, err)
+		}
+		return "", state, nil
+	}
 	state := args.Inputs.Copy()
 	if strings.HasPrefix(args.TypeToken, "aws:") && args.Custom {
 		if _, ok := state["arn"]; !ok {
-			state["arn"] = resource.NewProperty(m.arn(args.TypeToken, args.Name))
+			state["arn"] = resource.NewProperty(m.arnOf(args.TypeToken, args.Name, args.Inputs))
 		}
 		if _, ok := state["name"]; !ok {
 			state["name"] = resource.NewProperty(args.Name)
@@ -95,6 +135,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	m.mu.Lock()
 	m.record.Resources = append(m.record.Resources, res)
+	m.outputs[res.URN] = state
 	m.mu.Unlock()
 	id := args.ID
 	if id == "" {
@@ -138,7 +179,51 @@ func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 		RetainOnDelete:      rpc.GetRetainOnDelete(),
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if owner, ok := m.standIns[args.TypeToken+"::"+args.Name]; ok {
+		display := m.urn(owner.URN, args.TypeToken, args.Name)
+		m.displayURN[res.URN] = display
+		res.StandIn = true
+		res.Parent = owner.URN
+		res.Provider = owner.Providers[packageOf(args.TypeToken)]
+	}
 	return res
+}
+
+// display rewrites a recorded resource's URNs so that stand-ins appear as the remote component's
+// children, and references to them follow.
+func (m *Mocks) display(res Resource) Resource {
+	rename := func(urn string) string {
+		if d, ok := m.displayURN[urn]; ok {
+			return d
+		}
+		return urn
+	}
+	res.URN = rename(res.URN)
+	res.Parent = rename(res.Parent)
+	deps := make([]string, len(res.Dependencies))
+	for i, d := range res.Dependencies {
+		deps[i] = rename(d)
+	}
+	res.Dependencies = sortedUnique(deps)
+	if res.PropertyDependencies != nil {
+		pd := map[string][]string{}
+		for k, urns := range res.PropertyDependencies {
+			renamed := make([]string, len(urns))
+			for i, u := range urns {
+				renamed[i] = rename(u)
+			}
+			pd[k] = sortedUnique(renamed)
+		}
+		res.PropertyDependencies = pd
+	}
+	return res
+}
+
+func packageOf(token string) string {
+	pkg, _, _ := strings.Cut(token, ":")
+	return pkg
 }
 
 // urn computes a resource's URN the way the mock monitor does.
@@ -150,11 +235,43 @@ func (m *Mocks) urn(parent, typ, name string) string {
 	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
 }
 
-// arn fabricates an ARN for a resource in the mock account: arn:aws:<module>:<region>:<account>:<name>.
+// arn fabricates the ARN AWS would give a resource, in the mock account.
 func (m *Mocks) arn(token, name string) string {
+	return m.arnOf(token, name, nil)
+}
+
+// arnShapes are the ARN resource parts of the types whose ARNs policies and tests read.
+var arnShapes = map[string]string{
+	"aws:iam/role:Role":                       "iam::%[2]s:role/%[3]s",
+	"aws:iam/instanceProfile:InstanceProfile": "iam::%[2]s:instance-profile/%[3]s",
+	"aws:iam/policy:Policy":                   "iam::%[2]s:policy/%[3]s",
+	"aws:cloudwatch/logGroup:LogGroup":        "logs:%[1]s:%[2]s:log-group:%[3]s",
+	"aws:eks/cluster:Cluster":                 "eks:%[1]s:%[2]s:cluster/%[3]s",
+	"aws:kms/key:Key":                         "kms:%[1]s:%[2]s:key/%[3]s",
+	"aws:sns/topic:Topic":                     "sns:%[1]s:%[2]s:%[3]s",
+	"aws:sqs/queue:Queue":                     "sqs:%[1]s:%[2]s:%[3]s",
+	"aws:cloudwatch/eventBus:EventBus":        "events:%[1]s:%[2]s:event-bus/%[3]s",
+	"aws:ecr/repository:Repository":           "ecr:%[1]s:%[2]s:repository/%[3]s",
+	"aws:secretsmanager/secret:Secret":        "secretsmanager:%[1]s:%[2]s:secret:%[3]s-AbCdEf",
+}
+
+// arnOf builds the ARN from the resource's physical name when its inputs give one (an OIDC
+// provider's is its URL), else from its logical name.
+func (m *Mocks) arnOf(token, name string, inputs resource.PropertyMap) string {
+	if v, ok := inputs["name"]; ok && v.IsString() {
+		name = v.StringValue()
+	}
+	if token == "aws:iam/openIdConnectProvider:OpenIdConnectProvider" {
+		if v, ok := inputs["url"]; ok && v.IsString() {
+			return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partitionOf(m.region), AccountID, strings.TrimPrefix(v.StringValue(), "https://"))
+		}
+	}
+	if shape, ok := arnShapes[token]; ok {
+		return fmt.Sprintf("arn:%s:", partitionOf(m.region)) + fmt.Sprintf(shape, m.region, AccountID, name)
+	}
 	module := strings.Split(token, ":")[1]
-	module, _, _ = strings.Cut(module, "/")
-	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", partitionOf(m.region), module, m.region, AccountID, name)
+	module, kind, _ := strings.Cut(module, "/")
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s/%s", partitionOf(m.region), module, m.region, AccountID, strings.ToLower(kind), name)
 }
 
 func (m *Mocks) availabilityZones(pulumi.MockCallArgs) (resource.PropertyMap, error) {

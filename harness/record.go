@@ -21,7 +21,10 @@ type Resource struct {
 	Custom bool
 	// Remote is true for components implemented by a provider plugin (pulumi-eks).
 	Remote bool
-	Inputs resource.PropertyMap
+	// StandIn marks a resource that a remote component would create in its plugin, registered by
+	// the harness to answer the component's outputs (see the component's ComponentFunc).
+	StandIn bool
+	Inputs  resource.PropertyMap
 	// Dependencies are the URNs this resource waits for, explicit and through its inputs.
 	Dependencies []string
 	// PropertyDependencies maps each input to the URNs its value came from.

@@ -14,7 +14,11 @@ func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, 
 	for _, f := range extra {
 		f(mocks)
 	}
-	err := pulumi.RunErr(body, pulumi.WithMocks(cfg.Project, cfg.Stack, mocks), func(info *pulumi.RunInfo) {
+	program := func(ctx *pulumi.Context) error {
+		mocks.ctx = ctx
+		return body(ctx)
+	}
+	err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mocks), func(info *pulumi.RunInfo) {
 		info.Config = cfg.Values
 		info.ConfigSecretKeys = cfg.SecretKeys
 	})

@@ -40,6 +40,17 @@ var settings = map[string][]string{
 	"aws:ec2/flowLog:FlowLog":                           {"trafficType", "logDestination"},
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment": {"role", "policyArn"},
 	"aws:iam/instanceProfile:InstanceProfile":           {"role"},
+	"aws:eks/cluster:Cluster": {"name", "version", "vpcConfig.endpointPublicAccess", "vpcConfig.publicAccessCidrs",
+		"vpcConfig.endpointPrivateAccess", "enabledClusterLogTypes", "accessConfig.authenticationMode"},
+	"aws:eks/nodeGroup:NodeGroup":     {"instanceTypes", "capacityType", "amiType", "scalingConfig", "subnetIds", "version"},
+	"aws:eks/addon:Addon":             {"addonName", "configurationValues", "serviceAccountRoleArn"},
+	"aws:eks/accessEntry:AccessEntry": {"principalArn", "type"},
+	"aws:ec2/launchTemplate:LaunchTemplate": {"metadataOptions.httpTokens", "metadataOptions.httpPutResponseHopLimit",
+		"blockDeviceMappings"},
+	"aws:kms/key:Key": {"enableKeyRotation"},
+	"aws:iam/openIdConnectProvider:OpenIdConnectProvider": {"clientIdLists"},
+	"kubernetes:storage.k8s.io/v1:StorageClass": {"metadata.annotations", "provisioner", "parameters",
+		"volumeBindingMode", "allowVolumeExpansion"},
 }
 
 // WriteTree prints the resources as a tree by parent, each with its settings and options, then

@@ -28,8 +28,9 @@ func tree(t *testing.T, stack string) string {
 func TestTreeShowsWhatAReviewerReads(t *testing.T) {
 	out := tree(t, "dev")
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 30 resources",
+		"Stack dev of mission-link in ap-northeast-2: 56 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
+		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup",
 		"      cidrBlock: 10.20.0.0/16",
 		"mission-link-dev-bastion  aws:ec2/instance:Instance  [ignoreChanges=ami]",
 		"      subnetId: -> mission-link-dev-private-ap-northeast-2a",

@@ -8,13 +8,14 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/stackconfig"
 	"github.com/mission-link/infra/vpc"
 )
 
 // Run builds the whole stack from the engine's config values (see stackconfig.FromEnvironment).
 func Run(ctx *pulumi.Context, values map[string]string) error {
-	cfg, err := stackconfig.Parse(ctx.Project(), values)
+	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), values)
 	if err != nil {
 		return err
 	}
@@ -27,7 +28,7 @@ func Run(ctx *pulumi.Context, values map[string]string) error {
 	prefix := fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())
 	networkArgs := cfg.Network
 	networkArgs.RegionZones = zones
-	networkArgs.ClusterName = prefix
+	networkArgs.ClusterName = cfg.Cluster.Name
 	networkArgs.Protect = cfg.ProtectStatefulResources
 	if err := networkArgs.Validate(); err != nil {
 		return fmt.Errorf("invalid stack config:\n%w", err)
@@ -37,11 +38,23 @@ func Run(ctx *pulumi.Context, values map[string]string) error {
 	if err != nil {
 		return err
 	}
-	network, err := vpc.NewNetwork(ctx, prefix, &networkArgs, pulumi.Providers(provider))
+	withProvider := pulumi.Providers(provider)
+	network, err := vpc.NewNetwork(ctx, prefix, &networkArgs, withProvider)
+	if err != nil {
+		return err
+	}
+	clusterArgs := cfg.Cluster
+	clusterArgs.VpcID = network.VPCID
+	clusterArgs.PrivateSubnetIDs = network.PrivateSubnetIDs
+	clusterArgs.InstanceTags = cfg.DefaultTags(ctx.Project(), ctx.Stack())
+	clusterArgs.Protect = cfg.ProtectStatefulResources
+	clusterArgs.AWSProvider = provider
+	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
 		return err
 	}
 	exportNetwork(ctx, network, networkArgs.Bastion.IsEnabled())
+	exportCluster(ctx, cluster)
 	return nil
 }
 
@@ -76,4 +89,14 @@ func exportNetwork(ctx *pulumi.Context, n *vpc.Network, bastion bool) {
 		ctx.Export("bastionSessionCommand", n.BastionSessionCommand)
 		ctx.Export("bastionPortForwardCommand", n.BastionPortForwardCommand)
 	}
+}
+
+func exportCluster(ctx *pulumi.Context, c *eks.Cluster) {
+	ctx.Export("clusterName", c.Name)
+	ctx.Export("clusterEndpoint", c.Endpoint)
+	ctx.Export("oidcProviderArn", c.OIDC.ARN)
+	ctx.Export("oidcIssuerUrl", c.OIDC.IssuerURL)
+	ctx.Export("nodeGroupName", c.NodeGroupName)
+	ctx.Export("kubeconfig", c.Kubeconfig)
+	ctx.Export("updateKubeconfigCommand", c.UpdateKubeconfigCommand)
 }

@@ -51,18 +51,31 @@ func runStack(t *testing.T, stack string) *harness.Record {
 func TestStackGraphs(t *testing.T) {
 	common := map[string]int{
 		typeProvider:                                        1,
+		"pulumi:providers:kubernetes":                       1,
 		"mission-link:vpc:Network":                          1,
+		"mission-link:eks:Cluster":                          1,
+		"eks:index:Cluster":                                 1,
 		"aws:ec2/vpc:Vpc":                                   1,
 		"aws:ec2/internetGateway:InternetGateway":           1,
 		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-		"aws:cloudwatch/logGroup:LogGroup":                  1,
+		"aws:cloudwatch/logGroup:LogGroup":                  2, // flow logs, control plane
 		"aws:ec2/flowLog:FlowLog":                           1,
-		"aws:iam/role:Role":                                 2,
-		"aws:iam/rolePolicy:RolePolicy":                     1,
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
-		"aws:iam/instanceProfile:InstanceProfile":           1,
-		typeSG:       1,
-		typeInstance: 1,
+		// bastion, flow logs, nodes, EBS CSI, and pulumi-eks's cluster service role
+		"aws:iam/role:Role":                                   5,
+		"aws:iam/rolePolicy:RolePolicy":                       1,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   7,
+		"aws:iam/instanceProfile:InstanceProfile":             1,
+		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
+		typeSG: 2, // bastion, cluster
+		"aws:ec2/securityGroupRule:SecurityGroupRule": 1,
+		typeInstance:                                1,
+		"aws:kms/key:Key":                           1,
+		"aws:eks/cluster:Cluster":                   1,
+		"aws:eks/accessEntry:AccessEntry":           1,
+		"aws:eks/addon:Addon":                       4,
+		"aws:eks/nodeGroup:NodeGroup":               1,
+		"aws:ec2/launchTemplate:LaunchTemplate":     1,
+		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
 	}
 	cases := []struct {
 		stack   string
@@ -89,9 +102,12 @@ func TestStackGraphs(t *testing.T) {
 			for _, err := range reviewerChecks(r, tc.stack) {
 				t.Error(err)
 			}
-			logs, _ := r.Get("aws:cloudwatch/logGroup:LogGroup", "mission-link-"+tc.stack+"-flow-logs")
-			if logs.Options.Protect != tc.protect {
-				t.Errorf("flow log group protect = %v, want %v", logs.Options.Protect, tc.protect)
+			for _, typ := range []string{"aws:cloudwatch/logGroup:LogGroup", "aws:kms/key:Key"} {
+				for _, res := range r.ByType(typ) {
+					if res.Options.Protect != tc.protect {
+						t.Errorf("%s protect = %v, want %v", res.Name, res.Options.Protect, tc.protect)
+					}
+				}
 			}
 		})
 	}
@@ -319,7 +335,7 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, stack := range []string{"dev", "prod"} {
-		if _, err := stackconfig.Parse("mission-link", loadStack(t, stack).Values); err != nil {
+		if _, err := stackconfig.Parse("mission-link", stack, loadStack(t, stack).Values); err != nil {
 			t.Errorf("Pulumi.%s.yaml: %v", stack, errors.Unwrap(err))
 		}
 	}

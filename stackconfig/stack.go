@@ -16,6 +16,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/vpc"
 )
 
@@ -51,6 +52,8 @@ type Stack struct {
 	ProtectStatefulResources bool `json:"protectStatefulResources"`
 	// Network is the `network:` block.
 	Network vpc.NetworkArgs `json:"network"`
+	// Cluster is the `cluster:` block.
+	Cluster eks.ClusterArgs `json:"cluster"`
 	// Tags are extra tags for every AWS resource, beside Project, Stack and ManagedBy.
 	Tags map[string]string `json:"tags"`
 }
@@ -72,12 +75,12 @@ func FromEnvironment() (map[string]string, error) {
 	return values, nil
 }
 
-// Parse decodes and validates the config of a project's stack, reporting every problem at once.
-// The result has its defaults filled in.
-func Parse(project string, values map[string]string) (*Stack, error) {
+// Parse decodes and validates the config of a stack, reporting every problem at once. The result
+// has its defaults filled in.
+func Parse(project, stack string, values map[string]string) (*Stack, error) {
 	s := &Stack{}
 	errs := s.decode(project, values)
-	*s = s.WithDefaults()
+	*s = s.WithDefaults(project, stack)
 	if err := s.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -119,9 +122,14 @@ func (s *Stack) decode(project string, values map[string]string) []error {
 	return errs
 }
 
-// WithDefaults returns a copy with every unset value filled with its default.
-func (s Stack) WithDefaults() Stack {
+// WithDefaults returns a copy with every unset value filled with its default. The cluster is
+// named after the project and stack unless configured.
+func (s Stack) WithDefaults(project, stack string) Stack {
 	s.Network = s.Network.WithDefaults()
+	s.Cluster = s.Cluster.WithDefaults()
+	if s.Cluster.Name == "" {
+		s.Cluster.Name = fmt.Sprintf("%s-%s", project, stack)
+	}
 	return s
 }
 
@@ -140,6 +148,11 @@ func (s Stack) Validate() error {
 		}
 	}
 	errs = append(errs, s.Network.Validate())
+	if s.Network.NatGateways == vpc.NatNone {
+		errs = append(errs, fmt.Errorf("network.natGateways (%q) leaves the private subnets without egress, but the EKS nodes there need it to pull images and reach AWS APIs: use %q or %q",
+			vpc.NatNone, vpc.NatSingle, vpc.NatPerAz))
+	}
+	errs = append(errs, s.Cluster.Validate())
 	errs = append(errs, validateTags(s.Tags)...)
 	return errors.Join(errs...)
 }

@@ -12,13 +12,17 @@ func parse(t *testing.T, values map[string]string) (*Stack, error) {
 	if _, ok := values["aws:region"]; !ok {
 		values["aws:region"] = "ap-northeast-2"
 	}
-	return Parse("mission-link", values)
+	if _, ok := values["mission-link:cluster"]; !ok {
+		values["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"]}`
+	}
+	return Parse("mission-link", "dev", values)
 }
 
 func TestParseFillsDefaults(t *testing.T) {
 	s, err := parse(t, map[string]string{
 		"mission-link:network":                  `{"cidrBlock":"10.20.0.0/16","bastion":{"enabled":true}}`,
 		"mission-link:protectStatefulResources": "true",
+		"mission-link:cluster":                  `{"publicAccessCidrs":["198.51.100.0/24"]}`,
 		"aws:profile":                           "mission-link",
 		"aws:allowedAccountIds":                 `["123456789012"]`,
 		"pulumi:tags":                           `{"team":"platform"}`,

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mission-link/infra/awsspec"
 )
 
 // NatMode says how private subnets reach the internet.
@@ -101,13 +103,8 @@ type BastionArgs struct {
 	SSHCidrs []string `json:"sshCidrs"`
 }
 
-// logRetentionDays are the values CloudWatch Logs accepts for a log group's retention.
-var logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
 var (
-	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	amiIDPattern        = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	clusterNamePattern  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	amiIDPattern = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
 // WithDefaults returns a copy with every unset field filled with its default.
@@ -162,12 +159,10 @@ func (a NetworkArgs) Validate() error {
 	if err == nil && len(prefixErrs) == 0 && a.AvailabilityZoneCount > 0 {
 		errs = append(errs, a.validateSubnetsFit(vpcPrefix))
 	}
-	if !slices.Contains(logRetentionDays, a.FlowLogs.RetentionInDays) {
-		errs = append(errs, fmt.Errorf("%s.flowLogs.retentionInDays (%d) must be one of %v", ConfigKey, a.FlowLogs.RetentionInDays, logRetentionDays))
-	}
+	errs = append(errs, awsspec.CheckLogRetention(ConfigKey+".flowLogs.retentionInDays", a.FlowLogs.RetentionInDays))
 	errs = append(errs, a.Bastion.validate()...)
-	if a.ClusterName != "" && !clusterNamePattern.MatchString(a.ClusterName) {
-		errs = append(errs, fmt.Errorf("cluster name (%q) must be 1-100 letters, digits, '-' or '_', starting with a letter or digit", a.ClusterName))
+	if a.ClusterName != "" {
+		errs = append(errs, awsspec.CheckClusterName("cluster name", a.ClusterName))
 	}
 	return errors.Join(errs...)
 }
@@ -224,8 +219,8 @@ func (a NetworkArgs) validateSubnetsFit(vpcPrefix int) error {
 func (b BastionArgs) validate() []error {
 	var errs []error
 	key := ConfigKey + ".bastion"
-	if !instanceTypePattern.MatchString(b.InstanceType) {
-		errs = append(errs, fmt.Errorf("%s.instanceType (%q) is not an EC2 instance type such as %q", key, b.InstanceType, DefaultBastionInstanceType))
+	if err := awsspec.CheckInstanceType(key+".instanceType", b.InstanceType); err != nil {
+		errs = append(errs, err)
 	}
 	if b.AmiID != "" && !amiIDPattern.MatchString(b.AmiID) {
 		errs = append(errs, fmt.Errorf("%s.amiId (%q) must look like ami-0123456789abcdef0, or be left out to use the latest Amazon Linux 2023", key, b.AmiID))

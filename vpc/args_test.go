@@ -149,14 +149,3 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | host
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
-
-func TestBastionArchitecture(t *testing.T) {
-	for typ, want := range map[string]string{
-		"t3.micro": "x86_64", "t3a.small": "x86_64", "m7i.large": "x86_64", "g5.xlarge": "x86_64",
-		"t4g.micro": "arm64", "c6gn.large": "arm64", "m7gd.large": "arm64", "r8g.large": "arm64",
-	} {
-		if got := BastionArchitecture(typ); got != want {
-			t.Errorf("%s: got %s, want %s", typ, got, want)
-		}
-	}
-}

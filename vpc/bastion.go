@@ -2,7 +2,6 @@ package vpc
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -10,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/iampolicy"
 )
 
@@ -19,18 +19,6 @@ const (
 	// BastionRootVolumeGiB is the size of the Amazon Linux 2023 root snapshot.
 	BastionRootVolumeGiB = 8
 )
-
-// gravitonType matches instance types whose family has a "g" after the generation digit
-// (t4g, m7g, c6gn, r8gd): those run arm64 AMIs.
-var gravitonType = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*g[a-z]*\.`)
-
-// BastionArchitecture is the AMI architecture an instance type needs.
-func BastionArchitecture(instanceType string) string {
-	if gravitonType.MatchString(instanceType) {
-		return "arm64"
-	}
-	return "x86_64"
-}
 
 // newBastion creates an instance in a private subnet that operators reach with SSM Session
 // Manager: no key pair, no public IP, and no ingress unless sshCidrs names some.
@@ -84,7 +72,7 @@ func bastionAMI(ctx *pulumi.Context, b BastionArgs, parent pulumi.ResourceOrInvo
 		return pulumi.String(b.AmiID), nil
 	}
 	param := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
-		Name: pulumi.String(fmt.Sprintf(al2023Parameter, BastionArchitecture(b.InstanceType))),
+		Name: pulumi.String(fmt.Sprintf(al2023Parameter, awsspec.Architecture(b.InstanceType))),
 	}, parent)
 	return param.Value(), []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
 }

@@ -1,0 +1,76 @@
+// Package awsspec holds the facts about AWS values that config is checked against: which log
+// retentions CloudWatch accepts, which architecture an instance type runs, what names look like.
+// Each is stated once here so that every component checks them the same way.
+package awsspec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// LogRetentionDays are the values CloudWatch Logs accepts for a log group's retention.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// CheckLogRetention reports a retention CloudWatch does not offer, under the config key.
+func CheckLogRetention(key string, days int) error {
+	if slices.Contains(LogRetentionDays, days) {
+		return nil
+	}
+	return fmt.Errorf("%s (%d) must be one of %v", key, days, LogRetentionDays)
+}
+
+var (
+	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	// gravitonType matches instance types whose family has a "g" after the generation digit
+	// (t4g, m7g, c6gn, r8gd): those run arm64.
+	gravitonType = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*g[a-z]*\.`)
+)
+
+// CheckInstanceType reports a value that is not shaped like an EC2 instance type.
+func CheckInstanceType(key, instanceType string) error {
+	if instanceTypePattern.MatchString(instanceType) {
+		return nil
+	}
+	return fmt.Errorf("%s (%q) is not an EC2 instance type such as \"t3.medium\"", key, instanceType)
+}
+
+// Architecture names.
+const (
+	X86_64 = "x86_64"
+	ARM64  = "arm64"
+)
+
+// Architecture is the CPU architecture an instance type runs.
+func Architecture(instanceType string) string {
+	if gravitonType.MatchString(instanceType) {
+		return ARM64
+	}
+	return X86_64
+}
+
+var (
+	clusterNamePattern = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	roleARNPattern     = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+	stsARNPattern      = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sts::`)
+)
+
+// CheckClusterName reports a value EKS does not accept as a cluster name.
+func CheckClusterName(key, name string) error {
+	if clusterNamePattern.MatchString(name) {
+		return nil
+	}
+	return fmt.Errorf("%s (%q) must be 1-100 letters, digits, '-' or '_', starting with a letter or digit", key, name)
+}
+
+// CheckRoleARN reports a value that is not an IAM role ARN. An STS assumed-role ARN (what
+// `aws sts get-caller-identity` prints) is named as such, since it is the usual mistake.
+func CheckRoleARN(key, arn string) error {
+	if roleARNPattern.MatchString(arn) {
+		return nil
+	}
+	if stsARNPattern.MatchString(arn) {
+		return fmt.Errorf("%s (%q) is an STS session ARN: give the IAM role ARN, arn:aws:iam::<account>:role/<name>", key, arn)
+	}
+	return fmt.Errorf("%s (%q) is not an IAM role ARN such as arn:aws:iam::123456789012:role/admin", key, arn)
+}

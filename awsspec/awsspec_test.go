@@ -1,0 +1,23 @@
+package awsspec
+
+import "testing"
+
+func TestArchitecture(t *testing.T) {
+	for typ, want := range map[string]string{
+		"t3.micro": X86_64, "t3a.small": X86_64, "m7i.large": X86_64, "g5.xlarge": X86_64,
+		"t4g.micro": ARM64, "c6gn.large": ARM64, "m7gd.large": ARM64, "r8g.large": ARM64,
+	} {
+		if got := Architecture(typ); got != want {
+			t.Errorf("%s: got %s, want %s", typ, got, want)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	if CheckLogRetention("k", 30) != nil || CheckLogRetention("k", 10) == nil || CheckLogRetention("k", 0) == nil {
+		t.Error("log retention check")
+	}
+	if CheckInstanceType("k", "t3.medium") != nil || CheckInstanceType("k", "t3medium") == nil || CheckInstanceType("k", "T3.medium") == nil {
+		t.Error("instance type check")
+	}
+}

@@ -1,0 +1,122 @@
+// Package eks builds the stack's Kubernetes cluster: the EKS control plane through pulumi-eks, a
+// managed node group with VPC CNI prefix delegation, IRSA for the EBS CSI driver and the app,
+// the core managed addons, and a default encrypted gp3 StorageClass.
+package eks
+
+import (
+	"fmt"
+
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TypeToken is part of every child's URN: changing it replaces the cluster.
+const TypeToken = "mission-link:eks:Cluster"
+
+// Cluster is the EKS cluster and everything that makes it usable.
+type Cluster struct {
+	pulumi.ResourceState
+
+	Name     pulumi.StringOutput `pulumi:"name"`
+	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
+	// OIDC is the cluster's IAM OIDC provider, for IRSA roles (NewIRSARole).
+	OIDC          OIDCProvider
+	NodeGroupName pulumi.StringOutput `pulumi:"nodeGroupName"`
+	// Kubeconfig is secret: it names the cluster and how to get a token for it.
+	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
+	// UpdateKubeconfigCommand writes a kubeconfig entry for the cluster on an operator's machine.
+	UpdateKubeconfigCommand pulumi.StringOutput `pulumi:"updateKubeconfigCommand"`
+	// KubernetesProvider deploys to the cluster.
+	KubernetesProvider *kubernetes.Provider
+}
+
+// OIDCProvider identifies the cluster's IAM OIDC provider.
+type OIDCProvider struct {
+	ARN pulumi.StringOutput
+	// IssuerURL is the issuer with its https:// scheme, as EKS reports it.
+	IssuerURL pulumi.StringOutput
+}
+
+// NewCluster validates args and builds the cluster. Nothing is registered when args are invalid.
+func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if args == nil {
+		return nil, fmt.Errorf("cluster %s: args are required", name)
+	}
+	a := args.WithDefaults()
+	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
+		return nil, fmt.Errorf("cluster %s: VpcID and PrivateSubnetIDs are required", name)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("cluster %s: invalid config:\n%w", name, err)
+	}
+	c := &Cluster{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, c, opts...); err != nil {
+		return nil, fmt.Errorf("registering cluster %s: %w", name, err)
+	}
+	if err := c.build(ctx, name, a); err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"name":            c.Name,
+		"endpoint":        c.Endpoint,
+		"oidcProviderArn": c.OIDC.ARN,
+		"oidcIssuerUrl":   c.OIDC.IssuerURL,
+		"nodeGroupName":   c.NodeGroupName,
+		"kubeconfig":      c.Kubeconfig,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of cluster %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// build orders the parts the way the cluster comes up: control plane; the VPC CNI with prefix
+// delegation before any node, so nodes start with 110 pods; the node group; then the addons that
+// need nodes to run on, and the StorageClass that needs the EBS CSI driver.
+func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
+	parent := pulumi.Parent(c)
+	nodeRole, err := newNodeRole(ctx, name+"-node", parent)
+	if err != nil {
+		return err
+	}
+	plane, err := newControlPlane(ctx, name, a, nodeRole, parent)
+	if err != nil {
+		return err
+	}
+	eksCluster := plane.EksCluster
+	c.Name = eksCluster.Name()
+	c.Endpoint = eksCluster.Endpoint()
+	c.OIDC = OIDCProvider{
+		ARN:       plane.Core.OidcProvider().Arn(),
+		IssuerURL: eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem(),
+	}
+	c.Kubeconfig = pulumi.ToSecret(plane.KubeconfigJson).(pulumi.StringOutput)
+	c.UpdateKubeconfigCommand = pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", regionOf(ctx, parent), c.Name)
+
+	vpcCni, err := newVpcCniAddon(ctx, name, c.Name, a.VpcCni, parent)
+	if err != nil {
+		return err
+	}
+	nodeGroup, err := newNodeGroup(ctx, name, a, c.Name, nodeRole, []pulumi.Resource{vpcCni}, parent)
+	if err != nil {
+		return err
+	}
+	c.NodeGroupName = nodeGroup.NodeGroupName
+	ebsCsi, err := newNodeAddons(ctx, name, c, nodeGroup, parent)
+	if err != nil {
+		return err
+	}
+	c.KubernetesProvider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
+		Kubeconfig: c.Kubeconfig,
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating Kubernetes provider for %s: %w", name, err)
+	}
+	return newDefaultStorageClass(ctx, name, c.KubernetesProvider, ebsCsi, parent)
+}
+
+// addonsAfter are the options of addons that need running nodes: created before them, they sit
+// DEGRADED until they time out.
+func addonsAfter(nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) []pulumi.ResourceOption {
+	return []pulumi.ResourceOption{parent, pulumi.DependsOn([]pulumi.Resource{nodeGroup})}
+}

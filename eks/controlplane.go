@@ -1,0 +1,114 @@
+package eks
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	pulumieks "github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ControlPlaneLogTypes are all the control plane logs EKS can send to CloudWatch.
+var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+// ClusterAdminPolicy is the EKS access policy that grants cluster-admin.
+const ClusterAdminPolicy = "arn:%s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+// newControlPlane creates the secrets key, the control plane's log group (before EKS would
+// create it without a retention), and the cluster through pulumi-eks.
+func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *awsiam.Role, parent pulumi.ResourceOrInvokeOption) (*pulumieks.Cluster, error) {
+	key, err := kms.NewKey(ctx, name+"-secrets", &kms.KeyArgs{
+		Description:       pulumi.Sprintf("Envelope encryption of Kubernetes secrets in EKS cluster %s", a.Name),
+		EnableKeyRotation: pulumi.Bool(true),
+		Tags:              pulumi.StringMap{"Name": pulumi.String(name + "-secrets")},
+	}, parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return nil, fmt.Errorf("creating secrets encryption key of %s: %w", name, err)
+	}
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
+		// EKS writes to exactly this name; made here first, the logs expire as configured.
+		Name:            pulumi.Sprintf("/aws/eks/%s/cluster", a.Name),
+		RetentionInDays: pulumi.Int(a.LogRetentionInDays),
+	}, parent, pulumi.Protect(a.Protect))
+	if err != nil {
+		return nil, fmt.Errorf("creating control plane log group of %s: %w", name, err)
+	}
+	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
+	api := pulumieks.AuthenticationModeApi
+	cluster, err := pulumieks.NewCluster(ctx, name, &pulumieks.ClusterArgs{
+		Name:                         pulumi.String(a.Name),
+		Version:                      pulumi.String(a.Version),
+		VpcId:                        a.VpcID,
+		PrivateSubnetIds:             a.PrivateSubnetIDs,
+		NodeAssociatePublicIpAddress: ptr(false),
+		SkipDefaultNodeGroup:         ptr(true),
+		// The managed vpc-cni addon owns the CNI; otherwise pulumi-eks applies it with kubectl
+		// from the deploying machine.
+		UseDefaultVpcCni:   ptr(true),
+		CreateOidcProvider: pulumi.Bool(true),
+		// Access entries only, no aws-auth ConfigMap. pulumi-eks also sets
+		// bootstrapClusterCreatorAdminPermissions, so whoever creates the cluster is its admin.
+		AuthenticationMode: &api,
+		AccessEntries:      adminAccessEntries(a.AdminRoleArns, partition),
+		// The node role's EC2_LINUX access entry lets nodes join.
+		InstanceRole:           nodeRole,
+		EnabledClusterLogTypes: pulumi.ToStringArray(ControlPlaneLogTypes),
+		EncryptionConfigKeyArn: key.Arn,
+		EndpointPrivateAccess:  pulumi.Bool(true),
+		EndpointPublicAccess:   pulumi.Bool(true),
+		PublicAccessCidrs:      pulumi.ToStringArray(a.PublicAccessCidrs),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{logs}), providerOf(a))
+	if err != nil {
+		return nil, fmt.Errorf("creating EKS cluster %s: %w", name, err)
+	}
+	return cluster, nil
+}
+
+var (
+	nonKeyChars  = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+	roleARNParts = regexp.MustCompile(`:iam::([0-9]{12}):role/(?:.*/)?([^/]+)$`)
+)
+
+// adminAccessEntries gives each admin role cluster-admin, keyed by account and role name so that
+// reordering the list changes nothing.
+func adminAccessEntries(roleARNs []string, partition pulumi.StringOutput) map[string]pulumieks.AccessEntryArgs {
+	entries := map[string]pulumieks.AccessEntryArgs{}
+	for _, arn := range roleARNs {
+		entries[AccessEntryKey(arn)] = pulumieks.AccessEntryArgs{
+			PrincipalArn: pulumi.String(arn),
+			AccessPolicies: map[string]pulumieks.AccessPolicyAssociationInput{
+				"cluster-admin": pulumieks.AccessPolicyAssociationArgs{
+					PolicyArn:   pulumi.Sprintf(ClusterAdminPolicy, partition),
+					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+				},
+			},
+		}
+	}
+	return entries
+}
+
+// AccessEntryKey names an admin role's access entry: "admin-<account>-<role name>".
+func AccessEntryKey(roleARN string) string {
+	m := roleARNParts.FindStringSubmatch(roleARN)
+	if m == nil {
+		return "admin-" + nonKeyChars.ReplaceAllString(roleARN, "-")
+	}
+	return "admin-" + m[1] + "-" + nonKeyChars.ReplaceAllString(m[2], "-")
+}
+
+// providerOf passes the stack's AWS provider to a remote component, which does not inherit it.
+func providerOf(a ClusterArgs) pulumi.ResourceOption {
+	if a.AWSProvider == nil {
+		return pulumi.Providers()
+	}
+	return pulumi.Providers(a.AWSProvider)
+}
+
+func regionOf(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption) pulumi.StringOutput {
+	return aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent).Name()
+}

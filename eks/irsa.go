@@ -1,0 +1,83 @@
+package eks
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/iampolicy"
+)
+
+// stsAudience is the audience of the service account tokens that AWS STS accepts.
+const stsAudience = "sts.amazonaws.com"
+
+var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// IRSARoleArgs describes a role for a Kubernetes service account (IAM Roles for Service Accounts).
+type IRSARoleArgs struct {
+	OIDC           OIDCProvider
+	Namespace      string
+	ServiceAccount string
+	Description    string
+	// ManagedPolicies are attached to the role, keyed by a short name that names the attachment.
+	ManagedPolicies map[string]pulumi.StringInput
+	// Policy is an inline policy document, if any.
+	Policy pulumi.StringInput
+}
+
+// NewIRSARole creates a role that only the given service account of this cluster can assume.
+func NewIRSARole(ctx *pulumi.Context, name string, args IRSARoleArgs, opts ...pulumi.ResourceOption) (*awsiam.Role, error) {
+	for key, value := range map[string]string{"namespace": args.Namespace, "service account": args.ServiceAccount} {
+		if !dns1123Label.MatchString(value) {
+			return nil, fmt.Errorf("IRSA role %s: %s (%q) is not a Kubernetes name", name, key, value)
+		}
+	}
+	trust := iampolicy.Render(func(v []string) iampolicy.Document {
+		return IRSATrustPolicy(v[0], v[1], args.Namespace, args.ServiceAccount)
+	}, args.OIDC.ARN, args.OIDC.IssuerURL)
+	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
+		AssumeRolePolicy: trust,
+		Description:      pulumi.String(args.Description),
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating IRSA role %s: %w", name, err)
+	}
+	for _, key := range slices.Sorted(maps.Keys(args.ManagedPolicies)) {
+		if _, err := awsiam.NewRolePolicyAttachment(ctx, name+"-"+key, &awsiam.RolePolicyAttachmentArgs{
+			Role:      role.Name,
+			PolicyArn: args.ManagedPolicies[key],
+		}, opts...); err != nil {
+			return nil, fmt.Errorf("attaching %s to IRSA role %s: %w", key, name, err)
+		}
+	}
+	if args.Policy != nil {
+		if _, err := awsiam.NewRolePolicy(ctx, name, &awsiam.RolePolicyArgs{
+			Role:   role.Name,
+			Policy: args.Policy,
+		}, opts...); err != nil {
+			return nil, fmt.Errorf("creating inline policy of IRSA role %s: %w", name, err)
+		}
+	}
+	return role, nil
+}
+
+// IRSATrustPolicy lets the service account's projected tokens, issued by the cluster's OIDC
+// provider for STS, assume the role: both the subject and the audience are pinned.
+func IRSATrustPolicy(providerARN, issuerURL, namespace, serviceAccount string) iampolicy.Document {
+	issuer := strings.TrimPrefix(issuerURL, "https://")
+	return iampolicy.New(iampolicy.Statement{
+		Sid:       "ServiceAccount",
+		Effect:    iampolicy.Allow,
+		Principal: &iampolicy.Principal{Federated: []string{providerARN}},
+		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
+		Condition: iampolicy.Conditions{"StringEquals": {
+			issuer + ":sub": {fmt.Sprintf("system:serviceaccount:%s:%s", namespace, serviceAccount)},
+			issuer + ":aud": {stsAudience},
+		}},
+	})
+}

@@ -1,0 +1,129 @@
+package eks
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/awsspec"
+	"github.com/mission-link/infra/iampolicy"
+)
+
+// NodePolicies are the AWS managed policies of the node role: the three EKS worker policies, and
+// SSM so that nodes are reachable with Session Manager instead of SSH.
+var NodePolicies = []string{
+	"AmazonEKSWorkerNodePolicy",
+	"AmazonEKS_CNI_Policy",
+	"AmazonEC2ContainerRegistryReadOnly",
+	"AmazonSSMManagedInstanceCore",
+}
+
+// amiTypes are the Amazon Linux 2023 EKS AMI types by architecture (AL2 is end of life).
+var amiTypes = map[string]string{
+	awsspec.X86_64: "AL2023_x86_64_STANDARD",
+	awsspec.ARM64:  "AL2023_ARM_64_STANDARD",
+}
+
+func newNodeRole(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+	trust, err := iampolicy.ServiceTrust("ec2.amazonaws.com", nil).JSON()
+	if err != nil {
+		return nil, fmt.Errorf("building trust policy of %s: %w", name, err)
+	}
+	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(trust),
+		Description:      pulumi.String("EKS worker nodes"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating node role %s: %w", name, err)
+	}
+	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
+	for _, policy := range NodePolicies {
+		if _, err := awsiam.NewRolePolicyAttachment(ctx, name+"-"+policy, &awsiam.RolePolicyAttachmentArgs{
+			Role:      role.Name,
+			PolicyArn: pulumi.Sprintf("arn:%s:iam::aws:policy/%s", partition, policy),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("attaching %s to %s: %w", policy, name, err)
+		}
+	}
+	return role, nil
+}
+
+// newNodeGroup creates the managed node group in the private subnets, after the resources in
+// after (the VPC CNI addon). The desired size is ignored after creation so that an autoscaler's
+// change survives the next `pulumi up`.
+func newNodeGroup(ctx *pulumi.Context, name string, a ClusterArgs, clusterName pulumi.StringOutput, role *awsiam.Role, after []pulumi.Resource, parent pulumi.ResourceOrInvokeOption) (*awseks.NodeGroup, error) {
+	ngName := name + "-nodes"
+	template, err := newNodeLaunchTemplate(ctx, ngName, a, parent)
+	if err != nil {
+		return nil, err
+	}
+	n := a.NodeGroup
+	ng, err := awseks.NewNodeGroup(ctx, ngName, &awseks.NodeGroupArgs{
+		ClusterName:   clusterName,
+		Version:       pulumi.String(a.Version),
+		NodeRoleArn:   role.Arn,
+		SubnetIds:     a.PrivateSubnetIDs,
+		InstanceTypes: pulumi.ToStringArray(n.InstanceTypes),
+		CapacityType:  pulumi.String(n.CapacityType),
+		AmiType:       pulumi.String(amiTypes[awsspec.Architecture(n.InstanceTypes[0])]),
+		ScalingConfig: awseks.NodeGroupScalingConfigArgs{
+			MinSize:     pulumi.Int(*n.MinSize),
+			DesiredSize: pulumi.Int(*n.DesiredSize),
+			MaxSize:     pulumi.Int(*n.MaxSize),
+		},
+		UpdateConfig: awseks.NodeGroupUpdateConfigArgs{MaxUnavailable: pulumi.Int(1)},
+		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{
+			Id:      template.ID(),
+			Version: template.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput),
+		},
+	}, parent, pulumi.DependsOn(after), pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	if err != nil {
+		return nil, fmt.Errorf("creating node group %s: %w", ngName, err)
+	}
+	return ng, nil
+}
+
+// newNodeLaunchTemplate requires IMDSv2 and gives nodes an encrypted gp3 root volume. It names no
+// AMI, so EKS picks the AMI for the node group's version and computes max pods from the VPC CNI's
+// prefix delegation.
+func newNodeLaunchTemplate(ctx *pulumi.Context, name string, a ClusterArgs, parent pulumi.ResourceOrInvokeOption) (*awsec2.LaunchTemplate, error) {
+	tags := pulumi.StringMap{"Name": pulumi.String(name)}
+	for k, v := range a.InstanceTags {
+		tags[k] = pulumi.String(v)
+	}
+	lt, err := awsec2.NewLaunchTemplate(ctx, name, &awsec2.LaunchTemplateArgs{
+		Description:          pulumi.Sprintf("Nodes of EKS cluster %s", a.Name),
+		UpdateDefaultVersion: pulumi.Bool(true),
+		MetadataOptions: awsec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint: pulumi.String("enabled"),
+			HttpTokens:   pulumi.String("required"),
+			// 2 lets pods on the pod network reach IMDS (the EBS CSI node plugin reads its
+			// instance's AZ there); IRSA, not the node role, gives pods their AWS permissions.
+			HttpPutResponseHopLimit: pulumi.Int(2),
+		},
+		BlockDeviceMappings: awsec2.LaunchTemplateBlockDeviceMappingArray{
+			awsec2.LaunchTemplateBlockDeviceMappingArgs{
+				DeviceName: pulumi.String("/dev/xvda"),
+				Ebs: awsec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+					VolumeSize:          pulumi.Int(a.NodeGroup.DiskSizeGiB),
+					VolumeType:          pulumi.String("gp3"),
+					Encrypted:           pulumi.String("true"),
+					DeleteOnTermination: pulumi.String("true"),
+				},
+			},
+		},
+		TagSpecifications: awsec2.LaunchTemplateTagSpecificationArray{
+			awsec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: tags},
+			awsec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: tags},
+		},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating launch template %s: %w", name, err)
+	}
+	return lt, nil
+}
