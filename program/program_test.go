@@ -340,3 +340,57 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestDevClusterFitsTheApp is the cluster issue's acceptance on the real dev stack file: one node
+// group of t3.medium scaling 1/1/2 with prefix delegation, the EBS CSI driver with its IRSA role,
+// and gp3 as the default class.
+func TestDevClusterFitsTheApp(t *testing.T) {
+	r := runStack(t, "dev")
+	groups := r.ByType("aws:eks/nodeGroup:NodeGroup")
+	if len(groups) != 1 {
+		t.Fatalf("%d node groups", len(groups))
+	}
+	ng := groups[0]
+	minSize, _ := ng.Number("scalingConfig.minSize")
+	desired, _ := ng.Number("scalingConfig.desiredSize")
+	maxSize, _ := ng.Number("scalingConfig.maxSize")
+	if !slices.Equal(ng.Strings("instanceTypes"), []string{"t3.medium"}) || minSize != 1 || desired != 1 || maxSize != 2 {
+		t.Errorf("node group %v %v/%v/%v", ng.Strings("instanceTypes"), minSize, desired, maxSize)
+	}
+	addons := map[string]harness.Resource{}
+	for _, a := range r.ByType("aws:eks/addon:Addon") {
+		addons[a.String("addonName")] = a
+	}
+	if !strings.Contains(addons["vpc-cni"].String("configurationValues"), `"ENABLE_PREFIX_DELEGATION":"true"`) || !ng.DependsOn(addons["vpc-cni"].URN) {
+		t.Error("nodes do not start with prefix delegation")
+	}
+	ebs := addons["aws-ebs-csi-driver"]
+	roleURN := first(ebs.PropertyDependencies["serviceAccountRoleArn"])
+	role, ok := r.ByURN(roleURN)
+	if !ok || !strings.Contains(role.String("assumeRolePolicy"), `:sub":["system:serviceaccount:kube-system:ebs-csi-controller-sa"]`) ||
+		!strings.Contains(role.String("assumeRolePolicy"), `:aud":["sts.amazonaws.com"]`) {
+		t.Errorf("EBS CSI role trust: %s", role.String("assumeRolePolicy"))
+	}
+	classes := r.ByType("kubernetes:storage.k8s.io/v1:StorageClass")
+	if len(classes) != 1 || classes[0].StringMap("metadata.annotations")["storageclass.kubernetes.io/is-default-class"] != "true" ||
+		classes[0].StringMap("parameters")["type"] != "gp3" {
+		t.Errorf("storage classes %v", classes)
+	}
+	for _, s := range r.ByType(typeSubnet) {
+		if s.StringMap("tags")["kubernetes.io/cluster/mission-link-dev"] != "shared" {
+			t.Errorf("subnet %s lacks the cluster's discovery tag", s.Name)
+		}
+	}
+	var nodeSubnets []string
+	for _, urn := range ng.PropertyDependencies["subnetIds"] {
+		if s, ok := r.ByURN(urn); ok && s.Type == typeSubnet {
+			nodeSubnets = append(nodeSubnets, s.Name)
+			if s.StringMap("tags")["kubernetes.io/role/internal-elb"] != "1" {
+				t.Errorf("node group subnet %s is not private", s.Name)
+			}
+		}
+	}
+	if len(nodeSubnets) != 2 {
+		t.Errorf("nodes in subnets %v, want the two private ones", nodeSubnets)
+	}
+}

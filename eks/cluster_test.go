@@ -1,0 +1,405 @@
+package eks_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
+)
+
+const (
+	typeComponent = "eks:index:Cluster"
+	typeNodeGroup = "aws:eks/nodeGroup:NodeGroup"
+	typeAddon     = "aws:eks/addon:Addon"
+	typeRole      = "aws:iam/role:Role"
+	typeAttach    = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	typeEKS       = "aws:eks/cluster:Cluster"
+	typeOIDC      = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+	typeClass     = "kubernetes:storage.k8s.io/v1:StorageClass"
+)
+
+var privateSubnets = []string{"subnet-private-a", "subnet-private-b"}
+
+type outputs struct{ updateKubeconfig, issuer string }
+
+func runCluster(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs, error) {
+	t.Helper()
+	var out outputs
+	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}
+	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
+		provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("ap-northeast-2")})
+		if err != nil {
+			return err
+		}
+		args.VpcID = pulumi.String("vpc-1234")
+		args.PrivateSubnetIDs = pulumi.ToStringArray(privateSubnets)
+		args.AWSProvider = provider
+		c, err := eks.NewCluster(ctx, "k8s", &args, pulumi.Providers(provider))
+		if err != nil {
+			return err
+		}
+		// Captured for assertions after the run.
+		c.UpdateKubeconfigCommand.ApplyT(func(s string) string { out.updateKubeconfig = s; return s })
+		c.OIDC.IssuerURL.ApplyT(func(s string) string { out.issuer = s; return s })
+		return nil
+	})
+	return r, out, err
+}
+
+func mustRun(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs) {
+	t.Helper()
+	r, out, err := runCluster(t, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, out
+}
+
+func devArgs() eks.ClusterArgs {
+	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}}
+}
+
+func only(t *testing.T, r *harness.Record, token string) harness.Resource {
+	t.Helper()
+	rs := r.ByType(token)
+	if len(rs) != 1 {
+		t.Fatalf("%d resources of %s, want 1", len(rs), token)
+	}
+	return rs[0]
+}
+
+func dependency(t *testing.T, r *harness.Record, res harness.Resource, input string) harness.Resource {
+	t.Helper()
+	var found []harness.Resource
+	for _, urn := range res.PropertyDependencies[input] {
+		if dep, ok := r.ByURN(urn); ok && dep.Custom {
+			found = append(found, dep)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%s.%s depends on %v, want exactly one custom resource", res.Name, input, res.PropertyDependencies[input])
+	}
+	return found[0]
+}
+
+func TestControlPlaneInputs(t *testing.T) {
+	args := devArgs()
+	args.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform-admin"}
+	r, out := mustRun(t, args)
+	c := only(t, r, typeComponent)
+	if !c.Remote {
+		t.Error("the pulumi-eks cluster is not registered as a remote component")
+	}
+	for key, want := range map[string]string{"name": "mission-link-test", "version": "1.35", "authenticationMode": "API"} {
+		if got := c.String(key); got != want {
+			t.Errorf("cluster %s = %q, want %q", key, got, want)
+		}
+	}
+	for _, key := range []string{"createOidcProvider", "skipDefaultNodeGroup", "useDefaultVpcCni", "endpointPrivateAccess", "endpointPublicAccess"} {
+		if on, _ := c.Bool(key); !on {
+			t.Errorf("cluster %s is not true", key)
+		}
+	}
+	if public, set := c.Bool("nodeAssociatePublicIpAddress"); !set || public {
+		t.Error("nodeAssociatePublicIpAddress must be set to false")
+	}
+	if got := c.Strings("privateSubnetIds"); !slices.Equal(got, privateSubnets) {
+		t.Errorf("cluster subnets %v, want the private ones %v", got, privateSubnets)
+	}
+	if _, ok := c.Value("publicSubnetIds"); ok {
+		t.Error("the cluster is given public subnets")
+	}
+	if got := c.Strings("enabledClusterLogTypes"); !slices.Equal(got, []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}) {
+		t.Errorf("control plane logs %v", got)
+	}
+	if got := c.Strings("publicAccessCidrs"); !slices.Equal(got, []string{"198.51.100.0/24"}) {
+		t.Errorf("public access CIDRs %v", got)
+	}
+	key := dependency(t, r, c, "encryptionConfigKeyArn")
+	if rotate, _ := key.Bool("enableKeyRotation"); key.Type != "aws:kms/key:Key" || !rotate {
+		t.Errorf("secrets are encrypted with %s (rotation %v)", key.Type, rotate)
+	}
+	if ref := c.Inputs["instanceRole"]; !ref.IsResourceReference() || !strings.HasSuffix(string(ref.ResourceReferenceValue().URN), "::k8s-node") {
+		t.Errorf("instanceRole %v, want the node role", ref)
+	}
+	if c.Providers["aws"] == "" || !strings.Contains(c.Providers["aws"], "pulumi:providers:aws::aws") {
+		t.Errorf("pulumi-eks gets providers %v, want the stack's AWS provider", c.Providers)
+	}
+	admin := "accessEntries.admin-123456789012-platform-admin"
+	if got := c.String(admin + ".principalArn"); got != args.AdminRoleArns[0] {
+		t.Errorf("admin access entry principal %q", got)
+	}
+	if got := c.String(admin + ".accessPolicies.cluster-admin.policyArn"); got != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" {
+		t.Errorf("admin access policy %q", got)
+	}
+	if got := c.String(admin + ".accessPolicies.cluster-admin.accessScope.type"); got != "cluster" {
+		t.Errorf("admin access scope %q", got)
+	}
+	logs, ok := r.Get("aws:cloudwatch/logGroup:LogGroup", "k8s-control-plane")
+	if days, _ := logs.Number("retentionInDays"); !ok || logs.String("name") != "/aws/eks/mission-link-test/cluster" || days != 30 {
+		t.Errorf("control plane log group %q keeps %v days", logs.String("name"), days)
+	}
+	if !c.DependsOn(logs.URN) {
+		t.Error("the cluster does not wait for its log group: EKS would create it without a retention")
+	}
+	if out.updateKubeconfig != "aws eks update-kubeconfig --region ap-northeast-2 --name mission-link-test" {
+		t.Errorf("update-kubeconfig command %q", out.updateKubeconfig)
+	}
+}
+
+func TestNodeGroup(t *testing.T) {
+	r, _ := mustRun(t, devArgs())
+	ng := only(t, r, typeNodeGroup)
+	if got := ng.Strings("instanceTypes"); !slices.Equal(got, []string{"t3.medium"}) {
+		t.Errorf("instance types %v", got)
+	}
+	for key, want := range map[string]string{"amiType": "AL2023_x86_64_STANDARD", "capacityType": "ON_DEMAND", "version": "1.35"} {
+		if got := ng.String(key); got != want {
+			t.Errorf("node group %s = %q, want %q", key, got, want)
+		}
+	}
+	for key, want := range map[string]float64{"minSize": 1, "desiredSize": 1, "maxSize": 2} {
+		if got, _ := ng.Number("scalingConfig." + key); got != want {
+			t.Errorf("scalingConfig.%s = %v, want %v", key, got, want)
+		}
+	}
+	if !slices.Equal(ng.Options.IgnoreChanges, []string{"scalingConfig.desiredSize"}) {
+		t.Errorf("ignoreChanges %v: an autoscaler's desired size would be reset by the next pulumi up", ng.Options.IgnoreChanges)
+	}
+	if got := ng.Strings("subnetIds"); !slices.Equal(got, privateSubnets) {
+		t.Errorf("nodes in %v, want the private subnets", got)
+	}
+	lt := dependency(t, r, ng, "launchTemplate")
+	if lt.String("metadataOptions.httpTokens") != "required" {
+		t.Error("nodes do not require IMDSv2")
+	}
+	if _, ok := lt.Value("imageId"); ok {
+		t.Error("the launch template pins an AMI: EKS would no longer compute max pods")
+	}
+	disk := lt.Objects("blockDeviceMappings")
+	if len(disk) != 1 || disk[0].String("ebs.encrypted") != "true" || disk[0].String("ebs.volumeType") != "gp3" {
+		t.Errorf("node root volume %v, want encrypted gp3", disk)
+	}
+
+	role := dependency(t, r, ng, "nodeRoleArn")
+	var policies []string
+	for _, a := range r.ByType(typeAttach) {
+		if !a.StandIn && dependency(t, r, a, "role").URN == role.URN {
+			policies = append(policies, a.String("policyArn"))
+		}
+	}
+	slices.Sort(policies)
+	want := []string{
+		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+		"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+		"arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+	}
+	if !slices.Equal(policies, want) {
+		t.Errorf("node role policies %v, want exactly %v", policies, want)
+	}
+	if _, ok := r.Get(typeRole, "k8s-node"); !ok || role.Name != "k8s-node" {
+		t.Errorf("node group runs as %s", role.Name)
+	}
+}
+
+func TestSpotGravitonNodes(t *testing.T) {
+	args := devArgs()
+	args.NodeGroup = eks.NodeGroupArgs{InstanceTypes: []string{"t4g.medium", "t4g.large"}, CapacityType: eks.CapacitySpot}
+	r, _ := mustRun(t, args)
+	ng := only(t, r, typeNodeGroup)
+	if ng.String("amiType") != "AL2023_ARM_64_STANDARD" || ng.String("capacityType") != "SPOT" {
+		t.Errorf("Graviton spot nodes get %s %s", ng.String("amiType"), ng.String("capacityType"))
+	}
+}
+
+func TestPrefixDelegationComesBeforeNodes(t *testing.T) {
+	r, _ := mustRun(t, devArgs())
+	addons := map[string]harness.Resource{}
+	for _, a := range r.ByType(typeAddon) {
+		addons[a.String("addonName")] = a
+	}
+	cni, ok := addons["vpc-cni"]
+	if !ok {
+		t.Fatal("no vpc-cni addon")
+	}
+	config := cni.String("configurationValues")
+	if config != `{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1"}}` {
+		t.Errorf("vpc-cni configuration %s", config)
+	}
+	ng := only(t, r, typeNodeGroup)
+	if !ng.DependsOn(cni.URN) {
+		t.Error("the node group does not wait for the vpc-cni addon: nodes would start with 17 pods")
+	}
+	if cni.DependsOn(ng.URN) {
+		t.Error("the vpc-cni addon waits for the nodes")
+	}
+	for _, name := range []string{"aws-ebs-csi-driver", "coredns", "kube-proxy"} {
+		a, ok := addons[name]
+		if !ok {
+			t.Errorf("no %s addon", name)
+			continue
+		}
+		if !a.DependsOn(ng.URN) {
+			t.Errorf("%s does not wait for the node group: it would sit DEGRADED", name)
+		}
+		if a.String("resolveConflictsOnCreate") != "OVERWRITE" {
+			t.Errorf("%s does not take over the cluster's own copy", name)
+		}
+	}
+	eksCluster := only(t, r, typeEKS)
+	if got := cni.String("clusterName"); got != "mission-link-test" || !slices.Contains(cni.PropertyDependencies["clusterName"], eksCluster.URN) {
+		t.Errorf("vpc-cni addon for cluster %q (deps %v)", got, cni.PropertyDependencies["clusterName"])
+	}
+}
+
+func TestEBSCSIRole(t *testing.T) {
+	r, out := mustRun(t, devArgs())
+	var ebs harness.Resource
+	for _, a := range r.ByType(typeAddon) {
+		if a.String("addonName") == "aws-ebs-csi-driver" {
+			ebs = a
+		}
+	}
+	role := dependency(t, r, ebs, "serviceAccountRoleArn")
+	trust, err := iampolicy.Parse(role.String("assumeRolePolicy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oidc := only(t, r, typeOIDC)
+	issuer := strings.TrimPrefix(out.issuer, "https://")
+	if !strings.HasPrefix(out.issuer, "https://oidc.eks.ap-northeast-2.amazonaws.com/id/") {
+		t.Fatalf("issuer %q", out.issuer)
+	}
+	if len(trust.Statement) != 1 {
+		t.Fatalf("trust policy has %d statements", len(trust.Statement))
+	}
+	s := trust.Statement[0]
+	wantProvider := "arn:aws:iam::123456789012:oidc-provider/" + issuer
+	if s.Effect != iampolicy.Allow || !slices.Equal(s.Action, []string{"sts:AssumeRoleWithWebIdentity"}) ||
+		!slices.Equal(s.Principal.Federated, []string{wantProvider}) {
+		t.Errorf("trust statement %+v, want web identity from %s", s, wantProvider)
+	}
+	if !slices.Contains(role.PropertyDependencies["assumeRolePolicy"], oidc.URN) {
+		t.Error("the trust policy does not come from the cluster's OIDC provider")
+	}
+	wantConditions := iampolicy.Conditions{"StringEquals": {
+		issuer + ":sub": {"system:serviceaccount:kube-system:ebs-csi-controller-sa"},
+		issuer + ":aud": {"sts.amazonaws.com"},
+	}}
+	if !equalConditions(s.Condition, wantConditions) {
+		t.Errorf("trust conditions %v, want %v", s.Condition, wantConditions)
+	}
+	var policies []string
+	for _, a := range r.ByType(typeAttach) {
+		if !a.StandIn && dependency(t, r, a, "role").URN == role.URN {
+			policies = append(policies, a.String("policyArn"))
+		}
+	}
+	if !slices.Equal(policies, []string{"arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"}) {
+		t.Errorf("EBS CSI role policies %v", policies)
+	}
+}
+
+func equalConditions(a, b iampolicy.Conditions) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for op, keys := range a {
+		if len(keys) != len(b[op]) {
+			return false
+		}
+		for k, v := range keys {
+			if !slices.Equal(v, b[op][k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func TestDefaultStorageClass(t *testing.T) {
+	r, _ := mustRun(t, devArgs())
+	sc := only(t, r, typeClass)
+	if sc.String("provisioner") != "ebs.csi.aws.com" || sc.String("metadata.name") != "gp3" ||
+		sc.StringMap("metadata.annotations")["storageclass.kubernetes.io/is-default-class"] != "true" {
+		t.Errorf("storage class %s by %s, annotations %v", sc.String("metadata.name"), sc.String("provisioner"), sc.StringMap("metadata.annotations"))
+	}
+	if got := sc.StringMap("parameters"); got["type"] != "gp3" || got["encrypted"] != "true" {
+		t.Errorf("parameters %v, want encrypted gp3", got)
+	}
+	if sc.String("volumeBindingMode") != "WaitForFirstConsumer" {
+		t.Errorf("volumeBindingMode %s", sc.String("volumeBindingMode"))
+	}
+	if grow, _ := sc.Bool("allowVolumeExpansion"); !grow {
+		t.Error("volumes cannot grow")
+	}
+	provider := only(t, r, "pulumi:providers:kubernetes")
+	if sc.ProviderURN() != provider.URN {
+		t.Errorf("storage class deployed with %q, want the cluster's provider", sc.Provider)
+	}
+	if kubeconfig := provider.Inputs["kubeconfig"]; !kubeconfig.ContainsSecrets() {
+		t.Error("the kubeconfig is not secret")
+	}
+	var ebs harness.Resource
+	for _, a := range r.ByType(typeAddon) {
+		if a.String("addonName") == "aws-ebs-csi-driver" {
+			ebs = a
+		}
+	}
+	if !sc.DependsOn(ebs.URN) {
+		t.Error("the storage class does not wait for the EBS CSI driver")
+	}
+}
+
+func TestProtect(t *testing.T) {
+	args := devArgs()
+	args.Protect = true
+	r, _ := mustRun(t, args)
+	for _, typ := range []string{"aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup"} {
+		if res := only(t, r, typ); !res.Options.Protect {
+			t.Errorf("%s is not protected", res.Name)
+		}
+	}
+}
+
+func TestInvalidArgsRegisterNothing(t *testing.T) {
+	args := devArgs()
+	args.Version = "1.31"
+	args.NodeGroup.MaxSize = new(int)
+	r, _, err := runCluster(t, args)
+	if err == nil {
+		t.Fatal("invalid args accepted")
+	}
+	for _, want := range []string{"cluster.version", "cluster.nodeGroup.maxSize (0)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+	if n := len(r.Resources); n != 1 { // the provider the test itself creates
+		t.Errorf("%d resources registered", n)
+	}
+}
+
+func TestIRSATrustPolicy(t *testing.T) {
+	doc := eks.IRSATrustPolicy("arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC",
+		"https://oidc.eks.ap-northeast-2.amazonaws.com/id/ABC", "mission-link", "app")
+	got, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"Version":"2012-10-17","Statement":[{"Sid":"ServiceAccount","Effect":"Allow",` +
+		`"Principal":{"Federated":["arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"]},` +
+		`"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{` +
+		`"oidc.eks.ap-northeast-2.amazonaws.com/id/ABC:aud":["sts.amazonaws.com"],` +
+		`"oidc.eks.ap-northeast-2.amazonaws.com/id/ABC:sub":["system:serviceaccount:mission-link:app"]}}}]}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
