@@ -5,6 +5,7 @@ package awsspec
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
 )
@@ -73,4 +74,19 @@ func CheckRoleARN(key, arn string) error {
 		return fmt.Errorf("%s (%q) is an STS session ARN: give the IAM role ARN, arn:aws:iam::<account>:role/<name>", key, arn)
 	}
 	return fmt.Errorf("%s (%q) is not an IAM role ARN such as arn:aws:iam::123456789012:role/admin", key, arn)
+}
+
+// ParseIPv4CIDR parses an IPv4 network address in CIDR notation ("10.0.0.0/16"), reporting a
+// value that does not parse, is IPv6, or has host bits set, under the config key.
+func ParseIPv4CIDR(key, cidr string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(cidr)
+	switch {
+	case err != nil:
+		return netip.Prefix{}, fmt.Errorf("%s (%q) is not a CIDR block such as \"10.0.0.0/16\": %w", key, cidr, err)
+	case !p.Addr().Is4():
+		return netip.Prefix{}, fmt.Errorf("%s (%q) must be an IPv4 CIDR block", key, cidr)
+	case p.Masked() != p:
+		return netip.Prefix{}, fmt.Errorf("%s (%q) is not a network address: did you mean %q?", key, cidr, p.Masked())
+	}
+	return p, nil
 }

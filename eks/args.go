@@ -3,7 +3,6 @@ package eks
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -181,14 +180,10 @@ func (a ClusterArgs) checkPublicAccess() []error {
 	var errs []error
 	for i, cidr := range a.PublicAccessCidrs {
 		item := fmt.Sprintf("%s[%d]", key, i)
-		p, err := netip.ParsePrefix(cidr)
+		p, err := awsspec.ParseIPv4CIDR(item, cidr)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("%s (%q) is not a CIDR block: %w", item, cidr, err))
-		case !p.Addr().Is4():
-			errs = append(errs, fmt.Errorf("%s (%q) must be an IPv4 CIDR block", item, cidr))
-		case p.Masked() != p:
-			errs = append(errs, fmt.Errorf("%s (%q) is not a network address: did you mean %q?", item, cidr, p.Masked()))
+			errs = append(errs, err)
 		case p.Bits() == 0 && !a.AllowPublicAccessFromAnywhere:
 			errs = append(errs, fmt.Errorf("%s (%q) opens the Kubernetes API to the whole internet: name your own ranges, or set %s.allowPublicAccessFromAnywhere: true to accept it", item, cidr, ConfigKey))
 		}

@@ -1,7 +1,7 @@
 package eks
 
 import (
-	"strings"
+	"github.com/mission-link/infra/internal/validationtest"
 	"testing"
 )
 
@@ -27,51 +27,33 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestValidateRejects(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(*ClusterArgs)
-		want   []string
-	}{
-		{"min above max", func(a *ClusterArgs) { a.NodeGroup.MinSize, a.NodeGroup.DesiredSize = ptr(3), ptr(3) }, []string{"cluster.nodeGroup.minSize (3) must be <= maxSize (2)"}},
-		{"max zero", func(a *ClusterArgs) { a.NodeGroup.MaxSize = ptr(0) }, []string{"cluster.nodeGroup.maxSize (0) must be from 1 to 100"}},
-		{"desired above max", func(a *ClusterArgs) { a.NodeGroup.DesiredSize = ptr(5) }, []string{"cluster.nodeGroup.desiredSize (5) must be from minSize (1) to maxSize (2)"}},
-		{"negative min", func(a *ClusterArgs) { a.NodeGroup.MinSize = ptr(-1) }, []string{"cluster.nodeGroup.minSize (-1)"}},
-		{"unknown capacity type", func(a *ClusterArgs) { a.NodeGroup.CapacityType = "spot" }, []string{`cluster.nodeGroup.capacityType ("spot") must be "ON_DEMAND" or "SPOT"`}},
-		{"no instance types", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{} }, []string{"cluster.nodeGroup.instanceTypes is empty"}},
-		{"bad instance type", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"medium"} }, []string{`cluster.nodeGroup.instanceTypes[0] ("medium")`}},
-		{"mixed architectures", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t4g.medium"} }, []string{`cluster.nodeGroup.instanceTypes[1] ("t4g.medium") is arm64`}},
-		{"small disk", func(a *ClusterArgs) { a.NodeGroup.DiskSizeGiB = 10 }, []string{"cluster.nodeGroup.diskSizeGiB (10)"}},
-		{"version out of standard support", func(a *ClusterArgs) { a.Version = "1.32" }, []string{`cluster.version ("1.32") is below 1.33`, "$0.60"}},
-		{"version as a YAML float", func(a *ClusterArgs) { a.Version = "1.3" }, []string{`cluster.version ("1.3")`, "quote it"}},
-		{"version not a version", func(a *ClusterArgs) { a.Version = "latest" }, []string{`cluster.version ("latest")`}},
-		{"no public CIDRs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }, []string{"cluster.publicAccessCidrs is empty"}},
-		{"API open to the world", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, []string{`cluster.publicAccessCidrs[0] ("0.0.0.0/0")`, "allowPublicAccessFromAnywhere"}},
-		{"public CIDR host address", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"198.51.100.7/24"} }, []string{`cluster.publicAccessCidrs[0] ("198.51.100.7/24")`}},
-		{"admin is a session", func(a *ClusterArgs) {
+	cases := []validationtest.Case[ClusterArgs]{
+		validationtest.Reject("min above max", func(a *ClusterArgs) { a.NodeGroup.MinSize, a.NodeGroup.DesiredSize = ptr(3), ptr(3) }, "cluster.nodeGroup.minSize (3) must be <= maxSize (2)"),
+		validationtest.Reject("max zero", func(a *ClusterArgs) { a.NodeGroup.MaxSize = ptr(0) }, "cluster.nodeGroup.maxSize (0) must be from 1 to 100"),
+		validationtest.Reject("desired above max", func(a *ClusterArgs) { a.NodeGroup.DesiredSize = ptr(5) }, "cluster.nodeGroup.desiredSize (5) must be from minSize (1) to maxSize (2)"),
+		validationtest.Reject("negative min", func(a *ClusterArgs) { a.NodeGroup.MinSize = ptr(-1) }, "cluster.nodeGroup.minSize (-1)"),
+		validationtest.Reject("unknown capacity type", func(a *ClusterArgs) { a.NodeGroup.CapacityType = "spot" }, `cluster.nodeGroup.capacityType ("spot") must be "ON_DEMAND" or "SPOT"`),
+		validationtest.Reject("no instance types", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{} }, "cluster.nodeGroup.instanceTypes is empty"),
+		validationtest.Reject("bad instance type", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"medium"} }, `cluster.nodeGroup.instanceTypes[0] ("medium")`),
+		validationtest.Reject("mixed architectures", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t4g.medium"} }, `cluster.nodeGroup.instanceTypes[1] ("t4g.medium") is arm64`),
+		validationtest.Reject("small disk", func(a *ClusterArgs) { a.NodeGroup.DiskSizeGiB = 10 }, "cluster.nodeGroup.diskSizeGiB (10)"),
+		validationtest.Reject("version out of standard support", func(a *ClusterArgs) { a.Version = "1.32" }, `cluster.version ("1.32") is below 1.33`, "$0.60"),
+		validationtest.Reject("version as a YAML float", func(a *ClusterArgs) { a.Version = "1.3" }, `cluster.version ("1.3")`, "quote it"),
+		validationtest.Reject("version not a version", func(a *ClusterArgs) { a.Version = "latest" }, `cluster.version ("latest")`),
+		validationtest.Reject("no public CIDRs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }, "cluster.publicAccessCidrs is empty"),
+		validationtest.Reject("API open to the world", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, `cluster.publicAccessCidrs[0] ("0.0.0.0/0")`, "allowPublicAccessFromAnywhere"),
+		validationtest.Reject("public CIDR host address", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"198.51.100.7/24"} }, `cluster.publicAccessCidrs[0] ("198.51.100.7/24")`),
+		validationtest.Reject("admin is a session", func(a *ClusterArgs) {
 			a.AdminRoleArns = []string{"arn:aws:sts::123456789012:assumed-role/admin/alice"}
-		}, []string{"cluster.adminRoleArns[0]", "STS session ARN"}},
-		{"admin twice", func(a *ClusterArgs) {
+		}, "cluster.adminRoleArns[0]", "STS session ARN"),
+		validationtest.Reject("admin twice", func(a *ClusterArgs) {
 			a.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/admin", "arn:aws:iam::123456789012:role/admin"}
-		}, []string{"cluster.adminRoleArns[1]", "twice"}},
-		{"bad cluster name", func(a *ClusterArgs) { a.Name = "mission link" }, []string{`cluster.name ("mission link")`}},
-		{"log retention", func(a *ClusterArgs) { a.LogRetentionInDays = 45 }, []string{"cluster.logRetentionInDays (45)"}},
-		{"warm prefix target", func(a *ClusterArgs) { a.VpcCni.WarmPrefixTarget = 17 }, []string{"cluster.vpcCni.warmPrefixTarget (17)"}},
+		}, "cluster.adminRoleArns[1]", "twice"),
+		validationtest.Reject("bad cluster name", func(a *ClusterArgs) { a.Name = "mission link" }, `cluster.name ("mission link")`),
+		validationtest.Reject("log retention", func(a *ClusterArgs) { a.LogRetentionInDays = 45 }, "cluster.logRetentionInDays (45)"),
+		validationtest.Reject("warm prefix target", func(a *ClusterArgs) { a.VpcCni.WarmPrefixTarget = 17 }, "cluster.vpcCni.warmPrefixTarget (17)"),
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			a := validArgs()
-			tc.mutate(&a)
-			err := a.Validate()
-			if err == nil {
-				t.Fatal("Validate accepted it")
-			}
-			for _, want := range tc.want {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not mention %q", err, want)
-				}
-			}
-		})
-	}
+	validationtest.Rejects(t, validArgs, ClusterArgs.Validate, cases)
 }
 
 func TestValidateAccepts(t *testing.T) {

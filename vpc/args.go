@@ -169,15 +169,11 @@ func (a NetworkArgs) Validate() error {
 
 func validateVPCCidr(cidr string) (int, error) {
 	key := ConfigKey + ".cidrBlock"
-	p, err := netip.ParsePrefix(cidr)
-	switch {
-	case err != nil:
-		return 0, fmt.Errorf("%s (%q) is not a CIDR block such as %q: %w", key, cidr, DefaultCidrBlock, err)
-	case !p.Addr().Is4():
-		return 0, fmt.Errorf("%s (%q) must be an IPv4 CIDR block", key, cidr)
-	case p.Masked() != p:
-		return 0, fmt.Errorf("%s (%q) is not a network address: did you mean %q?", key, cidr, p.Masked())
-	case p.Bits() < minVPCPrefixLength || p.Bits() > maxVPCPrefixLength:
+	p, err := awsspec.ParseIPv4CIDR(key, cidr)
+	if err != nil {
+		return 0, err
+	}
+	if p.Bits() < minVPCPrefixLength || p.Bits() > maxVPCPrefixLength {
 		return 0, fmt.Errorf("%s (%q) must have a prefix length from /%d to /%d", key, cidr, minVPCPrefixLength, maxVPCPrefixLength)
 	}
 	return p.Bits(), nil
@@ -228,16 +224,12 @@ func (b BastionArgs) validate() []error {
 	seen := map[netip.Prefix]bool{}
 	for i, cidr := range b.SSHCidrs {
 		item := fmt.Sprintf("%s.sshCidrs[%d]", key, i)
-		p, err := netip.ParsePrefix(cidr)
+		p, err := awsspec.ParseIPv4CIDR(item, cidr)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("%s (%q) is not a CIDR block: %w", item, cidr, err))
+			errs = append(errs, err)
 		case p.Bits() == 0:
 			errs = append(errs, fmt.Errorf("%s (%q) would open SSH to the whole internet: name your own ranges, or use SSM Session Manager and leave sshCidrs empty", item, cidr))
-		case !p.Addr().Is4():
-			errs = append(errs, fmt.Errorf("%s (%q) must be an IPv4 CIDR block", item, cidr))
-		case p.Masked() != p:
-			errs = append(errs, fmt.Errorf("%s (%q) is not a network address: did you mean %q?", item, cidr, p.Masked()))
 		case seen[p]:
 			errs = append(errs, fmt.Errorf("%s (%q) is listed twice", item, cidr))
 		}

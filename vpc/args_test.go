@@ -1,6 +1,7 @@
 package vpc
 
 import (
+	"github.com/mission-link/infra/internal/validationtest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -28,47 +29,29 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestValidateRejects(t *testing.T) {
-	cases := []struct {
-		name   string
-		mutate func(*NetworkArgs)
-		want   []string // substrings of the error: the key path and the value
-	}{
-		{"cidr does not parse", func(a *NetworkArgs) { a.CidrBlock = "10.0.0/16" }, []string{`network.cidrBlock ("10.0.0/16")`, "not a CIDR block"}},
-		{"cidr is a host address", func(a *NetworkArgs) { a.CidrBlock = "10.0.1.0/16" }, []string{`network.cidrBlock ("10.0.1.0/16")`, `did you mean "10.0.0.0/16"`}},
-		{"cidr is ipv6", func(a *NetworkArgs) { a.CidrBlock = "fd00::/56" }, []string{"network.cidrBlock", "IPv4"}},
-		{"vpc prefix too large", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/8" }, []string{`network.cidrBlock ("10.0.0.0/8")`, "/16 to /24"}},
-		{"vpc prefix too small", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/25" }, []string{`network.cidrBlock ("10.0.0.0/25")`, "/16 to /24"}},
-		{"one AZ", func(a *NetworkArgs) { a.AvailabilityZoneCount = 1 }, []string{"network.availabilityZoneCount (1)", "at least 2"}},
-		{"more AZs than the region", func(a *NetworkArgs) { a.AvailabilityZoneCount = 5 }, []string{"network.availabilityZoneCount (5)", "at most 4", "ap-northeast-2d"}},
-		{"unknown NAT mode", func(a *NetworkArgs) { a.NatGateways = "perAZ" }, []string{`network.natGateways ("perAZ")`, `"single", "perAz", "none"`}},
-		{"no NAT with a bastion", func(a *NetworkArgs) { a.NatGateways = NatNone }, []string{`network.natGateways ("none")`, "network.bastion.enabled"}},
-		{"public subnet wider than the VPC", func(a *NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, []string{"network.publicSubnetPrefixLength (16)", "from 17 to 28"}},
-		{"private subnet below /28", func(a *NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, []string{"network.privateSubnetPrefixLength (29)", "from 17 to 28"}},
-		{"subnets do not fit", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, []string{"network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit 2 AZs"}},
-		{"retention CloudWatch does not offer", func(a *NetworkArgs) { a.FlowLogs.RetentionInDays = 10 }, []string{"network.flowLogs.retentionInDays (10)", "one of [1 3 5 7 14 30"}},
-		{"SSH from the world", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.0/24", "0.0.0.0/0"} }, []string{`network.bastion.sshCidrs[1] ("0.0.0.0/0")`, "whole internet"}},
-		{"SSH CIDR does not parse", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"office"} }, []string{`network.bastion.sshCidrs[0] ("office")`, "not a CIDR block"}},
-		{"SSH CIDR is a host address", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/24"} }, []string{`network.bastion.sshCidrs[0] ("203.0.113.7/24")`, `"203.0.113.0/24"`}},
-		{"SSH CIDR twice", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/32", "203.0.113.7/32"} }, []string{`network.bastion.sshCidrs[1]`, "twice"}},
-		{"bad instance type", func(a *NetworkArgs) { a.Bastion.InstanceType = "t3micro" }, []string{`network.bastion.instanceType ("t3micro")`}},
-		{"bad AMI", func(a *NetworkArgs) { a.Bastion.AmiID = "ami-xyz" }, []string{`network.bastion.amiId ("ami-xyz")`}},
-		{"bad cluster name", func(a *NetworkArgs) { a.ClusterName = "-dev" }, []string{`cluster name ("-dev")`}},
+	cases := []validationtest.Case[NetworkArgs]{
+		validationtest.Reject("cidr does not parse", func(a *NetworkArgs) { a.CidrBlock = "10.0.0/16" }, `network.cidrBlock ("10.0.0/16")`, "not a CIDR block"),
+		validationtest.Reject("cidr is a host address", func(a *NetworkArgs) { a.CidrBlock = "10.0.1.0/16" }, `network.cidrBlock ("10.0.1.0/16")`, `did you mean "10.0.0.0/16"`),
+		validationtest.Reject("cidr is ipv6", func(a *NetworkArgs) { a.CidrBlock = "fd00::/56" }, "network.cidrBlock", "IPv4"),
+		validationtest.Reject("vpc prefix too large", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/8" }, `network.cidrBlock ("10.0.0.0/8")`, "/16 to /24"),
+		validationtest.Reject("vpc prefix too small", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/25" }, `network.cidrBlock ("10.0.0.0/25")`, "/16 to /24"),
+		validationtest.Reject("one AZ", func(a *NetworkArgs) { a.AvailabilityZoneCount = 1 }, "network.availabilityZoneCount (1)", "at least 2"),
+		validationtest.Reject("more AZs than the region", func(a *NetworkArgs) { a.AvailabilityZoneCount = 5 }, "network.availabilityZoneCount (5)", "at most 4", "ap-northeast-2d"),
+		validationtest.Reject("unknown NAT mode", func(a *NetworkArgs) { a.NatGateways = "perAZ" }, `network.natGateways ("perAZ")`, `"single", "perAz", "none"`),
+		validationtest.Reject("no NAT with a bastion", func(a *NetworkArgs) { a.NatGateways = NatNone }, `network.natGateways ("none")`, "network.bastion.enabled"),
+		validationtest.Reject("public subnet wider than the VPC", func(a *NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, "network.publicSubnetPrefixLength (16)", "from 17 to 28"),
+		validationtest.Reject("private subnet below /28", func(a *NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, "network.privateSubnetPrefixLength (29)", "from 17 to 28"),
+		validationtest.Reject("subnets do not fit", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, "network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit 2 AZs"),
+		validationtest.Reject("retention CloudWatch does not offer", func(a *NetworkArgs) { a.FlowLogs.RetentionInDays = 10 }, "network.flowLogs.retentionInDays (10)", "one of [1 3 5 7 14 30"),
+		validationtest.Reject("SSH from the world", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.0/24", "0.0.0.0/0"} }, `network.bastion.sshCidrs[1] ("0.0.0.0/0")`, "whole internet"),
+		validationtest.Reject("SSH CIDR does not parse", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"office"} }, `network.bastion.sshCidrs[0] ("office")`, "not a CIDR block"),
+		validationtest.Reject("SSH CIDR is a host address", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/24"} }, `network.bastion.sshCidrs[0] ("203.0.113.7/24")`, `"203.0.113.0/24"`),
+		validationtest.Reject("SSH CIDR twice", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/32", "203.0.113.7/32"} }, `network.bastion.sshCidrs[1]`, "twice"),
+		validationtest.Reject("bad instance type", func(a *NetworkArgs) { a.Bastion.InstanceType = "t3micro" }, `network.bastion.instanceType ("t3micro")`),
+		validationtest.Reject("bad AMI", func(a *NetworkArgs) { a.Bastion.AmiID = "ami-xyz" }, `network.bastion.amiId ("ami-xyz")`),
+		validationtest.Reject("bad cluster name", func(a *NetworkArgs) { a.ClusterName = "-dev" }, `cluster name ("-dev")`),
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			a := validArgs()
-			tc.mutate(&a)
-			err := a.Validate()
-			if err == nil {
-				t.Fatal("Validate accepted it")
-			}
-			for _, want := range tc.want {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not mention %q", err, want)
-				}
-			}
-		})
-	}
+	validationtest.Rejects(t, validArgs, NetworkArgs.Validate, cases)
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
