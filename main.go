@@ -10,11 +10,11 @@ import (
 )
 
 func main() {
-	values, err := stackconfig.FromEnvironment()
+	config, err := stackconfig.FromEnvironment()
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		if err != nil {
 			return err
 		}
-		return program.Run(ctx, values)
+		return program.Run(ctx, config)
 	})
 }

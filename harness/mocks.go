@@ -72,6 +72,10 @@ func NewMocks(project, stack, region string) *Mocks {
 	m.Answer("aws:ssm/getParameter:getParameter", ssmParameter)
 	m.State("aws:ec2/natGateway:NatGateway", natGatewayState)
 	m.State("aws:ec2/launchTemplate:LaunchTemplate", launchTemplateState)
+	m.State("random:index/randomPassword:RandomPassword", randomPasswordState)
+	m.State("aws:ecr/repository:Repository", m.repositoryState)
+	m.State("aws:sqs/queue:Queue", m.queueState)
+	m.State("aws:kms/key:Key", keyState)
 	m.State(eksClusterType, m.eksClusterState)
 	m.Component("eks:index:Cluster", eksClusterComponent)
 	return m
@@ -364,4 +368,38 @@ func canonical(props resource.PropertyMap) string {
 		return fmt.Sprint(props)
 	}
 	return string(b)
+}
+
+// randomPasswordState answers a generated password with a fixed secret of the asked length, so
+// runs compare equal and nothing downstream can mistake it for a real one.
+func randomPasswordState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	length := 16
+	if v := args.Inputs["length"]; v.IsNumber() {
+		length = int(v.NumberValue())
+	}
+	return resource.PropertyMap{"result": resource.MakeSecret(resource.NewProperty(strings.Repeat("x", length)))}, nil
+}
+
+// repositoryState gives a repository its registry URL.
+func (m *Mocks) repositoryState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	name := args.Name
+	if v := args.Inputs["name"]; v.IsString() {
+		name = v.StringValue()
+	}
+	return resource.PropertyMap{
+		"repositoryUrl": resource.NewProperty(fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, m.region, name)),
+		"registryId":    resource.NewProperty(AccountID),
+	}, nil
+}
+
+// queueState gives a queue its URL.
+func (m *Mocks) queueState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{
+		"url": resource.NewProperty(fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", m.region, AccountID, args.Name)),
+	}, nil
+}
+
+// keyState gives a key its key ID.
+func keyState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{"keyId": resource.NewProperty(args.Name + "-key-id")}, nil
 }

@@ -14,11 +14,13 @@ import (
 
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/program"
+	"github.com/mission-link/infra/stackconfig"
 )
 
 // Run runs the program for the stack config under mocks.
 func Run(cfg harness.StackConfig) (*harness.Record, error) {
-	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, cfg.Values) })
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, in) })
 }
 
 // settings are the inputs a reviewer reads, per type; references to other resources are shown by

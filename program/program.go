@@ -8,14 +8,19 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/app"
+	"github.com/mission-link/infra/cicd"
+	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/messaging"
+	"github.com/mission-link/infra/secrets"
 	"github.com/mission-link/infra/stackconfig"
 	"github.com/mission-link/infra/vpc"
 )
 
-// Run builds the whole stack from the engine's config values (see stackconfig.FromEnvironment).
-func Run(ctx *pulumi.Context, values map[string]string) error {
-	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), values)
+// Run builds the whole stack from the engine's config (see stackconfig.FromEnvironment).
+func Run(ctx *pulumi.Context, in stackconfig.Input) error {
+	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), in)
 	if err != nil {
 		return err
 	}
@@ -55,6 +60,65 @@ func Run(ctx *pulumi.Context, values map[string]string) error {
 	}
 	exportNetwork(ctx, network, networkArgs.Bastion.IsEnabled())
 	exportCluster(ctx, cluster)
+	return buildAppServices(ctx, prefix, cfg, cluster, withProvider)
+}
+
+// buildAppServices builds what the app uses at run time and what CI pushes to: the registry and
+// the push role, messaging, secrets, and the app's own role.
+func buildAppServices(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, withProvider pulumi.ResourceOption) error {
+	registryArgs := cfg.Registry
+	registryArgs.Protect = cfg.ProtectStatefulResources
+	registry, err := ecr.NewRegistry(ctx, prefix, &registryArgs, withProvider)
+	if err != nil {
+		return err
+	}
+	ciArgs := cfg.CI
+	ciArgs.RepositoryARN = registry.RepositoryARN
+	ci, err := cicd.NewGitHubAccess(ctx, prefix, &ciArgs, withProvider)
+	if err != nil {
+		return err
+	}
+	messagingArgs := cfg.Messaging
+	messagingArgs.Protect = cfg.ProtectStatefulResources
+	events, err := messaging.NewMessaging(ctx, prefix, &messagingArgs, withProvider)
+	if err != nil {
+		return err
+	}
+	secretsArgs := cfg.Secrets
+	secretsArgs.NamePrefix = fmt.Sprintf("%s/%s", ctx.Project(), ctx.Stack())
+	secretsArgs.Protect = cfg.ProtectStatefulResources
+	if cfg.DatabasePassword != "" {
+		secretsArgs.Password = pulumi.ToSecret(pulumi.String(cfg.DatabasePassword)).(pulumi.StringOutput)
+	}
+	appSecrets, err := secrets.NewSecrets(ctx, prefix, &secretsArgs, withProvider)
+	if err != nil {
+		return err
+	}
+	identityArgs := cfg.App
+	identityArgs.OIDC = cluster.OIDC
+	identityArgs.SecretARN = appSecrets.DatabaseSecretARN
+	identityArgs.EventBusARN = events.EventBusARN
+	identityArgs.TopicARN = events.TopicARN
+	identityArgs.TopicKeyARN = events.KeyARN
+	identity, err := app.NewIdentity(ctx, prefix+"-app", &identityArgs, withProvider)
+	if err != nil {
+		return err
+	}
+
+	ctx.Export("repositoryUrl", registry.RepositoryURL)
+	ctx.Export("pushRoleArn", ci.PushRoleARN)
+	ctx.Export("githubOidcProviderArn", ci.OIDCProviderARN)
+	ctx.Export("eventBusName", events.EventBusName)
+	ctx.Export("eventBusArn", events.EventBusARN)
+	ctx.Export("topicArn", events.TopicARN)
+	ctx.Export("deadLetterQueueUrl", events.DeadLetterQueueURL)
+	ctx.Export("databaseSecretArn", appSecrets.DatabaseSecretARN)
+	ctx.Export("databaseSecretName", appSecrets.DatabaseSecretName)
+	ctx.Export("appRoleArn", identity.RoleARN)
+	ctx.Export("appNamespace", pulumi.String(identityArgs.Namespace))
+	ctx.Export("appServiceAccount", pulumi.String(identityArgs.ServiceAccount))
+	ctx.Export("appServiceAccountAnnotations", identity.ServiceAccountAnnotation)
+	ctx.Export("appEventSource", pulumi.String(messagingArgs.EventSource))
 	return nil
 }
 

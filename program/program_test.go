@@ -36,7 +36,8 @@ func loadStack(t *testing.T, stack string) harness.StackConfig {
 }
 
 func run(cfg harness.StackConfig) (*harness.Record, error) {
-	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, cfg.Values) })
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, in) })
 }
 
 func runStack(t *testing.T, stack string) *harness.Record {
@@ -50,32 +51,55 @@ func runStack(t *testing.T, stack string) *harness.Record {
 
 func TestStackGraphs(t *testing.T) {
 	common := map[string]int{
-		typeProvider:                                        1,
-		"pulumi:providers:kubernetes":                       1,
-		"mission-link:vpc:Network":                          1,
-		"mission-link:eks:Cluster":                          1,
-		"eks:index:Cluster":                                 1,
+		typeProvider:                  1,
+		"pulumi:providers:kubernetes": 1,
+		// components
+		"mission-link:vpc:Network":         1,
+		"mission-link:eks:Cluster":         1,
+		"eks:index:Cluster":                1,
+		"mission-link:ecr:Registry":        1,
+		"mission-link:cicd:GitHubAccess":   1,
+		"mission-link:messaging:Messaging": 1,
+		"mission-link:secrets:Secrets":     1,
+		"mission-link:app:Identity":        1,
+		// network
 		"aws:ec2/vpc:Vpc":                                   1,
 		"aws:ec2/internetGateway:InternetGateway":           1,
 		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
-		"aws:cloudwatch/logGroup:LogGroup":                  2, // flow logs, control plane
 		"aws:ec2/flowLog:FlowLog":                           1,
-		// bastion, flow logs, nodes, EBS CSI, and pulumi-eks's cluster service role
-		"aws:iam/role:Role":                                   5,
-		"aws:iam/rolePolicy:RolePolicy":                       1,
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   7,
-		"aws:iam/instanceProfile:InstanceProfile":             1,
-		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
+		"aws:cloudwatch/logGroup:LogGroup":                  2, // flow logs, control plane
+		typeInstance:                                        1,
+		"aws:iam/instanceProfile:InstanceProfile":           1,
 		typeSG: 2, // bastion, cluster
 		"aws:ec2/securityGroupRule:SecurityGroupRule": 1,
-		typeInstance:                                1,
-		"aws:kms/key:Key":                           1,
+		// cluster
+		"aws:kms/key:Key":                           2, // cluster secrets, messaging
 		"aws:eks/cluster:Cluster":                   1,
 		"aws:eks/accessEntry:AccessEntry":           1,
 		"aws:eks/addon:Addon":                       4,
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
+		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, app
+		"aws:iam/role:Role":                                   7,
+		"aws:iam/rolePolicy:RolePolicy":                       3, // flow logs, push, app
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   7,
+		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2, // EKS, GitHub
+		// registry, messaging, secrets
+		"aws:ecr/repository:Repository":                  1,
+		"aws:ecr/lifecyclePolicy:LifecyclePolicy":        1,
+		"aws:cloudwatch/eventBus:EventBus":               1,
+		"aws:cloudwatch/eventRule:EventRule":             1,
+		"aws:cloudwatch/eventTarget:EventTarget":         1,
+		"aws:kms/alias:Alias":                            1,
+		"aws:sns/topic:Topic":                            1,
+		"aws:sns/topicPolicy:TopicPolicy":                1,
+		"aws:sns/topicSubscription:TopicSubscription":    1,
+		"aws:sqs/queue:Queue":                            1,
+		"aws:sqs/queuePolicy:QueuePolicy":                1,
+		"aws:secretsmanager/secret:Secret":               1,
+		"aws:secretsmanager/secretVersion:SecretVersion": 1,
+		"random:index/randomPassword:RandomPassword":     1,
 	}
 	cases := []struct {
 		stack   string
@@ -102,7 +126,8 @@ func TestStackGraphs(t *testing.T) {
 			for _, err := range reviewerChecks(r, tc.stack) {
 				t.Error(err)
 			}
-			for _, typ := range []string{"aws:cloudwatch/logGroup:LogGroup", "aws:kms/key:Key"} {
+			for _, typ := range []string{"aws:cloudwatch/logGroup:LogGroup", "aws:kms/key:Key", "aws:ecr/repository:Repository",
+				"aws:secretsmanager/secret:Secret", "aws:sqs/queue:Queue"} {
 				for _, res := range r.ByType(typ) {
 					if res.Options.Protect != tc.protect {
 						t.Errorf("%s protect = %v, want %v", res.Name, res.Options.Protect, tc.protect)
@@ -335,7 +360,7 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, stack := range []string{"dev", "prod"} {
-		if _, err := stackconfig.Parse("mission-link", stack, loadStack(t, stack).Values); err != nil {
+		if _, err := stackconfig.Parse("mission-link", stack, stackconfig.Input{Values: loadStack(t, stack).Values}); err != nil {
 			t.Errorf("Pulumi.%s.yaml: %v", stack, errors.Unwrap(err))
 		}
 	}

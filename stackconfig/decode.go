@@ -12,17 +12,23 @@ import (
 // does not have and every value of the wrong type, each with its key path. Pulumi passes
 // structured config to the program as JSON; encoding/json alone would drop unknown keys silently
 // and stop at the first type error.
-func decodeStrict(path string, raw []byte, dst reflect.Value) []error {
+//
+// A secret value is never quoted in an error.
+func decodeStrict(path string, raw []byte, dst reflect.Value, secret bool) []error {
 	t := dst.Type()
+	shown := excerpt(raw)
+	if secret {
+		shown = "[secret]"
+	}
 	if t.Kind() != reflect.Struct {
 		if err := json.Unmarshal(raw, dst.Addr().Interface()); err != nil {
-			return []error{fmt.Errorf("%s (%s) must be %s", path, excerpt(raw), describeType(t))}
+			return []error{fmt.Errorf("%s (%s) must be %s", path, shown, describeType(t))}
 		}
 		return nil
 	}
 	var object map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &object); err != nil {
-		return []error{fmt.Errorf("%s (%s) must be an object with the keys %s", path, excerpt(raw), strings.Join(jsonNames(t), ", "))}
+		return []error{fmt.Errorf("%s (%s) must be an object with the keys %s", path, shown, strings.Join(jsonNames(t), ", "))}
 	}
 	fields := jsonFields(t)
 	keys := make([]string, 0, len(object))
@@ -37,7 +43,7 @@ func decodeStrict(path string, raw []byte, dst reflect.Value) []error {
 			errs = append(errs, fmt.Errorf("%s.%s is not a known key: %s takes %s", path, k, path, strings.Join(jsonNames(t), ", ")))
 			continue
 		}
-		errs = append(errs, decodeStrict(path+"."+k, object[k], dst.Field(index))...)
+		errs = append(errs, decodeStrict(path+"."+k, object[k], dst.Field(index), secret)...)
 	}
 	return errs
 }

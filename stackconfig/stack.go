@@ -16,7 +16,12 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/app"
+	"github.com/mission-link/infra/cicd"
+	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/messaging"
+	"github.com/mission-link/infra/secrets"
 	"github.com/mission-link/infra/vpc"
 )
 
@@ -37,6 +42,14 @@ const (
 	ManagedByPulumi = "pulumi"
 )
 
+// Input is the configuration as the engine hands it to the program.
+type Input struct {
+	// Values maps "namespace:key" to the value; objects are JSON text.
+	Values map[string]string
+	// SecretKeys are the keys whose values were stored encrypted.
+	SecretKeys []string
+}
+
 // Stack is the whole stack configuration. Fields tagged with a JSON name are keys under the
 // project's namespace (`<project>:network`); the rest come from the aws: namespace.
 type Stack struct {
@@ -47,39 +60,59 @@ type Stack struct {
 	// AllowedAccountIDs is aws:allowedAccountIds: the provider refuses to touch any other account.
 	AllowedAccountIDs []string `json:"-"`
 
-	// ProtectStatefulResources protects resources that hold data (logs, images, secrets) from
-	// deletion: `pulumi destroy` stops at them until the flag is turned off. Default false.
+	// ProtectStatefulResources protects resources that hold data (logs, images, secrets, keys)
+	// from deletion: `pulumi destroy` stops at them until the flag is turned off. Default false.
 	ProtectStatefulResources bool `json:"protectStatefulResources"`
+	// Tags are extra tags for every AWS resource, beside Project, Stack and ManagedBy.
+	Tags map[string]string `json:"tags"`
 	// Network is the `network:` block.
 	Network vpc.NetworkArgs `json:"network"`
 	// Cluster is the `cluster:` block.
 	Cluster eks.ClusterArgs `json:"cluster"`
-	// Tags are extra tags for every AWS resource, beside Project, Stack and ManagedBy.
-	Tags map[string]string `json:"tags"`
+	// Registry is the `registry:` block.
+	Registry ecr.RegistryArgs `json:"registry"`
+	// CI is the `ci:` block: the GitHub repository whose workflows assume the stack's roles.
+	CI cicd.GitHubArgs `json:"ci"`
+	// Messaging is the `messaging:` block.
+	Messaging messaging.MessagingArgs `json:"messaging"`
+	// Secrets is the `secrets:` block.
+	Secrets secrets.SecretsArgs `json:"secrets"`
+	// App is the `app:` block: the app's Kubernetes identity.
+	App app.IdentityArgs `json:"app"`
+	// DatabasePassword is the app database's password, set with `pulumi config set --secret`.
+	// Empty (the default) generates one.
+	DatabasePassword string `json:"databasePassword"`
 }
+
+const databasePasswordKey = "databasePassword"
 
 var (
 	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
-// FromEnvironment returns the config the Pulumi engine hands the program (PULUMI_CONFIG): a flat
-// map from "namespace:key" to the value, objects as JSON text.
-func FromEnvironment() (map[string]string, error) {
-	values := map[string]string{}
+// FromEnvironment returns the config the Pulumi engine hands the program: PULUMI_CONFIG, a flat
+// map from "namespace:key" to the value, and PULUMI_CONFIG_SECRET_KEYS.
+func FromEnvironment() (Input, error) {
+	in := Input{Values: map[string]string{}}
 	if text := os.Getenv(pulumi.EnvConfig); text != "" {
-		if err := json.Unmarshal([]byte(text), &values); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", pulumi.EnvConfig, err)
+		if err := json.Unmarshal([]byte(text), &in.Values); err != nil {
+			return Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfig, err)
 		}
 	}
-	return values, nil
+	if text := os.Getenv(pulumi.EnvConfigSecretKeys); text != "" {
+		if err := json.Unmarshal([]byte(text), &in.SecretKeys); err != nil {
+			return Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfigSecretKeys, err)
+		}
+	}
+	return in, nil
 }
 
 // Parse decodes and validates the config of a stack, reporting every problem at once. The result
 // has its defaults filled in.
-func Parse(project, stack string, values map[string]string) (*Stack, error) {
+func Parse(project, stack string, in Input) (*Stack, error) {
 	s := &Stack{}
-	errs := s.decode(project, values)
+	errs := s.decode(project, in)
 	*s = s.WithDefaults(project, stack)
 	if err := s.Validate(); err != nil {
 		errs = append(errs, err)
@@ -90,13 +123,14 @@ func Parse(project, stack string, values map[string]string) (*Stack, error) {
 	return s, nil
 }
 
-func (s *Stack) decode(project string, values map[string]string) []error {
+func (s *Stack) decode(project string, in Input) []error {
 	v := reflect.ValueOf(s).Elem()
 	fields := jsonFields(v.Type())
 	var errs []error
-	for _, key := range slices.Sorted(maps.Keys(values)) {
+	for _, key := range slices.Sorted(maps.Keys(in.Values)) {
 		namespace, name, _ := strings.Cut(key, ":")
-		raw := values[key]
+		raw := in.Values[key]
+		secret := slices.Contains(in.SecretKeys, key)
 		switch {
 		case namespace == project:
 			index, ok := fields[name]
@@ -107,14 +141,17 @@ func (s *Stack) decode(project string, values map[string]string) []error {
 			if field := v.Field(index); field.Kind() == reflect.String {
 				field.SetString(raw) // the engine passes plain strings as they are, not as JSON
 			} else {
-				errs = append(errs, decodeStrict(name, []byte(raw), field)...)
+				errs = append(errs, decodeStrict(name, []byte(raw), field, secret)...)
+			}
+			if name == databasePasswordKey && raw != "" && !secret {
+				errs = append(errs, fmt.Errorf("%s is stored in plain text: set it with `pulumi config set --secret %s`", key, key))
 			}
 		case key == RegionKey:
 			s.Region = raw
 		case key == ProfileKey:
 			s.Profile = raw
 		case key == AllowedAccountIDsKey:
-			errs = append(errs, decodeStrict(key, []byte(raw), reflect.ValueOf(&s.AllowedAccountIDs).Elem())...)
+			errs = append(errs, decodeStrict(key, []byte(raw), reflect.ValueOf(&s.AllowedAccountIDs).Elem(), secret)...)
 		case namespace == "aws":
 			errs = append(errs, fmt.Errorf("%s is not used: the program's AWS provider reads only %s, %s and %s", key, RegionKey, ProfileKey, AllowedAccountIDsKey))
 		}
@@ -122,14 +159,23 @@ func (s *Stack) decode(project string, values map[string]string) []error {
 	return errs
 }
 
-// WithDefaults returns a copy with every unset value filled with its default. The cluster is
-// named after the project and stack unless configured.
+// WithDefaults returns a copy with every unset value filled with its default. Names that must
+// differ between stacks (cluster, repository) default to "<project>-<stack>".
 func (s Stack) WithDefaults(project, stack string) Stack {
+	scoped := fmt.Sprintf("%s-%s", project, stack)
 	s.Network = s.Network.WithDefaults()
 	s.Cluster = s.Cluster.WithDefaults()
 	if s.Cluster.Name == "" {
-		s.Cluster.Name = fmt.Sprintf("%s-%s", project, stack)
+		s.Cluster.Name = scoped
 	}
+	s.Registry = s.Registry.WithDefaults()
+	if s.Registry.Name == "" {
+		s.Registry.Name = scoped
+	}
+	s.CI = s.CI.WithDefaults()
+	s.Messaging = s.Messaging.WithDefaults()
+	s.Secrets = s.Secrets.WithDefaults()
+	s.App = s.App.WithDefaults()
 	return s
 }
 
@@ -147,13 +193,13 @@ func (s Stack) Validate() error {
 			errs = append(errs, fmt.Errorf("%s[%d] (%q) must be a 12-digit AWS account ID", AllowedAccountIDsKey, i, id))
 		}
 	}
+	errs = append(errs, validateTags(s.Tags)...)
 	errs = append(errs, s.Network.Validate())
 	if s.Network.NatGateways == vpc.NatNone {
 		errs = append(errs, fmt.Errorf("network.natGateways (%q) leaves the private subnets without egress, but the EKS nodes there need it to pull images and reach AWS APIs: use %q or %q",
 			vpc.NatNone, vpc.NatSingle, vpc.NatPerAz))
 	}
-	errs = append(errs, s.Cluster.Validate())
-	errs = append(errs, validateTags(s.Tags)...)
+	errs = append(errs, s.Cluster.Validate(), s.Registry.Validate(), s.CI.Validate(), s.Messaging.Validate(), s.Secrets.Validate(), s.App.Validate())
 	return errors.Join(errs...)
 }
 

@@ -12,17 +12,22 @@ func parse(t *testing.T, values map[string]string) (*Stack, error) {
 	if _, ok := values["aws:region"]; !ok {
 		values["aws:region"] = "ap-northeast-2"
 	}
-	if _, ok := values["mission-link:cluster"]; !ok {
-		values["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"]}`
+	for key, value := range map[string]string{
+		"mission-link:cluster": `{"publicAccessCidrs":["198.51.100.0/24"]}`,
+		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link"}`,
+		"mission-link:secrets": `{"database":{"host":"db.internal"}}`,
+	} {
+		if _, ok := values[key]; !ok {
+			values[key] = value
+		}
 	}
-	return Parse("mission-link", "dev", values)
+	return Parse("mission-link", "dev", Input{Values: values})
 }
 
 func TestParseFillsDefaults(t *testing.T) {
 	s, err := parse(t, map[string]string{
 		"mission-link:network":                  `{"cidrBlock":"10.20.0.0/16","bastion":{"enabled":true}}`,
 		"mission-link:protectStatefulResources": "true",
-		"mission-link:cluster":                  `{"publicAccessCidrs":["198.51.100.0/24"]}`,
 		"aws:profile":                           "mission-link",
 		"aws:allowedAccountIds":                 `["123456789012"]`,
 		"pulumi:tags":                           `{"team":"platform"}`,
@@ -123,5 +128,47 @@ func TestDefaultTags(t *testing.T) {
 	}
 	if len(s.Tags) != 1 {
 		t.Error("DefaultTags changed the configured tags")
+	}
+}
+
+func TestDatabasePasswordMustBeSecret(t *testing.T) {
+	values := func() map[string]string {
+		return map[string]string{
+			"aws:region":                    "ap-northeast-2",
+			"mission-link:cluster":          `{"publicAccessCidrs":["198.51.100.0/24"]}`,
+			"mission-link:ci":               `{"githubRepository":"mission-link/mission-link"}`,
+			"mission-link:secrets":          `{"database":{"host":"db.internal"}}`,
+			"mission-link:databasePassword": "hunter2hunter2",
+		}
+	}
+	_, err := Parse("mission-link", "dev", Input{Values: values()})
+	if err == nil || !strings.Contains(err.Error(), "mission-link:databasePassword is stored in plain text") {
+		t.Fatalf("a plain-text password was accepted: %v", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Error("the error shows the password")
+	}
+	s, err := Parse("mission-link", "dev", Input{Values: values(), SecretKeys: []string{"mission-link:databasePassword"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.DatabasePassword != "hunter2hunter2" {
+		t.Error("the secret password was not read")
+	}
+}
+
+func TestSecretValuesAreNotQuotedInErrors(t *testing.T) {
+	values := map[string]string{
+		"aws:region":           "ap-northeast-2",
+		"mission-link:cluster": `{"publicAccessCidrs":["198.51.100.0/24"]}`,
+		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link"}`,
+		"mission-link:secrets": `{"database":{"host":"db.internal","port":"topsecret-5432"}}`,
+	}
+	_, err := Parse("mission-link", "dev", Input{Values: values, SecretKeys: []string{"mission-link:secrets"}})
+	if err == nil || !strings.Contains(err.Error(), "secrets.database.port ([secret]) must be a whole number") {
+		t.Fatalf("error %v", err)
+	}
+	if strings.Contains(err.Error(), "topsecret") {
+		t.Error("the error quotes a secret value")
 	}
 }

@@ -1,0 +1,141 @@
+// Package app gives the app server its AWS identity: an IRSA role for its Kubernetes service
+// account, allowed exactly what the app does at run time.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/iampolicy"
+)
+
+// ConfigKey is where IdentityArgs lives in Pulumi.<stack>.yaml.
+const ConfigKey = "app"
+
+// TypeToken is part of every child's URN: changing it replaces the app's role.
+const TypeToken = "mission-link:app:Identity"
+
+// Defaults, named so that docs, config and code agree.
+const (
+	DefaultNamespace      = "mission-link"
+	DefaultServiceAccount = "mission-link"
+	// RoleAnnotation is the service account annotation the EKS pod identity webhook reads.
+	RoleAnnotation = "eks.amazonaws.com/role-arn"
+)
+
+// TopicActions are what the app does with the notification topic: it lists the subscriptions to
+// see whether an address is already subscribed before subscribing it, and publishes.
+var TopicActions = []string{"sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"}
+
+// IdentityArgs configures the app's identity. Its JSON names are the keys of the stack's `app:`
+// config block.
+type IdentityArgs struct {
+	// Namespace the app runs in. Default "mission-link".
+	Namespace string `json:"namespace"`
+	// ServiceAccount the app's pods run as. Default "mission-link".
+	ServiceAccount string `json:"serviceAccount"`
+
+	// What the role is allowed to use. Set by the program.
+	OIDC        eks.OIDCProvider    `json:"-"`
+	SecretARN   pulumi.StringInput `json:"-"`
+	EventBusARN pulumi.StringInput `json:"-"`
+	TopicARN    pulumi.StringInput `json:"-"`
+	// TopicKeyARN encrypts the topic: publishing needs the key, through SNS only.
+	TopicKeyARN pulumi.StringInput `json:"-"`
+}
+
+var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// WithDefaults returns a copy with every unset field filled with its default.
+func (a IdentityArgs) WithDefaults() IdentityArgs {
+	if a.Namespace == "" {
+		a.Namespace = DefaultNamespace
+	}
+	if a.ServiceAccount == "" {
+		a.ServiceAccount = DefaultServiceAccount
+	}
+	return a
+}
+
+// Validate reports every problem with defaulted args at once, each led by its key path.
+func (a IdentityArgs) Validate() error {
+	var errs []error
+	for key, value := range map[string]string{"namespace": a.Namespace, "serviceAccount": a.ServiceAccount} {
+		if !dns1123Label.MatchString(value) {
+			errs = append(errs, fmt.Errorf("%s.%s (%q) must be a Kubernetes name: lowercase letters, digits and '-', at most 63", ConfigKey, key, value))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Identity is the app's IAM role and how its service account names it.
+type Identity struct {
+	pulumi.ResourceState
+
+	RoleARN pulumi.StringOutput `pulumi:"roleArn"`
+	// ServiceAccountAnnotation is the annotation the app's service account needs.
+	ServiceAccountAnnotation pulumi.StringMapOutput `pulumi:"serviceAccountAnnotation"`
+}
+
+// NewIdentity validates args and builds the role.
+func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...pulumi.ResourceOption) (*Identity, error) {
+	if args == nil {
+		return nil, fmt.Errorf("app identity %s: args are required", name)
+	}
+	a := args.WithDefaults()
+	if a.SecretARN == nil || a.EventBusARN == nil || a.TopicARN == nil || a.TopicKeyARN == nil {
+		return nil, fmt.Errorf("app identity %s: SecretARN, EventBusARN, TopicARN and TopicKeyARN are required", name)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("app identity %s: invalid config:\n%w", name, err)
+	}
+	id := &Identity{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, id, opts...); err != nil {
+		return nil, fmt.Errorf("registering app identity %s: %w", name, err)
+	}
+	parent := pulumi.Parent(id)
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent).Name()
+	policy := iampolicy.Render(func(v []string) iampolicy.Document {
+		return Permissions(v[0], v[1], v[2], v[3], v[4])
+	}, a.SecretARN, a.EventBusARN, a.TopicARN, a.TopicKeyARN, region)
+	role, err := eks.NewIRSARole(ctx, name, eks.IRSARoleArgs{
+		OIDC:           a.OIDC,
+		Namespace:      a.Namespace,
+		ServiceAccount: a.ServiceAccount,
+		Description:    "The mission-link app server (IRSA)",
+		Policy:         policy,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	id.RoleARN = role.Arn
+	id.ServiceAccountAnnotation = pulumi.StringMap{RoleAnnotation: role.Arn}.ToStringMapOutput()
+	if err := ctx.RegisterResourceOutputs(id, pulumi.Map{"roleArn": id.RoleARN}); err != nil {
+		return nil, fmt.Errorf("registering outputs of app identity %s: %w", name, err)
+	}
+	return id, nil
+}
+
+// Permissions are exactly what the app does: read its database secret, put events on its bus,
+// and subscribe to, list and publish on its topic, whose key it may use only through SNS.
+func Permissions(secretARN, busARN, topicARN, keyARN, region string) iampolicy.Document {
+	return iampolicy.New(iampolicy.Statement{
+		Sid: "ReadDatabaseSecret", Effect: iampolicy.Allow,
+		Action: []string{"secretsmanager:GetSecretValue"}, Resource: []string{secretARN},
+	}, iampolicy.Statement{
+		Sid: "PutAppEvents", Effect: iampolicy.Allow,
+		Action: []string{"events:PutEvents"}, Resource: []string{busARN},
+	}, iampolicy.Statement{
+		Sid: "UseNotificationTopic", Effect: iampolicy.Allow,
+		Action: TopicActions, Resource: []string{topicARN},
+	}, iampolicy.Statement{
+		Sid: "EncryptForNotificationTopic", Effect: iampolicy.Allow,
+		Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{keyARN},
+		Condition: iampolicy.Conditions{"StringEquals": {"kms:ViaService": {fmt.Sprintf("sns.%s.amazonaws.com", region)}}},
+	})
+}
