@@ -41,7 +41,7 @@ type IdentityArgs struct {
 	ServiceAccount string `json:"serviceAccount"`
 
 	// What the role is allowed to use. Set by the program.
-	OIDC        eks.OIDCProvider    `json:"-"`
+	OIDC        eks.OIDCProvider   `json:"-"`
 	SecretARN   pulumi.StringInput `json:"-"`
 	EventBusARN pulumi.StringInput `json:"-"`
 	TopicARN    pulumi.StringInput `json:"-"`

@@ -254,6 +254,7 @@ var arnShapes = map[string]string{
 	"aws:kms/key:Key":                         "kms:%[1]s:%[2]s:key/%[3]s",
 	"aws:sns/topic:Topic":                     "sns:%[1]s:%[2]s:%[3]s",
 	"aws:sqs/queue:Queue":                     "sqs:%[1]s:%[2]s:%[3]s",
+	"aws:cloudwatch/eventRule:EventRule":      "events:%[1]s:%[2]s:rule/%[3]s",
 	"aws:cloudwatch/eventBus:EventBus":        "events:%[1]s:%[2]s:event-bus/%[3]s",
 	"aws:ecr/repository:Repository":           "ecr:%[1]s:%[2]s:repository/%[3]s",
 	"aws:secretsmanager/secret:Secret":        "secretsmanager:%[1]s:%[2]s:secret:%[3]s-AbCdEf",

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/mission-link/infra/iampolicy"
 )
 
 // Resource is one registration: what the engine would be asked to create.
@@ -201,4 +203,28 @@ func (res Resource) Objects(path string) []Resource {
 		}
 	}
 	return out
+}
+
+// InputSource returns the one custom resource that an input's value came from (a reference by ID
+// or ARN), so tests follow references instead of matching made-up values.
+func (r *Record) InputSource(res Resource, input string) (Resource, error) {
+	var found []Resource
+	for _, urn := range res.PropertyDependencies[input] {
+		if dep, ok := r.ByURN(urn); ok && dep.Custom {
+			found = append(found, dep)
+		}
+	}
+	if len(found) != 1 {
+		return Resource{}, fmt.Errorf("%s.%s comes from %v, not exactly one resource", res.Name, input, res.PropertyDependencies[input])
+	}
+	return found[0], nil
+}
+
+// Policy parses a policy document input at a dotted path.
+func (res Resource) Policy(path string) (iampolicy.Document, error) {
+	text := res.String(path)
+	if text == "" {
+		return iampolicy.Document{}, fmt.Errorf("%s has no policy at %s", res.Name, path)
+	}
+	return iampolicy.Parse(text)
 }

@@ -27,3 +27,9 @@ func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, 
 	}
 	return mocks.Record(), nil
 }
+
+// RunComponent runs body as project mission-link, stack "test", in ap-northeast-2: what a
+// component's own tests need.
+func RunComponent(body pulumi.RunFunc) (*Record, error) {
+	return Run(StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}, body)
+}

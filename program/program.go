@@ -4,6 +4,8 @@ package program
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -18,17 +20,30 @@ import (
 	"github.com/mission-link/infra/vpc"
 )
 
-// Run builds the whole stack from the engine's config (see stackconfig.FromEnvironment).
+// Run builds the whole stack from the engine's config (see stackconfig.FromEnvironment) and
+// exports its outputs.
 func Run(ctx *pulumi.Context, in stackconfig.Input) error {
-	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), in)
+	outputs, err := Build(ctx, in)
 	if err != nil {
 		return err
+	}
+	for _, key := range slices.Sorted(maps.Keys(outputs)) {
+		ctx.Export(key, outputs[key])
+	}
+	return nil
+}
+
+// Build builds the whole stack and returns the stack outputs.
+func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
+	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), in)
+	if err != nil {
+		return nil, err
 	}
 	// The AZ lookup decides how many resources exist and is validated before anything is
 	// registered, so it runs on the default provider, which reads the same aws:region.
 	zones, err := vpc.AvailableZones(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	prefix := fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())
 	networkArgs := cfg.Network
@@ -36,17 +51,17 @@ func Run(ctx *pulumi.Context, in stackconfig.Input) error {
 	networkArgs.ClusterName = cfg.Cluster.Name
 	networkArgs.Protect = cfg.ProtectStatefulResources
 	if err := networkArgs.Validate(); err != nil {
-		return fmt.Errorf("invalid stack config:\n%w", err)
+		return nil, fmt.Errorf("invalid stack config:\n%w", err)
 	}
 
 	provider, err := newProvider(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	withProvider := pulumi.Providers(provider)
 	network, err := vpc.NewNetwork(ctx, prefix, &networkArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	clusterArgs := cfg.Cluster
 	clusterArgs.VpcID = network.VPCID
@@ -56,16 +71,20 @@ func Run(ctx *pulumi.Context, in stackconfig.Input) error {
 	clusterArgs.AWSProvider = provider
 	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	exportNetwork(ctx, network, networkArgs.Bastion.IsEnabled())
-	exportCluster(ctx, cluster)
-	return buildAppServices(ctx, prefix, cfg, cluster, withProvider)
+	out := pulumi.Map{}
+	exportNetwork(out, network, networkArgs.Bastion.IsEnabled())
+	exportCluster(out, cluster)
+	if err := buildAppServices(ctx, out, prefix, cfg, cluster, withProvider); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // buildAppServices builds what the app uses at run time and what CI pushes to: the registry and
 // the push role, messaging, secrets, and the app's own role.
-func buildAppServices(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, withProvider pulumi.ResourceOption) error {
+func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, withProvider pulumi.ResourceOption) error {
 	registryArgs := cfg.Registry
 	registryArgs.Protect = cfg.ProtectStatefulResources
 	registry, err := ecr.NewRegistry(ctx, prefix, &registryArgs, withProvider)
@@ -105,20 +124,20 @@ func buildAppServices(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack
 		return err
 	}
 
-	ctx.Export("repositoryUrl", registry.RepositoryURL)
-	ctx.Export("pushRoleArn", ci.PushRoleARN)
-	ctx.Export("githubOidcProviderArn", ci.OIDCProviderARN)
-	ctx.Export("eventBusName", events.EventBusName)
-	ctx.Export("eventBusArn", events.EventBusARN)
-	ctx.Export("topicArn", events.TopicARN)
-	ctx.Export("deadLetterQueueUrl", events.DeadLetterQueueURL)
-	ctx.Export("databaseSecretArn", appSecrets.DatabaseSecretARN)
-	ctx.Export("databaseSecretName", appSecrets.DatabaseSecretName)
-	ctx.Export("appRoleArn", identity.RoleARN)
-	ctx.Export("appNamespace", pulumi.String(identityArgs.Namespace))
-	ctx.Export("appServiceAccount", pulumi.String(identityArgs.ServiceAccount))
-	ctx.Export("appServiceAccountAnnotations", identity.ServiceAccountAnnotation)
-	ctx.Export("appEventSource", pulumi.String(messagingArgs.EventSource))
+	out["repositoryUrl"] = registry.RepositoryURL
+	out["pushRoleArn"] = ci.PushRoleARN
+	out["githubOidcProviderArn"] = ci.OIDCProviderARN
+	out["eventBusName"] = events.EventBusName
+	out["eventBusArn"] = events.EventBusARN
+	out["topicArn"] = events.TopicARN
+	out["deadLetterQueueUrl"] = events.DeadLetterQueueURL
+	out["databaseSecretArn"] = appSecrets.DatabaseSecretARN
+	out["databaseSecretName"] = appSecrets.DatabaseSecretName
+	out["appRoleArn"] = identity.RoleARN
+	out["appNamespace"] = pulumi.String(identityArgs.Namespace)
+	out["appServiceAccount"] = pulumi.String(identityArgs.ServiceAccount)
+	out["appServiceAccountAnnotations"] = identity.ServiceAccountAnnotation
+	out["appEventSource"] = pulumi.String(messagingArgs.EventSource)
 	return nil
 }
 
@@ -142,25 +161,25 @@ func newProvider(ctx *pulumi.Context, cfg *stackconfig.Stack) (*aws.Provider, er
 	return provider, nil
 }
 
-func exportNetwork(ctx *pulumi.Context, n *vpc.Network, bastion bool) {
-	ctx.Export("vpcId", n.VPCID)
-	ctx.Export("availabilityZones", n.AvailabilityZones)
-	ctx.Export("publicSubnetIds", n.PublicSubnetIDs)
-	ctx.Export("privateSubnetIds", n.PrivateSubnetIDs)
-	ctx.Export("natGatewayPublicIps", n.NatGatewayPublicIPs)
+func exportNetwork(out pulumi.Map, n *vpc.Network, bastion bool) {
+	out["vpcId"] = n.VPCID
+	out["availabilityZones"] = n.AvailabilityZones
+	out["publicSubnetIds"] = n.PublicSubnetIDs
+	out["privateSubnetIds"] = n.PrivateSubnetIDs
+	out["natGatewayPublicIps"] = n.NatGatewayPublicIPs
 	if bastion {
-		ctx.Export("bastionInstanceId", n.BastionInstanceID)
-		ctx.Export("bastionSessionCommand", n.BastionSessionCommand)
-		ctx.Export("bastionPortForwardCommand", n.BastionPortForwardCommand)
+		out["bastionInstanceId"] = n.BastionInstanceID
+		out["bastionSessionCommand"] = n.BastionSessionCommand
+		out["bastionPortForwardCommand"] = n.BastionPortForwardCommand
 	}
 }
 
-func exportCluster(ctx *pulumi.Context, c *eks.Cluster) {
-	ctx.Export("clusterName", c.Name)
-	ctx.Export("clusterEndpoint", c.Endpoint)
-	ctx.Export("oidcProviderArn", c.OIDC.ARN)
-	ctx.Export("oidcIssuerUrl", c.OIDC.IssuerURL)
-	ctx.Export("nodeGroupName", c.NodeGroupName)
-	ctx.Export("kubeconfig", c.Kubeconfig)
-	ctx.Export("updateKubeconfigCommand", c.UpdateKubeconfigCommand)
+func exportCluster(out pulumi.Map, c *eks.Cluster) {
+	out["clusterName"] = c.Name
+	out["clusterEndpoint"] = c.Endpoint
+	out["oidcProviderArn"] = c.OIDC.ARN
+	out["oidcIssuerUrl"] = c.OIDC.IssuerURL
+	out["nodeGroupName"] = c.NodeGroupName
+	out["kubeconfig"] = c.Kubeconfig
+	out["updateKubeconfigCommand"] = c.UpdateKubeconfigCommand
 }

@@ -146,6 +146,46 @@ func reviewerChecks(r *harness.Record, stack string) []error {
 	errs = append(errs, checkNoSSHFromTheWorld(r)...)
 	errs = append(errs, checkTags(r, stack)...)
 	errs = append(errs, checkBastion(r)...)
+	errs = append(errs, checkTopicAcceptsRule(r)...)
+	return errs
+}
+
+// checkTopicAcceptsRule: every EventBridge target that is an SNS topic has a topic policy, made
+// from the target's rule, that lets EventBridge publish for that rule only; otherwise events are
+// dropped silently.
+func checkTopicAcceptsRule(r *harness.Record) []error {
+	var errs []error
+	for _, target := range r.ByType("aws:cloudwatch/eventTarget:EventTarget") {
+		topic, err := r.InputSource(target, "arn")
+		if err != nil || topic.Type != "aws:sns/topic:Topic" {
+			continue
+		}
+		rule, err := r.InputSource(target, "rule")
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		accepted := false
+		for _, policy := range r.ByType("aws:sns/topicPolicy:TopicPolicy") {
+			if on, err := r.InputSource(policy, "arn"); err != nil || on.URN != topic.URN || !slices.Contains(policy.PropertyDependencies["policy"], rule.URN) {
+				continue
+			}
+			doc, err := policy.Policy("policy")
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			for _, st := range doc.Statement {
+				if slices.Equal(st.Principal.Service, []string{"events.amazonaws.com"}) && slices.Equal(st.Action, []string{"sns:Publish"}) &&
+					len(st.Condition["ArnEquals"]["aws:SourceArn"]) == 1 {
+					accepted = true
+				}
+			}
+		}
+		if !accepted {
+			errs = append(errs, fmt.Errorf("topic %s does not let EventBridge publish for rule %s", topic.Name, rule.Name))
+		}
+	}
 	return errs
 }
 
@@ -271,6 +311,9 @@ func TestReviewerChecksCatchBrokenGraphs(t *testing.T) {
 			i := index(r, typeInstance)
 			r.Resources[i].Inputs = r.Resources[i].Inputs.Copy()
 			delete(r.Resources[i].Inputs, "metadataOptions")
+		},
+		"topic closed to the rule": func(r *harness.Record) {
+			r.Resources = slices.DeleteFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:sns/topicPolicy:TopicPolicy" })
 		},
 		"untagged resource": func(r *harness.Record) {
 			r.Resources[index(r, typeSubnet)].Provider = ""
@@ -417,5 +460,67 @@ func TestDevClusterFitsTheApp(t *testing.T) {
 	}
 	if len(nodeSubnets) != 2 {
 		t.Errorf("nodes in subnets %v, want the two private ones", nodeSubnets)
+	}
+}
+
+type stackOutputs struct {
+	values map[string]any
+	secret map[string]bool
+}
+
+// buildStack runs program.Build and captures the stack outputs, for assertions after the run.
+func buildStack(t *testing.T, stack string) (*harness.Record, stackOutputs) {
+	t.Helper()
+	cfg := loadStack(t, stack)
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	out := stackOutputs{secret: map[string]bool{}}
+	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
+		outputs, err := program.Build(ctx, in)
+		if err != nil {
+			return err
+		}
+		for key, value := range outputs {
+			out.secret[key] = pulumi.IsSecret(pulumi.ToOutput(value))
+		}
+		outputs.ToMapOutput().ApplyT(func(m map[string]any) map[string]any { out.values = m; return m })
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, out
+}
+
+func TestStackOutputs(t *testing.T) {
+	r, out := buildStack(t, "dev")
+	want := []string{
+		"appEventSource", "appNamespace", "appRoleArn", "appServiceAccount", "appServiceAccountAnnotations",
+		"availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
+		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl",
+		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
+		"oidcIssuerUrl", "oidcProviderArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
+		"topicArn", "updateKubeconfigCommand", "vpcId",
+	}
+	if got := slices.Sorted(maps.Keys(out.values)); !slices.Equal(got, want) {
+		t.Errorf("outputs %v\nwant %v", got, want)
+	}
+	for key, secret := range out.secret {
+		if secret != (key == "kubeconfig") {
+			t.Errorf("output %s secret = %v", key, secret)
+		}
+	}
+	appRole, _ := r.Get("aws:iam/role:Role", "mission-link-dev-app")
+	annotations, _ := out.values["appServiceAccountAnnotations"].(map[string]string)
+	if annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::123456789012:role/"+appRole.Name {
+		t.Errorf("service account annotation %v", annotations)
+	}
+	if out.values["repositoryUrl"] != "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev" {
+		t.Errorf("repository URL %v", out.values["repositoryUrl"])
+	}
+	if out.values["appEventSource"] != "mission-link" || out.values["appNamespace"] != "mission-link" {
+		t.Errorf("app settings %v %v", out.values["appEventSource"], out.values["appNamespace"])
+	}
+	if cmd, _ := out.values["bastionSessionCommand"].(string); !strings.HasPrefix(cmd, "aws ssm start-session --region ap-northeast-2 --target ") {
+		t.Errorf("bastion command %q", cmd)
 	}
 }

@@ -1,0 +1,200 @@
+package messaging_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/internal/validationtest"
+	"github.com/mission-link/infra/messaging"
+)
+
+func run(t *testing.T, args messaging.MessagingArgs) *harness.Record {
+	t.Helper()
+	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
+		_, err := messaging.NewMessaging(ctx, "ml", &args)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func only(t *testing.T, r *harness.Record, token string) harness.Resource {
+	t.Helper()
+	rs := r.ByType(token)
+	if len(rs) != 1 {
+		t.Fatalf("%d resources of %s, want 1", len(rs), token)
+	}
+	return rs[0]
+}
+
+func source(t *testing.T, r *harness.Record, res harness.Resource, input string) harness.Resource {
+	t.Helper()
+	src, err := r.InputSource(res, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func TestRuleMatchesTheAppsSource(t *testing.T) {
+	r := run(t, messaging.MessagingArgs{})
+	rule := only(t, r, "aws:cloudwatch/eventRule:EventRule")
+	if rule.String("eventPattern") != `{"source":["mission-link"]}` {
+		t.Errorf("pattern %s", rule.String("eventPattern"))
+	}
+	if bus := source(t, r, rule, "eventBusName"); bus.Type != "aws:cloudwatch/eventBus:EventBus" || bus.String("name") != "ml" {
+		t.Errorf("rule on %s %s", bus.Type, bus.String("name"))
+	}
+	custom := only(t, run(t, messaging.MessagingArgs{EventSource: "mission-link.orders"}), "aws:cloudwatch/eventRule:EventRule")
+	if custom.String("eventPattern") != `{"source":["mission-link.orders"]}` {
+		t.Errorf("configured source ignored: %s", custom.String("eventPattern"))
+	}
+}
+
+// checkTopicReceivesRule is what a reviewer checks: the rule targets the topic, the topic's policy
+// lets EventBridge publish only for that rule, and the topic's key lets EventBridge encrypt.
+func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
+	t.Helper()
+	rule := only(t, r, "aws:cloudwatch/eventRule:EventRule")
+	target := only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
+	topic := source(t, r, target, "arn")
+	if topic.Type != "aws:sns/topic:Topic" || source(t, r, target, "rule").URN != rule.URN {
+		t.Fatalf("the rule's target is %s", topic.Type)
+	}
+	policy := only(t, r, "aws:sns/topicPolicy:TopicPolicy")
+	if source(t, r, policy, "arn").URN != topic.URN {
+		t.Fatal("the topic policy is on another topic")
+	}
+	doc, err := policy.Policy("policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleARN := "arn:aws:events:ap-northeast-2:123456789012:rule/" + rule.Name
+	if len(doc.Statement) != 1 {
+		t.Fatalf("topic policy has %d statements: nothing else may publish", len(doc.Statement))
+	}
+	s := doc.Statement[0]
+	if !slices.Equal(s.Principal.Service, []string{"events.amazonaws.com"}) || !slices.Equal(s.Action, []string{"sns:Publish"}) ||
+		len(s.Resource) != 1 || !slices.Equal(s.Condition["ArnEquals"]["aws:SourceArn"], []string{ruleARN}) {
+		t.Errorf("topic policy statement %+v, want sns:Publish by EventBridge for %s only", s, ruleARN)
+	}
+	key := source(t, r, topic, "kmsMasterKeyId")
+	keyPolicy, err := key.Policy("policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, ok := keyPolicy.FindStatement("EventBridgeEncrypts")
+	if !ok || !slices.Equal(events.Principal.Service, []string{"events.amazonaws.com"}) ||
+		!slices.Contains(events.Action, "kms:GenerateDataKey") || !slices.Contains(events.Action, "kms:Decrypt") {
+		t.Errorf("the topic's key does not let EventBridge encrypt: %+v", keyPolicy)
+	}
+	if rotate, _ := key.Bool("enableKeyRotation"); !rotate {
+		t.Error("key rotation is off")
+	}
+}
+
+func TestTopicReceivesEventsFromTheRule(t *testing.T) {
+	checkTopicReceivesRule(t, run(t, messaging.MessagingArgs{}))
+}
+
+func TestFailedDeliveriesAreKept(t *testing.T) {
+	r := run(t, messaging.MessagingArgs{MaximumEventAgeInSeconds: 3600, DeadLetterRetentionInDays: 7})
+	target := only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
+	retries, _ := target.Number("retryPolicy.maximumRetryAttempts")
+	age, _ := target.Number("retryPolicy.maximumEventAgeInSeconds")
+	if retries != 185 || age != 3600 {
+		t.Errorf("retry policy %v attempts within %vs", retries, age)
+	}
+	queue := source(t, r, target, "deadLetterConfig")
+	if queue.Type != "aws:sqs/queue:Queue" {
+		t.Fatalf("dead letters go to %s", queue.Type)
+	}
+	if days, _ := queue.Number("messageRetentionSeconds"); days != 7*86400 {
+		t.Errorf("dead letters kept %vs", days)
+	}
+	if key := source(t, r, queue, "kmsMasterKeyId"); key.Type != "aws:kms/key:Key" {
+		t.Errorf("the queue is encrypted with %s", key.Type)
+	}
+	qp := only(t, r, "aws:sqs/queuePolicy:QueuePolicy")
+	if source(t, r, qp, "queueUrl").URN != queue.URN {
+		t.Fatal("the queue policy is on another queue")
+	}
+	doc, err := qp.Policy("policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := only(t, r, "aws:cloudwatch/eventRule:EventRule")
+	s := doc.Statement[0]
+	if len(doc.Statement) != 1 || !slices.Equal(s.Action, []string{"sqs:SendMessage"}) ||
+		!slices.Equal(s.Principal.Service, []string{"events.amazonaws.com"}) ||
+		!slices.Equal(s.Condition["ArnEquals"]["aws:SourceArn"], []string{"arn:aws:events:ap-northeast-2:123456789012:rule/" + rule.Name}) {
+		t.Errorf("queue policy %+v", doc)
+	}
+	for _, policy := range []string{"aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy"} {
+		if !target.DependsOn(only(t, r, policy).URN) {
+			t.Errorf("the target is created before the %s that lets it deliver", policy)
+		}
+	}
+}
+
+func TestOneSubscriptionPerAddress(t *testing.T) {
+	r := run(t, messaging.MessagingArgs{NotificationEmails: []string{"Ops@Example.com", "dev@example.com"}})
+	subs := r.ByType("aws:sns/topicSubscription:TopicSubscription")
+	var endpoints []string
+	for _, s := range subs {
+		if s.String("protocol") != "email" {
+			t.Errorf("%s uses %s", s.Name, s.String("protocol"))
+		}
+		endpoints = append(endpoints, s.String("endpoint"))
+		if !strings.HasSuffix(s.Name, "-email-"+strings.ToLower(s.String("endpoint"))) {
+			t.Errorf("subscription %s is not keyed by its address", s.Name)
+		}
+	}
+	slices.Sort(endpoints)
+	if !slices.Equal(endpoints, []string{"Ops@Example.com", "dev@example.com"}) {
+		t.Errorf("subscribed %v", endpoints)
+	}
+	more := run(t, messaging.MessagingArgs{NotificationEmails: []string{"new@example.com", "Ops@Example.com", "dev@example.com"}})
+	for _, s := range subs {
+		after, ok := more.ByURN(s.URN)
+		if !ok || !after.Inputs.DeepEquals(s.Inputs) {
+			t.Errorf("adding an address touches %s", s.Name)
+		}
+	}
+}
+
+func TestProtect(t *testing.T) {
+	r := run(t, messaging.MessagingArgs{Protect: true})
+	for _, typ := range []string{"aws:sqs/queue:Queue", "aws:kms/key:Key"} {
+		if !only(t, r, typ).Options.Protect {
+			t.Errorf("%s is not protected", typ)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	valid := func() messaging.MessagingArgs {
+		return messaging.MessagingArgs{NotificationEmails: []string{"ops@example.com"}}.WithDefaults()
+	}
+	if err := valid().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	validationtest.Rejects(t, valid, messaging.MessagingArgs.Validate, []validationtest.Case[messaging.MessagingArgs]{
+		validationtest.Reject("duplicate address", func(a *messaging.MessagingArgs) {
+			a.NotificationEmails = []string{"ops@example.com", "OPS@example.com"}
+		}, `messaging.notificationEmails[1] ("OPS@example.com") repeats messaging.notificationEmails[0]`),
+		validationtest.Reject("malformed address", func(a *messaging.MessagingArgs) { a.NotificationEmails = []string{"ops.example.com"} }, `messaging.notificationEmails[0] ("ops.example.com")`),
+		validationtest.Reject("address with a name", func(a *messaging.MessagingArgs) { a.NotificationEmails = []string{"Ops <ops@example.com>"} }, `messaging.notificationEmails[0]`),
+		validationtest.Reject("no domain", func(a *messaging.MessagingArgs) { a.NotificationEmails = []string{"ops@localhost"} }, `messaging.notificationEmails[0] ("ops@localhost")`),
+		validationtest.Reject("AWS source", func(a *messaging.MessagingArgs) { a.EventSource = "aws.ec2" }, `messaging.eventSource ("aws.ec2")`),
+		validationtest.Reject("too many retries", func(a *messaging.MessagingArgs) { n := 200; a.MaximumRetryAttempts = &n }, "messaging.maximumRetryAttempts (200)"),
+		validationtest.Reject("event age", func(a *messaging.MessagingArgs) { a.MaximumEventAgeInSeconds = 30 }, "messaging.maximumEventAgeInSeconds (30)"),
+		validationtest.Reject("retention", func(a *messaging.MessagingArgs) { a.DeadLetterRetentionInDays = 30 }, "messaging.deadLetterRetentionInDays (30)"),
+	})
+}

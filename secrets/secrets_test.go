@@ -1,0 +1,122 @@
+package secrets_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/internal/validationtest"
+	"github.com/mission-link/infra/secrets"
+)
+
+func run(t *testing.T, args secrets.SecretsArgs) *harness.Record {
+	t.Helper()
+	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
+		if args.NamePrefix == "" {
+			args.NamePrefix = "mission-link/test"
+		}
+		_, err := secrets.NewSecrets(ctx, "app", &args)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func dbArgs() secrets.SecretsArgs {
+	return secrets.SecretsArgs{Database: secrets.DatabaseArgs{Host: "db.internal"}}
+}
+
+// secretValue is the stored JSON, which must be a secret in the recorded inputs.
+func secretValue(t *testing.T, r *harness.Record) secrets.DatabaseSecret {
+	t.Helper()
+	versions := r.ByType("aws:secretsmanager/secretVersion:SecretVersion")
+	if len(versions) != 1 {
+		t.Fatalf("%d secret versions", len(versions))
+	}
+	v := versions[0]
+	if !v.Inputs["secretString"].IsSecret() {
+		t.Fatal("the secret's value is in plain text in the inputs (and so in state)")
+	}
+	var value secrets.DatabaseSecret
+	if err := json.Unmarshal([]byte(v.String("secretString")), &value); err != nil {
+		t.Fatal(err)
+	}
+	if src, err := r.InputSource(v, "secretId"); err != nil || src.Type != "aws:secretsmanager/secret:Secret" {
+		t.Fatalf("the version belongs to %v (%v)", src.Type, err)
+	}
+	return value
+}
+
+func TestGeneratedPassword(t *testing.T) {
+	r := run(t, dbArgs())
+	secret := r.ByType("aws:secretsmanager/secret:Secret")[0]
+	if secret.String("name") != "mission-link/test/database" {
+		t.Errorf("secret name %q is not stack-scoped", secret.String("name"))
+	}
+	if days, set := secret.Number("recoveryWindowInDays"); !set || days != 0 {
+		t.Errorf("recovery window %v: destroy and re-create must work", days)
+	}
+	generated := r.ByType("random:index/randomPassword:RandomPassword")
+	if len(generated) != 1 {
+		t.Fatalf("%d generated passwords", len(generated))
+	}
+	if length, _ := generated[0].Number("length"); length != 32 {
+		t.Errorf("password length %v", length)
+	}
+	value := secretValue(t, r)
+	if value.Host != "db.internal" || value.Port != 5432 || value.Username != "mission_link" || value.DBName != "mission_link" || len(value.Password) != 32 {
+		t.Errorf("secret value %+v", value)
+	}
+}
+
+func TestConfiguredPassword(t *testing.T) {
+	args := dbArgs()
+	args.Password = pulumi.ToSecret(pulumi.String("from-pulumi-config")).(pulumi.StringOutput)
+	r := run(t, args)
+	if n := len(r.ByType("random:index/randomPassword:RandomPassword")); n != 0 {
+		t.Errorf("%d passwords generated although one is configured", n)
+	}
+	if value := secretValue(t, r); value.Password != "from-pulumi-config" {
+		t.Errorf("stored password %q", value.Password)
+	}
+}
+
+func TestRecoveryWindowAndProtect(t *testing.T) {
+	args := dbArgs()
+	days := 30
+	args.RecoveryWindowInDays = &days
+	args.Protect = true
+	secret := run(t, args).ByType("aws:secretsmanager/secret:Secret")[0]
+	if got, _ := secret.Number("recoveryWindowInDays"); got != 30 || !secret.Options.Protect {
+		t.Errorf("recovery window %v, protect %v", got, secret.Options.Protect)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	valid := func() secrets.SecretsArgs { return dbArgs().WithDefaults() }
+	if err := valid().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	window := func(days int) func(*secrets.SecretsArgs) {
+		return func(a *secrets.SecretsArgs) { a.RecoveryWindowInDays = &days }
+	}
+	validationtest.Rejects(t, valid, secrets.SecretsArgs.Validate, []validationtest.Case[secrets.SecretsArgs]{
+		validationtest.Reject("recovery window 3", window(3), "secrets.recoveryWindowInDays (3) must be 0 (delete at once) or from 7 to 30"),
+		validationtest.Reject("recovery window 31", window(31), "secrets.recoveryWindowInDays (31)"),
+		validationtest.Reject("negative window", window(-1), "secrets.recoveryWindowInDays (-1)"),
+		validationtest.Reject("no host", func(a *secrets.SecretsArgs) { a.Database.Host = "" }, `secrets.database.host ("")`),
+		validationtest.Reject("URL as host", func(a *secrets.SecretsArgs) { a.Database.Host = "postgres://db" }, `secrets.database.host ("postgres://db")`),
+		validationtest.Reject("port", func(a *secrets.SecretsArgs) { a.Database.Port = 70000 }, "secrets.database.port (70000)"),
+	})
+	for _, ok := range []int{0, 7, 30} {
+		a := valid()
+		a.RecoveryWindowInDays = &ok
+		if err := a.Validate(); err != nil {
+			t.Errorf("recovery window %d rejected: %v", ok, err)
+		}
+	}
+}
