@@ -110,13 +110,14 @@ func (m *Mocks) Record() *Record {
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	res := m.recordOf(args)
 	if f, ok := m.components[args.TypeToken]; ok && res.Remote {
-		m.mu.Lock()
-		m.record.Resources = append(m.record.Resources, res)
-		m.mu.Unlock()
 		state, err := f(m, res)
 		if err != nil {
 			return "", nil, fmt.Errorf("mock of remote component %s: %w", res.URN, err)
 		}
+		res.Outputs = state
+		m.mu.Lock()
+		m.record.Resources = append(m.record.Resources, res)
+		m.mu.Unlock()
 		return "", state, nil
 	}
 	state := args.Inputs.Copy()
@@ -137,28 +138,33 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			state[k] = v
 		}
 	}
-	m.mu.Lock()
-	m.record.Resources = append(m.record.Resources, res)
-	m.outputs[res.URN] = state
-	m.mu.Unlock()
 	id := args.ID
 	if id == "" {
 		id = args.Name + "-id"
 	}
+	res.ID, res.Outputs = id, state
+	m.mu.Lock()
+	m.record.Resources = append(m.record.Resources, res)
+	m.outputs[res.URN] = state
+	m.mu.Unlock()
 	return id, state, nil
 }
 
 // Call answers an invoke, failing on one the harness does not know so that a new data source is
 // answered on purpose rather than with nothing.
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	m.mu.Lock()
-	m.record.Invokes = append(m.record.Invokes, Invoke{Token: args.Token, Args: args.Args, Provider: args.Provider})
-	m.mu.Unlock()
 	f, ok := m.invokes[args.Token]
 	if !ok {
 		return nil, fmt.Errorf("harness: no mock answer for invoke %s", args.Token)
 	}
-	return f(args)
+	result, err := f(args)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	m.record.Invokes = append(m.record.Invokes, Invoke{Token: args.Token, Args: args.Args, Provider: args.Provider, Result: result})
+	m.mu.Unlock()
+	return result, nil
 }
 
 func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {

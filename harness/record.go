@@ -27,6 +27,11 @@ type Resource struct {
 	// the harness to answer the component's outputs (see the component's ComponentFunc).
 	StandIn bool
 	Inputs  resource.PropertyMap
+	// ID is the physical ID the mocks gave a custom resource.
+	ID string
+	// Outputs are the state the mocks answered: the inputs plus what the provider would compute
+	// (made-up values: ARNs, IDs, endpoints), or a remote component's outputs.
+	Outputs resource.PropertyMap
 	// Dependencies are the URNs this resource waits for, explicit and through its inputs.
 	Dependencies []string
 	// PropertyDependencies maps each input to the URNs its value came from.
@@ -51,6 +56,8 @@ type Invoke struct {
 	Token    string
 	Args     resource.PropertyMap
 	Provider string
+	// Result is what the mocks answered.
+	Result resource.PropertyMap
 }
 
 // Record is everything a run registered and invoked, sorted so that two runs of the same program

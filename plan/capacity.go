@@ -1,0 +1,141 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/mission-link/infra/harness"
+)
+
+// Pod limits of the VPC CNI with prefix delegation: every IPv4 slot of an ENI holds a /28
+// (16 addresses), and EKS caps max pods at 110 below 30 vCPUs, else at 250.
+const (
+	addressesPerPrefix  = 16
+	maxPodsSmall        = 110
+	maxPodsLarge        = 250
+	vcpusForLargeCap    = 30
+	DefaultAppMaxPods   = 3 // deploy/overlays/dev's HorizontalPodAutoscaler maxReplicas
+	argoCDChart         = "argo-cd"
+	argoCDPods          = 6 // redis, server, repo-server, application-, applicationset- and notifications-controller
+	coreDNSReplicas     = 2
+	ebsCSIControllerPod = 2
+)
+
+// PodDemand is pods something of the stack runs.
+type PodDemand struct {
+	Source   string `json:"source"`
+	PerNode  int    `json:"perNode,omitempty"`
+	Replicas int    `json:"replicas,omitempty"`
+	Total    int    `json:"total"`
+}
+
+// PodCapacity compares what a node group can run with what the stack runs on it.
+type PodCapacity struct {
+	NodeGroup        string      `json:"nodeGroup"`
+	InstanceType     string      `json:"instanceType"`
+	PrefixDelegation bool        `json:"prefixDelegation"`
+	MaxPodsPerNode   int         `json:"maxPodsPerNode"`
+	MaxNodes         int         `json:"maxNodes"`
+	Capacity         int         `json:"capacity"`
+	Demand           []PodDemand `json:"demand"`
+	Needed           int         `json:"needed"`
+	Fits             bool        `json:"fits"`
+	Problem          string      `json:"problem,omitempty"`
+}
+
+// MaxPods is how many pods EKS lets a node of this shape run.
+func MaxPods(shape InstanceShape, prefixDelegation bool) int {
+	slots := shape.ENIs * (shape.IPv4PerENI - 1)
+	if !prefixDelegation {
+		return slots + 2
+	}
+	limit := maxPodsSmall
+	if shape.VCPUs >= vcpusForLargeCap {
+		limit = maxPodsLarge
+	}
+	return min(slots*addressesPerPrefix+2, limit)
+}
+
+// podCapacity checks every node group against the pods the stack runs: the managed addons'
+// DaemonSets on each node and Deployments, ArgoCD when installed, and the app at its HPA maximum.
+func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods int) []PodCapacity {
+	addons := map[string]harness.Resource{}
+	for _, a := range r.ByType("aws:eks/addon:Addon") {
+		addons[a.String("addonName")] = a
+	}
+	var out []PodCapacity
+	for _, ng := range r.ByType("aws:eks/nodeGroup:NodeGroup") {
+		maxNodes, _ := ng.Number("scalingConfig.maxSize")
+		pc := PodCapacity{NodeGroup: ng.URN, MaxNodes: int(maxNodes)}
+		if types := ng.Strings("instanceTypes"); len(types) > 0 {
+			pc.InstanceType = types[0]
+		}
+		cni, hasCNI := addons["vpc-cni"]
+		pc.PrefixDelegation = hasCNI && prefixDelegation(cni) && ng.DependsOn(cni.URN)
+		shape, ok := shapes[pc.InstanceType]
+		if !ok {
+			pc.Problem = fmt.Sprintf("data/prices.json has no ENI data for %q: max pods unknown", pc.InstanceType)
+			out = append(out, pc)
+			continue
+		}
+		pc.MaxPodsPerNode = MaxPods(shape, pc.PrefixDelegation)
+		pc.Capacity = pc.MaxPodsPerNode * pc.MaxNodes
+		pc.Demand = podDemand(r, addons, pc.MaxNodes, appMaxPods)
+		for _, d := range pc.Demand {
+			pc.Needed += d.Total
+		}
+		pc.Fits = pc.Needed <= pc.Capacity
+		out = append(out, pc)
+	}
+	return out
+}
+
+func prefixDelegation(cni harness.Resource) bool {
+	var config struct {
+		Env map[string]string `json:"env"`
+	}
+	if err := json.Unmarshal([]byte(cni.String("configurationValues")), &config); err != nil {
+		return false
+	}
+	return config.Env["ENABLE_PREFIX_DELEGATION"] == "true"
+}
+
+func podDemand(r *harness.Record, addons map[string]harness.Resource, nodes, appMaxPods int) []PodDemand {
+	var d []PodDemand
+	perNode := func(source string) { d = append(d, PodDemand{Source: source, PerNode: 1, Total: nodes}) }
+	replicas := func(source string, n int) { d = append(d, PodDemand{Source: source, Replicas: n, Total: n}) }
+	if _, ok := addons["vpc-cni"]; ok {
+		perNode("vpc-cni (aws-node DaemonSet)")
+	}
+	if _, ok := addons["kube-proxy"]; ok {
+		perNode("kube-proxy DaemonSet")
+	}
+	if _, ok := addons["aws-ebs-csi-driver"]; ok {
+		perNode("aws-ebs-csi-driver (ebs-csi-node DaemonSet)")
+		replicas("aws-ebs-csi-driver (ebs-csi-controller)", ebsCSIControllerPod)
+	}
+	if _, ok := addons["coredns"]; ok {
+		replicas("coredns", coreDNSReplicas)
+	}
+	if slices.ContainsFunc(r.ByType("kubernetes:helm.sh/v3:Release"), func(rel harness.Resource) bool { return rel.String("chart") == argoCDChart }) {
+		replicas("ArgoCD", argoCDPods)
+	}
+	replicas("the app (HPA maximum)", appMaxPods)
+	return d
+}
+
+func capacityViolations(r *harness.Record, caps []PodCapacity) []violation {
+	var out []violation
+	for _, pc := range caps {
+		ng, _ := r.ByURN(pc.NodeGroup)
+		switch {
+		case pc.Problem != "":
+			out = append(out, violation{ng, pc.Problem})
+		case !pc.Fits:
+			out = append(out, violation{ng, fmt.Sprintf("the stack runs %d pods but %d x %s (max %d pods each%s) hold %d",
+				pc.Needed, pc.MaxNodes, pc.InstanceType, pc.MaxPodsPerNode, map[bool]string{true: ", prefix delegation", false: ", no prefix delegation"}[pc.PrefixDelegation], pc.Capacity)})
+		}
+	}
+	return out
+}

@@ -1,0 +1,510 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
+)
+
+// Severities of findings. An unaccepted HIGH finding fails the plan.
+const (
+	High   = "HIGH"
+	Medium = "MEDIUM"
+	Low    = "LOW"
+)
+
+// Rule is one policy check over the recorded graph, with the IDs the same check has in Checkov and
+// Trivy, so a reviewer can map our findings to theirs.
+type Rule struct {
+	ID        string   `json:"id"`
+	Severity  string   `json:"severity"`
+	Title     string   `json:"title"`
+	Rationale string   `json:"rationale"`
+	Checkov   []string `json:"checkov,omitempty"`
+	Trivy     []string `json:"trivy,omitempty"`
+	check     func(r *harness.Record) []violation
+}
+
+// violation is where a rule does not hold.
+type violation struct {
+	res     harness.Resource
+	message string
+}
+
+// Rules are every check the plan runs, in the order it reports them.
+func Rules() []Rule {
+	return []Rule{
+		{ID: "ML-EKS-001", Severity: High, Title: "EKS API endpoint open to the internet",
+			Rationale: "A public endpoint reachable from 0.0.0.0/0 exposes the Kubernetes API to every scanner on the internet.",
+			Checkov:   []string{"CKV_AWS_38"}, Trivy: []string{"AVD-AWS-0041"}, check: eksOpenToWorld},
+		{ID: "ML-EKS-002", Severity: Low, Title: "EKS public API endpoint enabled",
+			Rationale: "A private-only endpoint leaves no API surface on the internet; a public one must at least be limited to known CIDRs.",
+			Checkov:   []string{"CKV_AWS_39"}, Trivy: []string{"AVD-AWS-0040"}, check: eksPublicEndpoint},
+		{ID: "ML-EKS-003", Severity: High, Title: "EKS secrets not encrypted with a KMS key",
+			Rationale: "Without envelope encryption, Kubernetes secrets sit in etcd protected only by AWS's disk encryption.",
+			Checkov:   []string{"CKV_AWS_58"}, Trivy: []string{"AVD-AWS-0039"}, check: eksSecretsEncryption},
+		{ID: "ML-EKS-004", Severity: Medium, Title: "EKS control plane logs incomplete",
+			Rationale: "api, audit, authenticator, controllerManager and scheduler logs are what an incident review needs.",
+			Checkov:   []string{"CKV_AWS_37"}, Trivy: []string{"AVD-AWS-0038"}, check: eksLogs},
+		{ID: "ML-EKS-005", Severity: High, Title: "Pods do not fit on the node group",
+			Rationale: "Max pods per node times the node group's max size must hold the pods the stack runs, or pods stay Pending with `Too many pods`.",
+			check:     nil /* set by Build: it needs the price table's instance shapes */},
+		{ID: "ML-EC2-001", Severity: High, Title: "IMDSv2 not required",
+			Rationale: "IMDSv1 lets an SSRF in any process read the instance role's credentials.",
+			Checkov:   []string{"CKV_AWS_79"}, Trivy: []string{"AVD-AWS-0028", "AVD-AWS-0130"}, check: imdsv2},
+		{ID: "ML-EC2-002", Severity: High, Title: "EBS volume not encrypted",
+			Rationale: "Unencrypted volumes and their snapshots expose data to anyone who can copy them.",
+			Checkov:   []string{"CKV_AWS_8", "CKV_AWS_3"}, Trivy: []string{"AVD-AWS-0131", "AVD-AWS-0026"}, check: ebsEncryption},
+		{ID: "ML-EC2-003", Severity: High, Title: "Instance may get a public IP",
+			Rationale: "Instances are reached through SSM Session Manager; a public address is an unneeded attack surface.",
+			Checkov:   []string{"CKV_AWS_88"}, Trivy: []string{"AVD-AWS-0009"}, check: instancePublicIP},
+		{ID: "ML-VPC-001", Severity: High, Title: "SSH open to the internet",
+			Rationale: "Port 22 from 0.0.0.0/0 invites brute force; the bastion is reached with SSM.",
+			Checkov:   []string{"CKV_AWS_24"}, Trivy: []string{"AVD-AWS-0107"}, check: ingressFromWorld(true)},
+		{ID: "ML-VPC-002", Severity: High, Title: "Ingress open to the internet",
+			Rationale: "No security group in this stack serves the internet directly; load balancers come from the cluster.",
+			Checkov:   []string{"CKV_AWS_277", "CKV_AWS_260"}, Trivy: []string{"AVD-AWS-0107"}, check: ingressFromWorld(false)},
+		{ID: "ML-VPC-003", Severity: Medium, Title: "Default security group not locked",
+			Rationale: "Anything launched without a security group lands in the default one; it must allow nothing.",
+			Checkov:   []string{"CKV2_AWS_12"}, check: defaultSecurityGroup},
+		{ID: "ML-VPC-004", Severity: Medium, Title: "Subnet assigns public IPs",
+			Rationale: "Resources launched into the subnet would be reachable from the internet by accident.",
+			Checkov:   []string{"CKV_AWS_130"}, Trivy: []string{"AVD-AWS-0164"}, check: subnetPublicIP},
+		{ID: "ML-VPC-005", Severity: Medium, Title: "VPC without flow logs",
+			Rationale: "Flow logs are the only record of who talked to what in the VPC.",
+			Checkov:   []string{"CKV2_AWS_11"}, Trivy: []string{"AVD-AWS-0178"}, check: flowLogs},
+		{ID: "ML-ECR-001", Severity: Medium, Title: "ECR tags are mutable",
+			Rationale: "A mutable tag can point at different content than what was reviewed and deployed.",
+			Checkov:   []string{"CKV_AWS_51"}, Trivy: []string{"AVD-AWS-0031"}, check: ecrImmutable},
+		{ID: "ML-ECR-002", Severity: Medium, Title: "ECR images not scanned on push",
+			Rationale: "Scanning on push reports known vulnerabilities before an image is deployed.",
+			Checkov:   []string{"CKV_AWS_163"}, Trivy: []string{"AVD-AWS-0030"}, check: ecrScan},
+		{ID: "ML-ECR-003", Severity: Low, Title: "ECR repository not encrypted with KMS",
+			Rationale: "KMS encryption puts image access under key policy and CloudTrail.",
+			Checkov:   []string{"CKV_AWS_136"}, Trivy: []string{"AVD-AWS-0033"}, check: ecrKMS},
+		{ID: "ML-SNS-001", Severity: Medium, Title: "SNS topic not encrypted",
+			Rationale: "Notifications may carry personal data; the topic must be encrypted at rest.",
+			Checkov:   []string{"CKV_AWS_26"}, Trivy: []string{"AVD-AWS-0095"}, check: snsEncrypted},
+		{ID: "ML-SNS-002", Severity: High, Title: "EventBridge cannot publish to its target topic",
+			Rationale: "A topic encrypted with a key that does not admit events.amazonaws.com drops every event silently.",
+			check:     snsAcceptsEventBridge},
+		{ID: "ML-KMS-001", Severity: Medium, Title: "KMS key rotation off",
+			Rationale: "Yearly rotation limits what one leaked key version can decrypt.",
+			Checkov:   []string{"CKV_AWS_7"}, Trivy: []string{"AVD-AWS-0065"}, check: kmsRotation},
+		{ID: "ML-LOG-001", Severity: Low, Title: "Log group keeps logs forever",
+			Rationale: "Without a retention, logs and their cost grow without end.",
+			Checkov:   []string{"CKV_AWS_66"}, check: logRetention},
+		{ID: "ML-IAM-001", Severity: High, Title: "IAM policy allows every action",
+			Rationale: "A \"*\" action grants whatever AWS adds next, including IAM itself.",
+			Checkov:   []string{"CKV_AWS_49", "CKV_AWS_62"}, Trivy: []string{"AVD-AWS-0057"}, check: iamWildcardActions},
+		{ID: "ML-IAM-002", Severity: Medium, Title: "IAM policy allows every resource where it could name one",
+			Rationale: "Only actions AWS does not scope to a resource may use \"*\".",
+			Checkov:   []string{"CKV_AWS_355"}, Trivy: []string{"AVD-AWS-0057"}, check: iamWildcardResources},
+		{ID: "ML-IAM-003", Severity: High, Title: "GitHub OIDC trust without an exact subject",
+			Rationale: "Without a sub condition, any GitHub repository's workflow can assume the role.",
+			Checkov:   []string{"CKV_AWS_358"}, check: githubTrust},
+		{ID: "ML-IAM-004", Severity: High, Title: "IRSA trust without sub and aud",
+			Rationale: "Without both, any service account of the cluster, or a token for another audience, can assume the role.",
+			check:     irsaTrust},
+		{ID: "ML-SEC-001", Severity: Medium, Title: "Secret without rotation",
+			Rationale: "A secret that never rotates stays valid for as long as it has been leaked.",
+			Checkov:   []string{"CKV2_AWS_57"}, check: secretRotation},
+	}
+}
+
+func each(r *harness.Record, token string, bad func(harness.Resource) string) []violation {
+	var out []violation
+	for _, res := range r.ByType(token) {
+		if msg := bad(res); msg != "" {
+			out = append(out, violation{res, msg})
+		}
+	}
+	return out
+}
+
+func eksPublic(res harness.Resource) bool {
+	public, set := res.Bool("vpcConfig.endpointPublicAccess")
+	return public || !set // EKS defaults to a public endpoint
+}
+
+func eksOpenToWorld(r *harness.Record) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		cidrs := res.Strings("vpcConfig.publicAccessCidrs")
+		if eksPublic(res) && (len(cidrs) == 0 || slices.Contains(cidrs, "0.0.0.0/0")) {
+			return "the public endpoint accepts 0.0.0.0/0"
+		}
+		return ""
+	})
+}
+
+func eksPublicEndpoint(r *harness.Record) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		if eksPublic(res) {
+			return fmt.Sprintf("public endpoint enabled for %v", res.Strings("vpcConfig.publicAccessCidrs"))
+		}
+		return ""
+	})
+}
+
+func eksSecretsEncryption(r *harness.Record) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		if res.String("encryptionConfig.provider.keyArn") == "" || !slices.Contains(res.Strings("encryptionConfig.resources"), "secrets") {
+			return "no encryptionConfig for secrets"
+		}
+		return ""
+	})
+}
+
+func eksLogs(r *harness.Record) []violation {
+	all := []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		var missing []string
+		for _, t := range all {
+			if !slices.Contains(res.Strings("enabledClusterLogTypes"), t) {
+				missing = append(missing, t)
+			}
+		}
+		if len(missing) > 0 {
+			return "missing log types " + strings.Join(missing, ", ")
+		}
+		return ""
+	})
+}
+
+func imdsv2(r *harness.Record) []violation {
+	bad := func(res harness.Resource) string {
+		if res.String("metadataOptions.httpTokens") != "required" {
+			return "metadataOptions.httpTokens is not \"required\""
+		}
+		return ""
+	}
+	return append(each(r, "aws:ec2/instance:Instance", bad), each(r, "aws:ec2/launchTemplate:LaunchTemplate", bad)...)
+}
+
+func ebsEncryption(r *harness.Record) []violation {
+	out := each(r, "aws:ec2/instance:Instance", func(res harness.Resource) string {
+		if on, _ := res.Bool("rootBlockDevice.encrypted"); !on {
+			return "root volume not encrypted"
+		}
+		for _, d := range res.Objects("ebsBlockDevices") {
+			if on, _ := d.Bool("encrypted"); !on {
+				return "an EBS block device is not encrypted"
+			}
+		}
+		return ""
+	})
+	out = append(out, each(r, "aws:ec2/launchTemplate:LaunchTemplate", func(res harness.Resource) string {
+		for _, d := range res.Objects("blockDeviceMappings") {
+			if d.String("ebs.encrypted") != "true" {
+				return fmt.Sprintf("volume %s is not encrypted", d.String("deviceName"))
+			}
+		}
+		return ""
+	})...)
+	return append(out, each(r, "aws:ebs/volume:Volume", func(res harness.Resource) string {
+		if on, _ := res.Bool("encrypted"); !on {
+			return "volume not encrypted"
+		}
+		return ""
+	})...)
+}
+
+func instancePublicIP(r *harness.Record) []violation {
+	return each(r, "aws:ec2/instance:Instance", func(res harness.Resource) string {
+		if public, set := res.Bool("associatePublicIpAddress"); public || !set {
+			return "associatePublicIpAddress is not set to false"
+		}
+		return ""
+	})
+}
+
+// ingressFromWorld finds ingress from 0.0.0.0/0 or ::/0: to port 22 only, or to any port.
+func ingressFromWorld(sshOnly bool) func(r *harness.Record) []violation {
+	return func(r *harness.Record) []violation {
+		open := func(rule harness.Resource, cidrKeys ...string) string {
+			from, _ := rule.Number("fromPort")
+			to, _ := rule.Number("toPort")
+			allPorts := rule.String("protocol") == "-1" || rule.String("ipProtocol") == "-1"
+			if sshOnly && !allPorts && (from > 22 || to < 22) {
+				return ""
+			}
+			for _, key := range cidrKeys {
+				for _, cidr := range append(rule.Strings(key), rule.String(key)) {
+					if cidr == "0.0.0.0/0" || cidr == "::/0" {
+						return fmt.Sprintf("ingress %v-%v from %s", from, to, cidr)
+					}
+				}
+			}
+			return ""
+		}
+		out := each(r, "aws:ec2/securityGroup:SecurityGroup", func(sg harness.Resource) string {
+			for _, rule := range sg.Objects("ingress") {
+				if msg := open(rule, "cidrBlocks", "ipv6CidrBlocks"); msg != "" {
+					return msg
+				}
+			}
+			return ""
+		})
+		out = append(out, each(r, "aws:ec2/securityGroupRule:SecurityGroupRule", func(rule harness.Resource) string {
+			if rule.String("type") != "ingress" {
+				return ""
+			}
+			return open(rule, "cidrBlocks", "ipv6CidrBlocks")
+		})...)
+		return append(out, each(r, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", func(rule harness.Resource) string {
+			return open(rule, "cidrIpv4", "cidrIpv6")
+		})...)
+	}
+}
+
+// sourcedFrom says whether some resource of token takes res as input key (a flow log's vpcId).
+func sourcedFrom(r *harness.Record, res harness.Resource, token, key string, ok func(harness.Resource) bool) bool {
+	for _, other := range r.ByType(token) {
+		if src, err := r.InputSource(other, key); err == nil && src.URN == res.URN && ok(other) {
+			return true
+		}
+	}
+	return false
+}
+
+func defaultSecurityGroup(r *harness.Record) []violation {
+	return each(r, "aws:ec2/vpc:Vpc", func(vpc harness.Resource) string {
+		locked := sourcedFrom(r, vpc, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "vpcId", func(sg harness.Resource) bool {
+			return len(sg.Objects("ingress")) == 0 && len(sg.Objects("egress")) == 0
+		})
+		if !locked {
+			return "the default security group is not managed with no rules"
+		}
+		return ""
+	})
+}
+
+func subnetPublicIP(r *harness.Record) []violation {
+	return each(r, "aws:ec2/subnet:Subnet", func(res harness.Resource) string {
+		if on, _ := res.Bool("mapPublicIpOnLaunch"); on {
+			return "mapPublicIpOnLaunch is true"
+		}
+		return ""
+	})
+}
+
+func flowLogs(r *harness.Record) []violation {
+	return each(r, "aws:ec2/vpc:Vpc", func(vpc harness.Resource) string {
+		if !sourcedFrom(r, vpc, "aws:ec2/flowLog:FlowLog", "vpcId", func(harness.Resource) bool { return true }) {
+			return "no flow log"
+		}
+		return ""
+	})
+}
+
+func ecrImmutable(r *harness.Record) []violation {
+	return each(r, "aws:ecr/repository:Repository", func(res harness.Resource) string {
+		if res.String("imageTagMutability") != "IMMUTABLE" {
+			return "imageTagMutability is not IMMUTABLE"
+		}
+		return ""
+	})
+}
+
+func ecrScan(r *harness.Record) []violation {
+	return each(r, "aws:ecr/repository:Repository", func(res harness.Resource) string {
+		if on, _ := res.Bool("imageScanningConfiguration.scanOnPush"); !on {
+			return "scanOnPush is off"
+		}
+		return ""
+	})
+}
+
+func ecrKMS(r *harness.Record) []violation {
+	return each(r, "aws:ecr/repository:Repository", func(res harness.Resource) string {
+		for _, e := range res.Objects("encryptionConfigurations") {
+			if e.String("encryptionType") == "KMS" {
+				return ""
+			}
+		}
+		return "encryptionType is not KMS"
+	})
+}
+
+func snsEncrypted(r *harness.Record) []violation {
+	return each(r, "aws:sns/topic:Topic", func(res harness.Resource) string {
+		if res.String("kmsMasterKeyId") == "" {
+			return "no kmsMasterKeyId"
+		}
+		return ""
+	})
+}
+
+func snsAcceptsEventBridge(r *harness.Record) []violation {
+	var out []violation
+	for _, target := range r.ByType("aws:cloudwatch/eventTarget:EventTarget") {
+		topic, err := r.InputSource(target, "arn")
+		if err != nil || topic.Type != "aws:sns/topic:Topic" {
+			continue
+		}
+		key, err := r.InputSource(topic, "kmsMasterKeyId")
+		if err != nil || key.Type != "aws:kms/key:Key" {
+			out = append(out, violation{topic, "encrypted with an AWS managed key (or none of the stack's keys): EventBridge cannot publish"})
+			continue
+		}
+		doc, err := key.Policy("policy")
+		if err != nil || !admits(doc, "events.amazonaws.com", "kms:GenerateDataKey") {
+			out = append(out, violation{topic, fmt.Sprintf("key %s does not let events.amazonaws.com use it", key.Name)})
+		}
+	}
+	return out
+}
+
+func admits(doc iampolicy.Document, service, action string) bool {
+	for _, s := range doc.Statement {
+		if s.Effect == iampolicy.Allow && s.Principal != nil && slices.Contains(s.Principal.Service, service) &&
+			slices.ContainsFunc(s.Action, func(a string) bool { return a == action || a == action+"*" || a == "kms:*" }) {
+			return true
+		}
+	}
+	return false
+}
+
+func kmsRotation(r *harness.Record) []violation {
+	return each(r, "aws:kms/key:Key", func(res harness.Resource) string {
+		if on, _ := res.Bool("enableKeyRotation"); !on {
+			return "enableKeyRotation is off"
+		}
+		return ""
+	})
+}
+
+func logRetention(r *harness.Record) []violation {
+	return each(r, "aws:cloudwatch/logGroup:LogGroup", func(res harness.Resource) string {
+		if days, _ := res.Number("retentionInDays"); days <= 0 {
+			return "no retentionInDays"
+		}
+		return ""
+	})
+}
+
+// unscopedActions are the actions AWS authorizes only on "*".
+var unscopedActions = []string{"ecr:GetAuthorizationToken", "logs:DescribeLogGroups", "sts:GetCallerIdentity"}
+
+// policyOf is a permission policy and the resource that holds it.
+type policyOf struct {
+	res harness.Resource
+	doc iampolicy.Document
+}
+
+// identityPolicies are the permission policies of the graph (not trust, key or resource policies,
+// where "*" means something else).
+func identityPolicies(r *harness.Record) []policyOf {
+	var out []policyOf
+	for _, token := range []string{"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"} {
+		for _, res := range r.ByType(token) {
+			if doc, err := res.Policy("policy"); err == nil {
+				out = append(out, policyOf{res, doc})
+			}
+		}
+	}
+	return out
+}
+
+func iamWildcardActions(r *harness.Record) []violation {
+	var out []violation
+	for _, p := range identityPolicies(r) {
+		for _, s := range p.doc.Statement {
+			if s.Effect != iampolicy.Allow {
+				continue
+			}
+			for _, a := range s.Action {
+				if a == "*" || strings.HasSuffix(a, ":*") {
+					out = append(out, violation{p.res, fmt.Sprintf("statement %s allows %s", s.Sid, a)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func iamWildcardResources(r *harness.Record) []violation {
+	var out []violation
+	for _, p := range identityPolicies(r) {
+		for _, s := range p.doc.Statement {
+			if s.Effect != iampolicy.Allow || !slices.Contains(s.Resource, "*") {
+				continue
+			}
+			for _, a := range s.Action {
+				if !slices.Contains(unscopedActions, a) {
+					out = append(out, violation{p.res, fmt.Sprintf("statement %s allows %s on \"*\"", s.Sid, a)})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// federatedTrust returns the role's trust statements whose federated principal contains host.
+func federatedTrust(res harness.Resource, host string) []iampolicy.Statement {
+	doc, err := res.Policy("assumeRolePolicy")
+	if err != nil {
+		return nil
+	}
+	var out []iampolicy.Statement
+	for _, s := range doc.Statement {
+		if s.Principal != nil && slices.ContainsFunc(s.Principal.Federated, func(p string) bool { return strings.Contains(p, host) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// exactCondition returns the StringEquals values of the condition key ending in suffix, or nil
+// when it is missing or uses a wildcard.
+func exactCondition(s iampolicy.Statement, suffix string) []string {
+	if values, ok := s.Condition["StringLike"]; ok {
+		for k := range values {
+			if strings.HasSuffix(k, suffix) {
+				return nil
+			}
+		}
+	}
+	for k, v := range s.Condition["StringEquals"] {
+		if strings.HasSuffix(k, suffix) && !slices.ContainsFunc(v, func(x string) bool { return strings.ContainsAny(x, "*?") }) {
+			return v
+		}
+	}
+	return nil
+}
+
+func githubTrust(r *harness.Record) []violation {
+	return each(r, "aws:iam/role:Role", func(res harness.Resource) string {
+		for _, s := range federatedTrust(res, "token.actions.githubusercontent.com") {
+			if exactCondition(s, ":sub") == nil || !slices.Equal(exactCondition(s, ":aud"), []string{"sts.amazonaws.com"}) {
+				return "the GitHub trust does not pin an exact sub and aud = sts.amazonaws.com"
+			}
+		}
+		return ""
+	})
+}
+
+func irsaTrust(r *harness.Record) []violation {
+	return each(r, "aws:iam/role:Role", func(res harness.Resource) string {
+		for _, s := range federatedTrust(res, "oidc.eks.") {
+			sub := exactCondition(s, ":sub")
+			if len(sub) == 0 || !strings.HasPrefix(sub[0], "system:serviceaccount:") || !slices.Equal(exactCondition(s, ":aud"), []string{"sts.amazonaws.com"}) {
+				return "the IRSA trust does not pin <issuer>:sub to a service account and <issuer>:aud to sts.amazonaws.com"
+			}
+		}
+		return ""
+	})
+}
+
+func secretRotation(r *harness.Record) []violation {
+	return each(r, "aws:secretsmanager/secret:Secret", func(secret harness.Resource) string {
+		if !sourcedFrom(r, secret, "aws:secretsmanager/secretRotation:SecretRotation", "secretId", func(harness.Resource) bool { return true }) {
+			return "no rotation"
+		}
+		return ""
+	})
+}
