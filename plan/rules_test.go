@@ -96,7 +96,9 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-ECR-002": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:ecr/repository:Repository", "imageScanningConfiguration.scanOnPush", resource.NewProperty(false))
 		},
-		"ML-ECR-003": func(t *testing.T, r *harness.Record) { edit(t, r, "aws:ecr/repository:Repository", "encryptionConfigurations", null) },
+		"ML-ECR-003": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "aws:ecr/repository:Repository", "encryptionConfigurations", null)
+		},
 		"ML-SNS-001": func(t *testing.T, r *harness.Record) { edit(t, r, "aws:sns/topic:Topic", "kmsMasterKeyId", null) },
 		"ML-SNS-002": func(t *testing.T, r *harness.Record) {
 			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:sns/topic:Topic" })
@@ -105,7 +107,9 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-KMS-001": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:kms/key:Key", "enableKeyRotation", resource.NewProperty(false))
 		},
-		"ML-LOG-001": func(t *testing.T, r *harness.Record) { edit(t, r, "aws:cloudwatch/logGroup:LogGroup", "retentionInDays", null) },
+		"ML-LOG-001": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "aws:cloudwatch/logGroup:LogGroup", "retentionInDays", null)
+		},
 		"ML-IAM-001": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:iam/rolePolicy:RolePolicy", "policy", policy(`{"Version":"2012-10-17","Statement":[{"Sid":"All","Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::bucket"]}]}`))
 		},
@@ -113,12 +117,16 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 			edit(t, r, "aws:iam/rolePolicy:RolePolicy", "policy", policy(`{"Version":"2012-10-17","Statement":[{"Sid":"Any","Effect":"Allow","Action":["s3:GetObject"],"Resource":["*"]}]}`))
 		},
 		"ML-IAM-003": func(t *testing.T, r *harness.Record) {
-			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:iam/role:Role" && res.Name == "mission-link-dev-push" })
+			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool {
+				return res.Type == "aws:iam/role:Role" && res.Name == "mission-link-dev-push"
+			})
 			r.Resources[i].Inputs = setPath(r.Resources[i].Inputs.Copy(), []string{"assumeRolePolicy"}, policy(
 				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"]},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":["repo:mission-link/*"]}}}]}`))
 		},
 		"ML-IAM-004": func(t *testing.T, r *harness.Record) {
-			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:iam/role:Role" && res.Name == "mission-link-dev-app" })
+			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool {
+				return res.Type == "aws:iam/role:Role" && res.Name == "mission-link-dev-app"
+			})
 			r.Resources[i].Inputs = setPath(r.Resources[i].Inputs.Copy(), []string{"assumeRolePolicy"}, policy(
 				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::1:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X"]},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{"oidc.eks.ap-northeast-2.amazonaws.com/id/X:sub":["system:serviceaccount:mission-link:mission-link"]}}}]}`))
 		},
