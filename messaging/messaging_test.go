@@ -198,3 +198,19 @@ func TestValidate(t *testing.T) {
 		validationtest.Reject("retention", func(a *messaging.MessagingArgs) { a.DeadLetterRetentionInDays = 30 }, "messaging.deadLetterRetentionInDays (30)"),
 	})
 }
+
+func TestKeyPolicyPrincipals(t *testing.T) {
+	doc := messaging.KeyPolicy("aws", "123456789012")
+	if len(doc.Statement) != 2 {
+		t.Fatalf("%d statements", len(doc.Statement))
+	}
+	root, ok := doc.FindStatement("AccountAdministersKey")
+	if !ok || !slices.Equal(root.Principal.AWS, []string{"arn:aws:iam::123456789012:root"}) || root.Principal.Service != nil {
+		t.Errorf("account statement %+v", root)
+	}
+	events, ok := doc.FindStatement("EventBridgeEncrypts")
+	if !ok || !slices.Equal(events.Principal.Service, []string{"events.amazonaws.com"}) || events.Principal.AWS != nil ||
+		!slices.Equal(events.Action, []string{"kms:Decrypt", "kms:GenerateDataKey"}) {
+		t.Errorf("EventBridge statement %+v: it may only encrypt and decrypt", events)
+	}
+}
