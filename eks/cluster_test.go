@@ -10,6 +10,7 @@ import (
 
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
 )
 
@@ -65,34 +66,11 @@ func devArgs() eks.ClusterArgs {
 	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}}
 }
 
-func only(t *testing.T, r *harness.Record, token string) harness.Resource {
-	t.Helper()
-	rs := r.ByType(token)
-	if len(rs) != 1 {
-		t.Fatalf("%d resources of %s, want 1", len(rs), token)
-	}
-	return rs[0]
-}
-
-func dependency(t *testing.T, r *harness.Record, res harness.Resource, input string) harness.Resource {
-	t.Helper()
-	var found []harness.Resource
-	for _, urn := range res.PropertyDependencies[input] {
-		if dep, ok := r.ByURN(urn); ok && dep.Custom {
-			found = append(found, dep)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("%s.%s depends on %v, want exactly one custom resource", res.Name, input, res.PropertyDependencies[input])
-	}
-	return found[0]
-}
-
 func TestControlPlaneInputs(t *testing.T) {
 	args := devArgs()
 	args.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform-admin"}
 	r, out := mustRun(t, args)
-	c := only(t, r, typeComponent)
+	c := harnesstest.Only(t, r, typeComponent)
 	if !c.Remote {
 		t.Error("the pulumi-eks cluster is not registered as a remote component")
 	}
@@ -121,7 +99,7 @@ func TestControlPlaneInputs(t *testing.T) {
 	if got := c.Strings("publicAccessCidrs"); !slices.Equal(got, []string{"198.51.100.0/24"}) {
 		t.Errorf("public access CIDRs %v", got)
 	}
-	key := dependency(t, r, c, "encryptionConfigKeyArn")
+	key := harnesstest.Source(t, r, c, "encryptionConfigKeyArn")
 	if rotate, _ := key.Bool("enableKeyRotation"); key.Type != "aws:kms/key:Key" || !rotate {
 		t.Errorf("secrets are encrypted with %s (rotation %v)", key.Type, rotate)
 	}
@@ -155,7 +133,7 @@ func TestControlPlaneInputs(t *testing.T) {
 
 func TestNodeGroup(t *testing.T) {
 	r, _ := mustRun(t, devArgs())
-	ng := only(t, r, typeNodeGroup)
+	ng := harnesstest.Only(t, r, typeNodeGroup)
 	if got := ng.Strings("instanceTypes"); !slices.Equal(got, []string{"t3.medium"}) {
 		t.Errorf("instance types %v", got)
 	}
@@ -175,7 +153,7 @@ func TestNodeGroup(t *testing.T) {
 	if got := ng.Strings("subnetIds"); !slices.Equal(got, privateSubnets) {
 		t.Errorf("nodes in %v, want the private subnets", got)
 	}
-	lt := dependency(t, r, ng, "launchTemplate")
+	lt := harnesstest.Source(t, r, ng, "launchTemplate")
 	if lt.String("metadataOptions.httpTokens") != "required" {
 		t.Error("nodes do not require IMDSv2")
 	}
@@ -187,10 +165,10 @@ func TestNodeGroup(t *testing.T) {
 		t.Errorf("node root volume %v, want encrypted gp3", disk)
 	}
 
-	role := dependency(t, r, ng, "nodeRoleArn")
+	role := harnesstest.Source(t, r, ng, "nodeRoleArn")
 	var policies []string
 	for _, a := range r.ByType(typeAttach) {
-		if !a.StandIn && dependency(t, r, a, "role").URN == role.URN {
+		if !a.StandIn && harnesstest.Source(t, r, a, "role").URN == role.URN {
 			policies = append(policies, a.String("policyArn"))
 		}
 	}
@@ -213,7 +191,7 @@ func TestSpotGravitonNodes(t *testing.T) {
 	args := devArgs()
 	args.NodeGroup = eks.NodeGroupArgs{InstanceTypes: []string{"t4g.medium", "t4g.large"}, CapacityType: eks.CapacitySpot}
 	r, _ := mustRun(t, args)
-	ng := only(t, r, typeNodeGroup)
+	ng := harnesstest.Only(t, r, typeNodeGroup)
 	if ng.String("amiType") != "AL2023_ARM_64_STANDARD" || ng.String("capacityType") != "SPOT" {
 		t.Errorf("Graviton spot nodes get %s %s", ng.String("amiType"), ng.String("capacityType"))
 	}
@@ -233,7 +211,7 @@ func TestPrefixDelegationComesBeforeNodes(t *testing.T) {
 	if config != `{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1"}}` {
 		t.Errorf("vpc-cni configuration %s", config)
 	}
-	ng := only(t, r, typeNodeGroup)
+	ng := harnesstest.Only(t, r, typeNodeGroup)
 	if !ng.DependsOn(cni.URN) {
 		t.Error("the node group does not wait for the vpc-cni addon: nodes would start with 17 pods")
 	}
@@ -253,7 +231,7 @@ func TestPrefixDelegationComesBeforeNodes(t *testing.T) {
 			t.Errorf("%s does not take over the cluster's own copy", name)
 		}
 	}
-	eksCluster := only(t, r, typeEKS)
+	eksCluster := harnesstest.Only(t, r, typeEKS)
 	if got := cni.String("clusterName"); got != "mission-link-test" || !slices.Contains(cni.PropertyDependencies["clusterName"], eksCluster.URN) {
 		t.Errorf("vpc-cni addon for cluster %q (deps %v)", got, cni.PropertyDependencies["clusterName"])
 	}
@@ -267,12 +245,12 @@ func TestEBSCSIRole(t *testing.T) {
 			ebs = a
 		}
 	}
-	role := dependency(t, r, ebs, "serviceAccountRoleArn")
+	role := harnesstest.Source(t, r, ebs, "serviceAccountRoleArn")
 	trust, err := iampolicy.Parse(role.String("assumeRolePolicy"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	oidc := only(t, r, typeOIDC)
+	oidc := harnesstest.Only(t, r, typeOIDC)
 	issuer := strings.TrimPrefix(out.issuer, "https://")
 	if !strings.HasPrefix(out.issuer, "https://oidc.eks.ap-northeast-2.amazonaws.com/id/") {
 		t.Fatalf("issuer %q", out.issuer)
@@ -298,7 +276,7 @@ func TestEBSCSIRole(t *testing.T) {
 	}
 	var policies []string
 	for _, a := range r.ByType(typeAttach) {
-		if !a.StandIn && dependency(t, r, a, "role").URN == role.URN {
+		if !a.StandIn && harnesstest.Source(t, r, a, "role").URN == role.URN {
 			policies = append(policies, a.String("policyArn"))
 		}
 	}
@@ -326,7 +304,7 @@ func equalConditions(a, b iampolicy.Conditions) bool {
 
 func TestDefaultStorageClass(t *testing.T) {
 	r, _ := mustRun(t, devArgs())
-	sc := only(t, r, typeClass)
+	sc := harnesstest.Only(t, r, typeClass)
 	if sc.String("provisioner") != "ebs.csi.aws.com" || sc.String("metadata.name") != "gp3" ||
 		sc.StringMap("metadata.annotations")["storageclass.kubernetes.io/is-default-class"] != "true" {
 		t.Errorf("storage class %s by %s, annotations %v", sc.String("metadata.name"), sc.String("provisioner"), sc.StringMap("metadata.annotations"))
@@ -340,7 +318,7 @@ func TestDefaultStorageClass(t *testing.T) {
 	if grow, _ := sc.Bool("allowVolumeExpansion"); !grow {
 		t.Error("volumes cannot grow")
 	}
-	provider := only(t, r, "pulumi:providers:kubernetes")
+	provider := harnesstest.Only(t, r, "pulumi:providers:kubernetes")
 	if sc.ProviderURN() != provider.URN {
 		t.Errorf("storage class deployed with %q, want the cluster's provider", sc.Provider)
 	}
@@ -363,7 +341,7 @@ func TestProtect(t *testing.T) {
 	args.Protect = true
 	r, _ := mustRun(t, args)
 	for _, typ := range []string{"aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup"} {
-		if res := only(t, r, typ); !res.Options.Protect {
+		if res := harnesstest.Only(t, r, typ); !res.Options.Protect {
 			t.Errorf("%s is not protected", res.Name)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/internal/validationtest"
 	"github.com/mission-link/infra/messaging"
 )
@@ -24,34 +25,16 @@ func run(t *testing.T, args messaging.MessagingArgs) *harness.Record {
 	return r
 }
 
-func only(t *testing.T, r *harness.Record, token string) harness.Resource {
-	t.Helper()
-	rs := r.ByType(token)
-	if len(rs) != 1 {
-		t.Fatalf("%d resources of %s, want 1", len(rs), token)
-	}
-	return rs[0]
-}
-
-func source(t *testing.T, r *harness.Record, res harness.Resource, input string) harness.Resource {
-	t.Helper()
-	src, err := r.InputSource(res, input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return src
-}
-
 func TestRuleMatchesTheAppsSource(t *testing.T) {
 	r := run(t, messaging.MessagingArgs{})
-	rule := only(t, r, "aws:cloudwatch/eventRule:EventRule")
+	rule := harnesstest.Only(t, r, "aws:cloudwatch/eventRule:EventRule")
 	if rule.String("eventPattern") != `{"source":["mission-link"]}` {
 		t.Errorf("pattern %s", rule.String("eventPattern"))
 	}
-	if bus := source(t, r, rule, "eventBusName"); bus.Type != "aws:cloudwatch/eventBus:EventBus" || bus.String("name") != "ml" {
+	if bus := harnesstest.Source(t, r, rule, "eventBusName"); bus.Type != "aws:cloudwatch/eventBus:EventBus" || bus.String("name") != "ml" {
 		t.Errorf("rule on %s %s", bus.Type, bus.String("name"))
 	}
-	custom := only(t, run(t, messaging.MessagingArgs{EventSource: "mission-link.orders"}), "aws:cloudwatch/eventRule:EventRule")
+	custom := harnesstest.Only(t, run(t, messaging.MessagingArgs{EventSource: "mission-link.orders"}), "aws:cloudwatch/eventRule:EventRule")
 	if custom.String("eventPattern") != `{"source":["mission-link.orders"]}` {
 		t.Errorf("configured source ignored: %s", custom.String("eventPattern"))
 	}
@@ -61,14 +44,14 @@ func TestRuleMatchesTheAppsSource(t *testing.T) {
 // lets EventBridge publish only for that rule, and the topic's key lets EventBridge encrypt.
 func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
 	t.Helper()
-	rule := only(t, r, "aws:cloudwatch/eventRule:EventRule")
-	target := only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
-	topic := source(t, r, target, "arn")
-	if topic.Type != "aws:sns/topic:Topic" || source(t, r, target, "rule").URN != rule.URN {
+	rule := harnesstest.Only(t, r, "aws:cloudwatch/eventRule:EventRule")
+	target := harnesstest.Only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
+	topic := harnesstest.Source(t, r, target, "arn")
+	if topic.Type != "aws:sns/topic:Topic" || harnesstest.Source(t, r, target, "rule").URN != rule.URN {
 		t.Fatalf("the rule's target is %s", topic.Type)
 	}
-	policy := only(t, r, "aws:sns/topicPolicy:TopicPolicy")
-	if source(t, r, policy, "arn").URN != topic.URN {
+	policy := harnesstest.Only(t, r, "aws:sns/topicPolicy:TopicPolicy")
+	if harnesstest.Source(t, r, policy, "arn").URN != topic.URN {
 		t.Fatal("the topic policy is on another topic")
 	}
 	doc, err := policy.Policy("policy")
@@ -84,7 +67,7 @@ func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
 		len(s.Resource) != 1 || !slices.Equal(s.Condition["ArnEquals"]["aws:SourceArn"], []string{ruleARN}) {
 		t.Errorf("topic policy statement %+v, want sns:Publish by EventBridge for %s only", s, ruleARN)
 	}
-	key := source(t, r, topic, "kmsMasterKeyId")
+	key := harnesstest.Source(t, r, topic, "kmsMasterKeyId")
 	keyPolicy, err := key.Policy("policy")
 	if err != nil {
 		t.Fatal(err)
@@ -105,31 +88,31 @@ func TestTopicReceivesEventsFromTheRule(t *testing.T) {
 
 func TestFailedDeliveriesAreKept(t *testing.T) {
 	r := run(t, messaging.MessagingArgs{MaximumEventAgeInSeconds: 3600, DeadLetterRetentionInDays: 7})
-	target := only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
+	target := harnesstest.Only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
 	retries, _ := target.Number("retryPolicy.maximumRetryAttempts")
 	age, _ := target.Number("retryPolicy.maximumEventAgeInSeconds")
 	if retries != 185 || age != 3600 {
 		t.Errorf("retry policy %v attempts within %vs", retries, age)
 	}
-	queue := source(t, r, target, "deadLetterConfig")
+	queue := harnesstest.Source(t, r, target, "deadLetterConfig")
 	if queue.Type != "aws:sqs/queue:Queue" {
 		t.Fatalf("dead letters go to %s", queue.Type)
 	}
 	if days, _ := queue.Number("messageRetentionSeconds"); days != 7*86400 {
 		t.Errorf("dead letters kept %vs", days)
 	}
-	if key := source(t, r, queue, "kmsMasterKeyId"); key.Type != "aws:kms/key:Key" {
+	if key := harnesstest.Source(t, r, queue, "kmsMasterKeyId"); key.Type != "aws:kms/key:Key" {
 		t.Errorf("the queue is encrypted with %s", key.Type)
 	}
-	qp := only(t, r, "aws:sqs/queuePolicy:QueuePolicy")
-	if source(t, r, qp, "queueUrl").URN != queue.URN {
+	qp := harnesstest.Only(t, r, "aws:sqs/queuePolicy:QueuePolicy")
+	if harnesstest.Source(t, r, qp, "queueUrl").URN != queue.URN {
 		t.Fatal("the queue policy is on another queue")
 	}
 	doc, err := qp.Policy("policy")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rule := only(t, r, "aws:cloudwatch/eventRule:EventRule")
+	rule := harnesstest.Only(t, r, "aws:cloudwatch/eventRule:EventRule")
 	s := doc.Statement[0]
 	if len(doc.Statement) != 1 || !slices.Equal(s.Action, []string{"sqs:SendMessage"}) ||
 		!slices.Equal(s.Principal.Service, []string{"events.amazonaws.com"}) ||
@@ -137,7 +120,7 @@ func TestFailedDeliveriesAreKept(t *testing.T) {
 		t.Errorf("queue policy %+v", doc)
 	}
 	for _, policy := range []string{"aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy"} {
-		if !target.DependsOn(only(t, r, policy).URN) {
+		if !target.DependsOn(harnesstest.Only(t, r, policy).URN) {
 			t.Errorf("the target is created before the %s that lets it deliver", policy)
 		}
 	}
@@ -172,7 +155,7 @@ func TestOneSubscriptionPerAddress(t *testing.T) {
 func TestProtect(t *testing.T) {
 	r := run(t, messaging.MessagingArgs{Protect: true})
 	for _, typ := range []string{"aws:sqs/queue:Queue", "aws:kms/key:Key"} {
-		if !only(t, r, typ).Options.Protect {
+		if !harnesstest.Only(t, r, typ).Options.Protect {
 			t.Errorf("%s is not protected", typ)
 		}
 	}

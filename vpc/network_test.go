@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/vpc"
 )
@@ -60,18 +61,6 @@ func names(rs []harness.Resource) []string {
 }
 
 // dependency is the resource an input's value came from.
-func dependency(t *testing.T, r *harness.Record, res harness.Resource, input string) harness.Resource {
-	t.Helper()
-	deps := res.PropertyDependencies[input]
-	if len(deps) != 1 {
-		t.Fatalf("%s.%s depends on %v, want exactly one resource", res.Name, input, deps)
-	}
-	dep, ok := r.ByURN(deps[0])
-	if !ok {
-		t.Fatalf("%s.%s depends on unregistered %s", res.Name, input, deps[0])
-	}
-	return dep
-}
 
 func TestNatModes(t *testing.T) {
 	cases := []struct {
@@ -103,28 +92,28 @@ func TestNatModes(t *testing.T) {
 				t.Fatalf("elastic IPs %v, want one per NAT gateway %v", got, tc.wantNats)
 			}
 			for _, nat := range nats {
-				subnet := dependency(t, r, nat, "subnetId")
+				subnet := harnesstest.Source(t, r, nat, "subnetId")
 				az := strings.TrimPrefix(nat.Name, "net-nat-")
 				if subnet.Name != "net-public-"+az {
 					t.Errorf("%s sits in %s, want the public subnet of %s", nat.Name, subnet.Name, az)
 				}
-				if eip := dependency(t, r, nat, "allocationId"); eip.Name != nat.Name || eip.String("domain") != "vpc" {
+				if eip := harnesstest.Source(t, r, nat, "allocationId"); eip.Name != nat.Name || eip.String("domain") != "vpc" {
 					t.Errorf("%s uses elastic IP %s (domain %q)", nat.Name, eip.Name, eip.String("domain"))
 				}
 			}
 			routedVia := map[string]string{}
 			for _, route := range r.ByType(typeRoute) {
-				table := dependency(t, r, route, "routeTableId")
+				table := harnesstest.Source(t, r, route, "routeTableId")
 				if route.String("destinationCidrBlock") != "0.0.0.0/0" {
 					t.Errorf("%s routes %s", route.Name, route.String("destinationCidrBlock"))
 				}
 				if table.Name == "net-public" {
-					if dependency(t, r, route, "gatewayId").Type != "aws:ec2/internetGateway:InternetGateway" {
+					if harnesstest.Source(t, r, route, "gatewayId").Type != "aws:ec2/internetGateway:InternetGateway" {
 						t.Errorf("public default route %s does not go to the internet gateway", route.Name)
 					}
 					continue
 				}
-				routedVia[table.Name] = dependency(t, r, route, "natGatewayId").Name
+				routedVia[table.Name] = harnesstest.Source(t, r, route, "natGatewayId").Name
 			}
 			if fmt.Sprint(routedVia) != fmt.Sprint(tc.wantRouteVia) {
 				t.Errorf("private default routes %v, want %v", routedVia, tc.wantRouteVia)
@@ -141,8 +130,8 @@ func TestOneAssociationPerSubnet(t *testing.T) {
 	}
 	associated := map[string]int{}
 	for _, assoc := range r.ByType(typeAssociation) {
-		subnet := dependency(t, r, assoc, "subnetId")
-		table := dependency(t, r, assoc, "routeTableId")
+		subnet := harnesstest.Source(t, r, assoc, "subnetId")
+		table := harnesstest.Source(t, r, assoc, "routeTableId")
 		associated[subnet.Name]++
 		if assoc.Name != subnet.Name {
 			t.Errorf("association %s is not named after its subnet %s", assoc.Name, subnet.Name)
@@ -212,7 +201,7 @@ func TestSubnets(t *testing.T) {
 		if tags[role] != "1" || tags["kubernetes.io/cluster/mission-link-dev"] != "shared" || tags["Name"] != s.Name {
 			t.Errorf("%s tags %v, want %s=1, the cluster tag and a Name", s.Name, tags, role)
 		}
-		if dependency(t, r, s, "vpcId").Type != typeVPC {
+		if harnesstest.Source(t, r, s, "vpcId").Type != typeVPC {
 			t.Errorf("%s is not in the VPC", s.Name)
 		}
 	}
@@ -261,11 +250,11 @@ func TestFlowLogs(t *testing.T) {
 	if fl.String("trafficType") != "ALL" || fl.String("logDestinationType") != "cloud-watch-logs" {
 		t.Errorf("flow log captures %q to %q", fl.String("trafficType"), fl.String("logDestinationType"))
 	}
-	group := dependency(t, r, fl, "logDestination")
+	group := harnesstest.Source(t, r, fl, "logDestination")
 	if days, _ := group.Number("retentionInDays"); days != 90 || !group.Options.Protect {
 		t.Errorf("log group keeps logs %v days (protect %v), want 90 and protected", days, group.Options.Protect)
 	}
-	role := dependency(t, r, fl, "iamRoleArn")
+	role := harnesstest.Source(t, r, fl, "iamRoleArn")
 	trust, err := iampolicy.Parse(role.String("assumeRolePolicy"))
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +291,7 @@ func TestBastion(t *testing.T) {
 	if enc, _ := b.Bool("rootBlockDevice.encrypted"); !enc || b.String("rootBlockDevice.volumeType") != "gp3" {
 		t.Error("bastion root volume is not encrypted gp3")
 	}
-	if subnet := dependency(t, r, b, "subnetId"); subnet.Name != "net-private-ap-northeast-2a" {
+	if subnet := harnesstest.Source(t, r, b, "subnetId"); subnet.Name != "net-private-ap-northeast-2a" {
 		t.Errorf("bastion is in %s, want a private subnet", subnet.Name)
 	}
 	if b.String("ami") != "ami-0123456789abcdef0" || !slices.Equal(b.Options.IgnoreChanges, []string{"ami"}) {
@@ -316,7 +305,7 @@ func TestBastion(t *testing.T) {
 		t.Error("bastion AMI does not come from the Amazon Linux 2023 x86_64 parameter")
 	}
 
-	sg := dependency(t, r, b, "vpcSecurityGroupIds")
+	sg := harnesstest.Source(t, r, b, "vpcSecurityGroupIds")
 	if rules := sg.Objects("ingress"); len(rules) != 0 {
 		t.Errorf("bastion security group has %d ingress rules by default", len(rules))
 	}
@@ -325,11 +314,11 @@ func TestBastion(t *testing.T) {
 			t.Error("bastion egress rule without a description")
 		}
 	}
-	profile := dependency(t, r, b, "iamInstanceProfile")
-	role := dependency(t, r, profile, "role")
+	profile := harnesstest.Source(t, r, b, "iamInstanceProfile")
+	role := harnesstest.Source(t, r, profile, "role")
 	attachments := r.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 	if len(attachments) != 1 || attachments[0].String("policyArn") != "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" ||
-		dependency(t, r, attachments[0], "role").URN != role.URN {
+		harnesstest.Source(t, r, attachments[0], "role").URN != role.URN {
 		t.Errorf("bastion role policies: %v", attachments)
 	}
 }
