@@ -126,6 +126,7 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 
 	out["repositoryUrl"] = registry.RepositoryURL
 	out["pushRoleArn"] = ci.PushRoleARN
+	out["previewRoleArn"] = ci.PreviewRoleARN
 	out["githubOidcProviderArn"] = ci.OIDCProviderARN
 	out["eventBusName"] = events.EventBusName
 	out["eventBusArn"] = events.EventBusARN

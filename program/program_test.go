@@ -80,10 +80,10 @@ func TestStackGraphs(t *testing.T) {
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
-		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, app
-		"aws:iam/role:Role":                                   7,
+		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, CI preview, app
+		"aws:iam/role:Role":                                   8,
 		"aws:iam/rolePolicy:RolePolicy":                       3, // flow logs, push, app
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   7,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   8, // bastion, 4 node, EBS CSI, pulumi-eks, CI preview
 		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2, // EKS, GitHub
 		// registry, messaging, secrets
 		"aws:ecr/repository:Repository":                  1,
@@ -498,7 +498,7 @@ func TestStackOutputs(t *testing.T) {
 		"availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
 		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl",
 		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
-		"oidcIssuerUrl", "oidcProviderArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
+		"oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
 		"topicArn", "updateKubeconfigCommand", "vpcId",
 	}
 	if got := slices.Sorted(maps.Keys(out.values)); !slices.Equal(got, want) {
@@ -513,6 +513,9 @@ func TestStackOutputs(t *testing.T) {
 	annotations, _ := out.values["appServiceAccountAnnotations"].(map[string]string)
 	if annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::123456789012:role/"+appRole.Name {
 		t.Errorf("service account annotation %v", annotations)
+	}
+	if out.values["previewRoleArn"] != "arn:aws:iam::123456789012:role/mission-link-dev-preview" {
+		t.Errorf("preview role ARN %v, what the infrastructure repository's PULUMI_PREVIEW_ROLE_ARN is set to", out.values["previewRoleArn"])
 	}
 	if out.values["repositoryUrl"] != "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev" {
 		t.Errorf("repository URL %v", out.values["repositoryUrl"])
