@@ -75,11 +75,13 @@ func TestStackGraphs(t *testing.T) {
 		// cluster
 		"aws:kms/key:Key":                           2, // cluster secrets, messaging
 		"aws:eks/cluster:Cluster":                   1,
-		"aws:eks/accessEntry:AccessEntry":           1,
+		"aws:eks/accessEntry:AccessEntry":           2, // nodes, CI preview
 		"aws:eks/addon:Addon":                       4,
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
+		// the CI preview role's read-only access to the cluster
+		"aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
 		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, CI preview, app
 		"aws:iam/role:Role":                                   8,
 		"aws:iam/rolePolicy:RolePolicy":                       3, // flow logs, push, app
@@ -525,5 +527,30 @@ func TestStackOutputs(t *testing.T) {
 	}
 	if cmd, _ := out.values["bastionSessionCommand"].(string); !strings.HasPrefix(cmd, "aws ssm start-session --region ap-northeast-2 --target ") {
 		t.Errorf("bastion command %q", cmd)
+	}
+}
+
+// TestPreviewRoleCanReadTheCluster: the role CI previews run as has a read-only access entry, so
+// the Kubernetes provider can read the cluster during `pulumi preview`; the cluster therefore
+// waits for the role.
+func TestPreviewRoleCanReadTheCluster(t *testing.T) {
+	r, out := buildStack(t, "dev")
+	preview, ok := r.Get("aws:iam/role:Role", "mission-link-dev-preview")
+	if !ok {
+		t.Fatal("no preview role")
+	}
+	arn, _ := out.values["previewRoleArn"].(string)
+	var views []string
+	for _, a := range r.ByType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") {
+		if a.String("principalArn") == arn {
+			views = append(views, a.String("policyArn")+" "+a.String("accessScope.type"))
+		}
+	}
+	if !slices.Equal(views, []string{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy cluster"}) {
+		t.Errorf("the preview role %s has access policies %v, want exactly the view policy at cluster scope", arn, views)
+	}
+	clusters := r.ByType("eks:index:Cluster")
+	if len(clusters) != 1 || !clusters[0].DependsOn(preview.URN) {
+		t.Error("the cluster does not wait for the preview role")
 	}
 }
