@@ -26,6 +26,15 @@ type GitHubArgs struct {
 	// OIDCProviderArn names the account's existing GitHub OIDC provider. An account has only one
 	// provider per URL: empty (the default) creates it in this stack.
 	OIDCProviderArn string `json:"oidcProviderArn"`
+	// InfraRepository is "<owner>/<repo>" of this infrastructure repository, whose pull requests
+	// and scheduled drift check on main assume the preview role. Required.
+	InfraRepository string `json:"infraRepository"`
+	// StateBucket is the S3 bucket of a DIY state backend (s3://<bucket>) that CI previews read.
+	// Empty (the default) grants no bucket access: the backend is Pulumi Cloud or local files.
+	StateBucket string `json:"stateBucket"`
+	// SecretsProviderKeyArn is the KMS key of the stack's awskms secrets provider, which a
+	// preview decrypts the stack's data key with. Empty (the default) grants no KMS access.
+	SecretsProviderKeyArn string `json:"secretsProviderKeyArn"`
 
 	// RepositoryARN is the ECR repository the push role may push to. Set by the program.
 	RepositoryARN pulumi.StringInput `json:"-"`
@@ -36,6 +45,13 @@ var (
 	branchPattern      = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,255}$`)
 	oidcProviderSuffix = ":oidc-provider/" + GitHubOIDCHost
 	oidcProviderARN    = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:oidc-provider/`)
+	// S3 general purpose bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting
+	// and ending with a letter or digit.
+	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	ipv4Like          = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$`)
+	// A key ARN, not an alias ARN: IAM authorizes kms:Decrypt against the key's ARN, so a policy
+	// naming the alias would never match.
+	kmsKeyARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
 )
 
 // WithDefaults returns a copy with every unset field filled with its default.
@@ -61,5 +77,32 @@ func (a GitHubArgs) Validate() error {
 	if a.OIDCProviderArn != "" && (!oidcProviderARN.MatchString(a.OIDCProviderArn) || !strings.HasSuffix(a.OIDCProviderArn, oidcProviderSuffix)) {
 		errs = append(errs, fmt.Errorf("%s.oidcProviderArn (%q) must be the ARN of the account's GitHub OIDC provider, arn:aws:iam::<account>%s", ConfigKey, a.OIDCProviderArn, oidcProviderSuffix))
 	}
+	switch {
+	case a.InfraRepository == "":
+		errs = append(errs, fmt.Errorf("%s.infraRepository is not set: name this infrastructure repository as <owner>/<repo>; its pull requests and drift check assume the preview role", ConfigKey))
+	case !githubRepoPattern.MatchString(a.InfraRepository):
+		errs = append(errs, fmt.Errorf("%s.infraRepository (%q) must be <owner>/<repo>, without wildcards", ConfigKey, a.InfraRepository))
+	}
+	if err := checkBucketName(a.StateBucket); err != nil {
+		errs = append(errs, err)
+	}
+	if a.SecretsProviderKeyArn != "" && !kmsKeyARN.MatchString(a.SecretsProviderKeyArn) {
+		errs = append(errs, fmt.Errorf("%s.secretsProviderKeyArn (%q) must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id>; for an alias, take KeyMetadata.Arn from `aws kms describe-key --key-id alias/<name>`", ConfigKey, a.SecretsProviderKeyArn))
+	}
 	return errors.Join(errs...)
+}
+
+// checkBucketName reports a stateBucket that is not an S3 general purpose bucket name. Empty is
+// allowed: no DIY backend on S3.
+func checkBucketName(bucket string) error {
+	key := ConfigKey + ".stateBucket"
+	switch {
+	case bucket == "":
+		return nil
+	case strings.Contains(bucket, "://") || strings.Contains(bucket, "/"):
+		return fmt.Errorf("%s (%q) must be the bucket's name alone, without s3:// or a path (the preview role reads the whole bucket's .pulumi/ prefix)", key, bucket)
+	case !bucketNamePattern.MatchString(bucket) || strings.Contains(bucket, "..") || ipv4Like.MatchString(bucket):
+		return fmt.Errorf("%s (%q) must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address", key, bucket)
+	}
+	return nil
 }

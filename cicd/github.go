@@ -41,6 +41,8 @@ type GitHubAccess struct {
 	OIDCProviderARN pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	// PushRoleARN is assumed by the app repository's workflow on pushes to the branch.
 	PushRoleARN pulumi.StringOutput `pulumi:"pushRoleArn"`
+	// PreviewRoleARN is assumed by this repository's pull request previews and drift check.
+	PreviewRoleARN pulumi.StringOutput `pulumi:"previewRoleArn"`
 }
 
 // NewGitHubAccess validates args and builds the trust and roles.
@@ -70,7 +72,14 @@ func NewGitHubAccess(ctx *pulumi.Context, name string, args *GitHubArgs, opts ..
 		return nil, err
 	}
 	g.PushRoleARN = push.Arn
-	if err := ctx.RegisterResourceOutputs(g, pulumi.Map{"oidcProviderArn": g.OIDCProviderARN, "pushRoleArn": g.PushRoleARN}); err != nil {
+	preview, err := newPreviewRole(ctx, name+"-preview", a, provider, parent)
+	if err != nil {
+		return nil, err
+	}
+	g.PreviewRoleARN = preview.Arn
+	if err := ctx.RegisterResourceOutputs(g, pulumi.Map{
+		"oidcProviderArn": g.OIDCProviderARN, "pushRoleArn": g.PushRoleARN, "previewRoleArn": g.PreviewRoleARN,
+	}); err != nil {
 		return nil, fmt.Errorf("registering outputs of GitHub access %s: %w", name, err)
 	}
 	return g, nil
@@ -92,8 +101,9 @@ func oidcProvider(ctx *pulumi.Context, name string, a GitHubArgs, parent pulumi.
 	return p.Arn, nil
 }
 
-// GitHubTrustPolicy lets workflow runs whose token has exactly this subject assume the role.
-func GitHubTrustPolicy(providerARN, subject string) iampolicy.Document {
+// GitHubTrustPolicy lets workflow runs whose token has exactly one of these subjects assume the
+// role: StringEquals, so a subject is never a pattern.
+func GitHubTrustPolicy(providerARN string, subjects ...string) iampolicy.Document {
 	return iampolicy.New(iampolicy.Statement{
 		Sid:       "GitHubActions",
 		Effect:    iampolicy.Allow,
@@ -101,7 +111,7 @@ func GitHubTrustPolicy(providerARN, subject string) iampolicy.Document {
 		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 		Condition: iampolicy.Conditions{"StringEquals": {
 			GitHubOIDCHost + ":aud": {stsAudience},
-			GitHubOIDCHost + ":sub": {subject},
+			GitHubOIDCHost + ":sub": subjects,
 		}},
 	})
 }
@@ -109,6 +119,12 @@ func GitHubTrustPolicy(providerARN, subject string) iampolicy.Document {
 // BranchSubject is the OIDC subject of a workflow run triggered on a branch.
 func BranchSubject(repository, branch string) string {
 	return fmt.Sprintf("repo:%s:ref:refs/heads/%s", repository, branch)
+}
+
+// PullRequestSubject is the OIDC subject of a workflow run triggered by a pull request (a job
+// without an environment): the same for every pull request of the repository.
+func PullRequestSubject(repository string) string {
+	return fmt.Sprintf("repo:%s:pull_request", repository)
 }
 
 func newPushRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {

@@ -3,6 +3,7 @@ package eks
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -72,6 +73,10 @@ type ClusterArgs struct {
 	InstanceTags map[string]string `json:"-"`
 	// Protect protects the secrets encryption key and the log group. Set by the program.
 	Protect bool `json:"-"`
+	// ViewerRoleARNs get read-only access entries (AmazonEKSViewPolicy, cluster scope), keyed by a
+	// stable name such as "ci-preview". They are roles the stack creates itself, so the program
+	// sets them; do not also list one in AdminRoleArns (EKS allows one entry per principal).
+	ViewerRoleARNs map[string]pulumi.StringInput `json:"-"`
 	// AWSProvider is handed to pulumi-eks explicitly: the Go SDK sends a remote component only
 	// the providers given in its own options, not those it would inherit from its parent, so
 	// without this pulumi-eks would create the cluster with the default provider and none of the
@@ -100,7 +105,10 @@ type VpcCniArgs struct {
 	WarmPrefixTarget int `json:"warmPrefixTarget"`
 }
 
-var versionPattern = regexp.MustCompile(`^1\.([0-9]{2})$`)
+var (
+	versionPattern   = regexp.MustCompile(`^1\.([0-9]{2})$`)
+	viewerKeyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+)
 
 // WithDefaults returns a copy with every unset field filled with its default.
 func (a ClusterArgs) WithDefaults() ClusterArgs {
@@ -145,6 +153,11 @@ func (a ClusterArgs) Validate() error {
 		errs = append(errs, awsspec.CheckRoleARN(fmt.Sprintf("%s.adminRoleArns[%d]", ConfigKey, i), arn))
 		if slices.Index(a.AdminRoleArns, arn) < i {
 			errs = append(errs, fmt.Errorf("%s.adminRoleArns[%d] (%q) is listed twice", ConfigKey, i, arn))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(a.ViewerRoleARNs)) {
+		if !viewerKeyPattern.MatchString(key) || a.ViewerRoleARNs[key] == nil {
+			errs = append(errs, fmt.Errorf("viewer role %q: the key must be 1-40 lowercase letters, digits and hyphens, and the ARN set", key))
 		}
 	}
 	errs = append(errs, awsspec.CheckLogRetention(ConfigKey+".logRetentionInDays", a.LogRetentionInDays))

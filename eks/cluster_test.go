@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/eks"
@@ -379,5 +380,89 @@ func TestIRSATrustPolicy(t *testing.T) {
 		`"oidc.eks.ap-northeast-2.amazonaws.com/id/ABC:sub":["system:serviceaccount:mission-link:app"]}}}]}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// runWithViewer runs the cluster with a viewer role the same program creates, as the stack does
+// with the CI preview role: the principal ARN reaches pulumi-eks as another resource's output.
+func runWithViewer(t *testing.T, key string) (*harness.Record, error) {
+	t.Helper()
+	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}
+	return harness.Run(cfg, func(ctx *pulumi.Context) error {
+		provider, err := aws.NewProvider(ctx, "aws", &aws.ProviderArgs{Region: pulumi.String("ap-northeast-2")})
+		if err != nil {
+			return err
+		}
+		viewer, err := awsiam.NewRole(ctx, "ci-preview", &awsiam.RoleArgs{AssumeRolePolicy: pulumi.String("{}")}, pulumi.Provider(provider))
+		if err != nil {
+			return err
+		}
+		args := devArgs()
+		args.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform-admin"}
+		args.ViewerRoleARNs = map[string]pulumi.StringInput{key: viewer.Arn}
+		args.VpcID = pulumi.String("vpc-1234")
+		args.PrivateSubnetIDs = pulumi.ToStringArray(privateSubnets)
+		args.AWSProvider = provider
+		_, err = eks.NewCluster(ctx, "k8s", &args, pulumi.Providers(provider))
+		return err
+	})
+}
+
+func TestViewerAccessEntry(t *testing.T) {
+	r, err := runWithViewer(t, "ci-preview")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, ok := r.Get(typeRole, "ci-preview")
+	if !ok {
+		t.Fatal("no viewer role")
+	}
+	const roleARN = "arn:aws:iam::123456789012:role/ci-preview"
+	c := harnesstest.Only(t, r, typeComponent)
+	entry := "accessEntries.viewer-ci-preview"
+	if got := c.String(entry + ".principalArn"); got != roleARN {
+		t.Errorf("viewer access entry principal %q, want %q", got, roleARN)
+	}
+	if got := c.String(entry + ".accessPolicies.view.policyArn"); got != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" {
+		t.Errorf("viewer access policy %q", got)
+	}
+	if got := c.String(entry + ".accessPolicies.view.accessScope.type"); got != "cluster" {
+		t.Errorf("viewer access scope %q", got)
+	}
+	if _, ok := c.Value(entry + ".accessPolicies.cluster-admin"); ok {
+		t.Error("the viewer is cluster-admin")
+	}
+	if !slices.Contains(c.PropertyDependencies["accessEntries"], role.URN) || !c.DependsOn(role.URN) {
+		t.Error("the cluster does not wait for the viewer role")
+	}
+	// What pulumi-eks creates from it (the harness's stand-ins): one STANDARD entry and one view
+	// association for the role, beside the admin's.
+	var entries, views []harness.Resource
+	for _, e := range r.ByType("aws:eks/accessEntry:AccessEntry") {
+		if e.String("principalArn") == roleARN {
+			entries = append(entries, e)
+		}
+	}
+	for _, a := range r.ByType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") {
+		if a.String("principalArn") == roleARN {
+			views = append(views, a)
+		}
+	}
+	if len(entries) != 1 || entries[0].String("type") != "STANDARD" {
+		t.Errorf("access entries of the viewer %v", entries)
+	}
+	if len(views) != 1 || views[0].String("policyArn") != "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy" ||
+		views[0].String("accessScope.type") != "cluster" {
+		t.Errorf("policy associations of the viewer %v", views)
+	}
+	if n := len(r.ByType("aws:eks/accessEntry:AccessEntry")); n != 3 { // nodes, admin, viewer
+		t.Errorf("%d access entries, want 3", n)
+	}
+}
+
+func TestViewerKeyIsValidated(t *testing.T) {
+	_, err := runWithViewer(t, "CI preview")
+	if err == nil || !strings.Contains(err.Error(), `viewer role "CI preview"`) {
+		t.Errorf("error %v", err)
 	}
 }

@@ -16,8 +16,13 @@ import (
 // ControlPlaneLogTypes are all the control plane logs EKS can send to CloudWatch.
 var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
 
-// ClusterAdminPolicy is the EKS access policy that grants cluster-admin.
-const ClusterAdminPolicy = "arn:%s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+// EKS access policies the cluster's access entries use; %s is the partition.
+const (
+	// ClusterAdminPolicy grants cluster-admin.
+	ClusterAdminPolicy = "arn:%s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+	// ViewPolicy grants read-only access, like Kubernetes' view ClusterRole.
+	ViewPolicy = "arn:%s:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+)
 
 // newControlPlane creates the secrets key, the control plane's log group (before EKS would
 // create it without a retention), and the cluster through pulumi-eks.
@@ -54,7 +59,7 @@ func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *
 		// Access entries only, no aws-auth ConfigMap. pulumi-eks also sets
 		// bootstrapClusterCreatorAdminPermissions, so whoever creates the cluster is its admin.
 		AuthenticationMode: &api,
-		AccessEntries:      adminAccessEntries(a.AdminRoleArns, partition),
+		AccessEntries:      accessEntries(a, partition),
 		// The node role's EC2_LINUX access entry lets nodes join.
 		InstanceRole:           nodeRole,
 		EnabledClusterLogTypes: pulumi.ToStringArray(ControlPlaneLogTypes),
@@ -74,22 +79,30 @@ var (
 	roleARNParts = regexp.MustCompile(`:iam::([0-9]{12}):role/(?:.*/)?([^/]+)$`)
 )
 
-// adminAccessEntries gives each admin role cluster-admin, keyed by account and role name so that
-// reordering the list changes nothing.
-func adminAccessEntries(roleARNs []string, partition pulumi.StringOutput) map[string]pulumieks.AccessEntryArgs {
+// accessEntries gives each admin role cluster-admin, keyed by account and role name so that
+// reordering the list changes nothing, and each viewer role read-only access, keyed
+// "viewer-<key>".
+func accessEntries(a ClusterArgs, partition pulumi.StringOutput) map[string]pulumieks.AccessEntryArgs {
 	entries := map[string]pulumieks.AccessEntryArgs{}
-	for _, arn := range roleARNs {
-		entries[AccessEntryKey(arn)] = pulumieks.AccessEntryArgs{
-			PrincipalArn: pulumi.String(arn),
-			AccessPolicies: map[string]pulumieks.AccessPolicyAssociationInput{
-				"cluster-admin": pulumieks.AccessPolicyAssociationArgs{
-					PolicyArn:   pulumi.Sprintf(ClusterAdminPolicy, partition),
-					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
-				},
-			},
-		}
+	for _, arn := range a.AdminRoleArns {
+		entries[AccessEntryKey(arn)] = clusterScopedEntry(pulumi.String(arn), "cluster-admin", pulumi.Sprintf(ClusterAdminPolicy, partition))
+	}
+	for key, arn := range a.ViewerRoleARNs {
+		entries["viewer-"+key] = clusterScopedEntry(arn, "view", pulumi.Sprintf(ViewPolicy, partition))
 	}
 	return entries
+}
+
+func clusterScopedEntry(principal pulumi.StringInput, association string, policy pulumi.StringInput) pulumieks.AccessEntryArgs {
+	return pulumieks.AccessEntryArgs{
+		PrincipalArn: principal,
+		AccessPolicies: map[string]pulumieks.AccessPolicyAssociationInput{
+			association: pulumieks.AccessPolicyAssociationArgs{
+				PolicyArn:   policy,
+				AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+			},
+		},
+	}
 }
 
 // AccessEntryKey names an admin role's access entry: "admin-<account>-<role name>".

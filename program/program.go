@@ -63,12 +63,19 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The registry and the CI roles come before the cluster: the push role needs the repository,
+	// and the cluster gives the preview role its read-only access entry.
+	registry, ci, err := buildCIAccess(ctx, prefix, cfg, withProvider)
+	if err != nil {
+		return nil, err
+	}
 	clusterArgs := cfg.Cluster
 	clusterArgs.VpcID = network.VPCID
 	clusterArgs.PrivateSubnetIDs = network.PrivateSubnetIDs
 	clusterArgs.InstanceTags = cfg.DefaultTags(ctx.Project(), ctx.Stack())
 	clusterArgs.Protect = cfg.ProtectStatefulResources
 	clusterArgs.AWSProvider = provider
+	clusterArgs.ViewerRoleARNs = map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN}
 	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
 		return nil, err
@@ -76,27 +83,34 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	out := pulumi.Map{}
 	exportNetwork(out, network, networkArgs.Bastion.IsEnabled())
 	exportCluster(out, cluster)
+	exportCIAccess(out, registry, ci)
 	if err := buildAppServices(ctx, out, prefix, cfg, cluster, withProvider); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// buildAppServices builds what the app uses at run time and what CI pushes to: the registry and
-// the push role, messaging, secrets, and the app's own role.
-func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, withProvider pulumi.ResourceOption) error {
+// buildCIAccess builds what CI pushes to and the roles it assumes: the registry, the GitHub OIDC
+// trust, the push role and the preview role.
+func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, withProvider pulumi.ResourceOption) (*ecr.Registry, *cicd.GitHubAccess, error) {
 	registryArgs := cfg.Registry
 	registryArgs.Protect = cfg.ProtectStatefulResources
 	registry, err := ecr.NewRegistry(ctx, prefix, &registryArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ciArgs := cfg.CI
 	ciArgs.RepositoryARN = registry.RepositoryARN
 	ci, err := cicd.NewGitHubAccess(ctx, prefix, &ciArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	return registry, ci, nil
+}
+
+// buildAppServices builds what the app uses at run time: messaging, secrets, and the app's own
+// role.
+func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, withProvider pulumi.ResourceOption) error {
 	messagingArgs := cfg.Messaging
 	messagingArgs.Protect = cfg.ProtectStatefulResources
 	events, err := messaging.NewMessaging(ctx, prefix, &messagingArgs, withProvider)
@@ -124,9 +138,6 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 		return err
 	}
 
-	out["repositoryUrl"] = registry.RepositoryURL
-	out["pushRoleArn"] = ci.PushRoleARN
-	out["githubOidcProviderArn"] = ci.OIDCProviderARN
 	out["eventBusName"] = events.EventBusName
 	out["eventBusArn"] = events.EventBusARN
 	out["topicArn"] = events.TopicARN
@@ -172,6 +183,13 @@ func exportNetwork(out pulumi.Map, n *vpc.Network, bastion bool) {
 		out["bastionSessionCommand"] = n.BastionSessionCommand
 		out["bastionPortForwardCommand"] = n.BastionPortForwardCommand
 	}
+}
+
+func exportCIAccess(out pulumi.Map, registry *ecr.Registry, ci *cicd.GitHubAccess) {
+	out["repositoryUrl"] = registry.RepositoryURL
+	out["pushRoleArn"] = ci.PushRoleARN
+	out["previewRoleArn"] = ci.PreviewRoleARN
+	out["githubOidcProviderArn"] = ci.OIDCProviderARN
 }
 
 func exportCluster(out pulumi.Map, c *eks.Cluster) {

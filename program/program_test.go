@@ -75,15 +75,17 @@ func TestStackGraphs(t *testing.T) {
 		// cluster
 		"aws:kms/key:Key":                           2, // cluster secrets, messaging
 		"aws:eks/cluster:Cluster":                   1,
-		"aws:eks/accessEntry:AccessEntry":           1,
+		"aws:eks/accessEntry:AccessEntry":           2, // nodes, CI preview
 		"aws:eks/addon:Addon":                       4,
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
-		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, app
-		"aws:iam/role:Role":                                   7,
+		// the CI preview role's read-only access to the cluster
+		"aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
+		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, CI preview, app
+		"aws:iam/role:Role":                                   8,
 		"aws:iam/rolePolicy:RolePolicy":                       3, // flow logs, push, app
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   7,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   8, // bastion, 4 node, EBS CSI, pulumi-eks, CI preview
 		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2, // EKS, GitHub
 		// registry, messaging, secrets
 		"aws:ecr/repository:Repository":                  1,
@@ -498,7 +500,7 @@ func TestStackOutputs(t *testing.T) {
 		"availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
 		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl",
 		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
-		"oidcIssuerUrl", "oidcProviderArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
+		"oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
 		"topicArn", "updateKubeconfigCommand", "vpcId",
 	}
 	if got := slices.Sorted(maps.Keys(out.values)); !slices.Equal(got, want) {
@@ -514,6 +516,9 @@ func TestStackOutputs(t *testing.T) {
 	if annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::123456789012:role/"+appRole.Name {
 		t.Errorf("service account annotation %v", annotations)
 	}
+	if out.values["previewRoleArn"] != "arn:aws:iam::123456789012:role/mission-link-dev-preview" {
+		t.Errorf("preview role ARN %v, what the infrastructure repository's PULUMI_PREVIEW_ROLE_ARN is set to", out.values["previewRoleArn"])
+	}
 	if out.values["repositoryUrl"] != "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev" {
 		t.Errorf("repository URL %v", out.values["repositoryUrl"])
 	}
@@ -522,5 +527,30 @@ func TestStackOutputs(t *testing.T) {
 	}
 	if cmd, _ := out.values["bastionSessionCommand"].(string); !strings.HasPrefix(cmd, "aws ssm start-session --region ap-northeast-2 --target ") {
 		t.Errorf("bastion command %q", cmd)
+	}
+}
+
+// TestPreviewRoleCanReadTheCluster: the role CI previews run as has a read-only access entry, so
+// the Kubernetes provider can read the cluster during `pulumi preview`; the cluster therefore
+// waits for the role.
+func TestPreviewRoleCanReadTheCluster(t *testing.T) {
+	r, out := buildStack(t, "dev")
+	preview, ok := r.Get("aws:iam/role:Role", "mission-link-dev-preview")
+	if !ok {
+		t.Fatal("no preview role")
+	}
+	arn, _ := out.values["previewRoleArn"].(string)
+	var views []string
+	for _, a := range r.ByType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") {
+		if a.String("principalArn") == arn {
+			views = append(views, a.String("policyArn")+" "+a.String("accessScope.type"))
+		}
+	}
+	if !slices.Equal(views, []string{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy cluster"}) {
+		t.Errorf("the preview role %s has access policies %v, want exactly the view policy at cluster scope", arn, views)
+	}
+	clusters := r.ByType("eks:index:Cluster")
+	if len(clusters) != 1 || !clusters[0].DependsOn(preview.URN) {
+		t.Error("the cluster does not wait for the preview role")
 	}
 }

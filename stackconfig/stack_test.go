@@ -14,7 +14,7 @@ func parse(t *testing.T, values map[string]string) (*Stack, error) {
 	}
 	for key, value := range map[string]string{
 		"mission-link:cluster": `{"publicAccessCidrs":["198.51.100.0/24"]}`,
-		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link"}`,
+		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link","infraRepository":"mission-link/mission-link-infra"}`,
 		"mission-link:secrets": `{"database":{"host":"db.internal"}}`,
 	} {
 		if _, ok := values[key]; !ok {
@@ -136,7 +136,7 @@ func TestDatabasePasswordMustBeSecret(t *testing.T) {
 		return map[string]string{
 			"aws:region":                    "ap-northeast-2",
 			"mission-link:cluster":          `{"publicAccessCidrs":["198.51.100.0/24"]}`,
-			"mission-link:ci":               `{"githubRepository":"mission-link/mission-link"}`,
+			"mission-link:ci":               `{"githubRepository":"mission-link/mission-link","infraRepository":"mission-link/mission-link-infra"}`,
 			"mission-link:secrets":          `{"database":{"host":"db.internal"}}`,
 			"mission-link:databasePassword": "hunter2hunter2",
 		}
@@ -161,7 +161,7 @@ func TestSecretValuesAreNotQuotedInErrors(t *testing.T) {
 	values := map[string]string{
 		"aws:region":           "ap-northeast-2",
 		"mission-link:cluster": `{"publicAccessCidrs":["198.51.100.0/24"]}`,
-		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link"}`,
+		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link","infraRepository":"mission-link/mission-link-infra"}`,
 		"mission-link:secrets": `{"database":{"host":"db.internal","port":"topsecret-5432"}}`,
 	}
 	_, err := Parse("mission-link", "dev", Input{Values: values, SecretKeys: []string{"mission-link:secrets"}})
