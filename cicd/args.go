@@ -38,6 +38,8 @@ type GitHubArgs struct {
 
 	// RepositoryARN is the ECR repository the push role may push to. Set by the program.
 	RepositoryARN pulumi.StringInput `json:"-"`
+	// DatabaseSecretARN is the secret the drift check refreshes (and so reads). Set by the program.
+	DatabaseSecretARN pulumi.StringInput `json:"-"`
 }
 
 var (

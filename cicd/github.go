@@ -41,8 +41,10 @@ type GitHubAccess struct {
 	OIDCProviderARN pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	// PushRoleARN is assumed by the app repository's workflow on pushes to the branch.
 	PushRoleARN pulumi.StringOutput `pulumi:"pushRoleArn"`
-	// PreviewRoleARN is assumed by this repository's pull request previews and drift check.
+	// PreviewRoleARN is assumed by this repository's pull request previews.
 	PreviewRoleARN pulumi.StringOutput `pulumi:"previewRoleArn"`
+	// DriftRoleARN is assumed by the drift check on this repository's default branch.
+	DriftRoleARN pulumi.StringOutput `pulumi:"driftRoleArn"`
 }
 
 // NewGitHubAccess validates args and builds the trust and roles.
@@ -77,8 +79,14 @@ func NewGitHubAccess(ctx *pulumi.Context, name string, args *GitHubArgs, opts ..
 		return nil, err
 	}
 	g.PreviewRoleARN = preview.Arn
+	drift, err := newDriftRole(ctx, name+"-drift", a, provider, parent)
+	if err != nil {
+		return nil, err
+	}
+	g.DriftRoleARN = drift.Arn
 	if err := ctx.RegisterResourceOutputs(g, pulumi.Map{
 		"oidcProviderArn": g.OIDCProviderARN, "pushRoleArn": g.PushRoleARN, "previewRoleArn": g.PreviewRoleARN,
+		"driftRoleArn": g.DriftRoleARN,
 	}); err != nil {
 		return nil, fmt.Errorf("registering outputs of GitHub access %s: %w", name, err)
 	}

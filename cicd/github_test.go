@@ -15,6 +15,7 @@ import (
 
 const (
 	repoARN   = "arn:aws:ecr:ap-northeast-2:123456789012:repository/mission-link-dev"
+	secretARN = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:mission-link/dev/database-AbCdEf"
 	infraRepo = "mission-link/mission-link-infra"
 )
 
@@ -25,6 +26,7 @@ func run(t *testing.T, args cicd.GitHubArgs) *harness.Record {
 	}
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		args.RepositoryARN = pulumi.String(repoARN)
+		args.DatabaseSecretARN = pulumi.String(secretARN)
 		_, err := cicd.NewGitHubAccess(ctx, "ci", &args)
 		return err
 	})
@@ -173,10 +175,7 @@ func TestPreviewRoleTrust(t *testing.T) {
 	if got := s.Condition["StringEquals"]["token.actions.githubusercontent.com:aud"]; !slices.Equal(got, []string{"sts.amazonaws.com"}) {
 		t.Errorf("aud %v", got)
 	}
-	wantSubjects := []string{
-		"repo:mission-link/mission-link-infra:pull_request",
-		"repo:mission-link/mission-link-infra:ref:refs/heads/main",
-	}
+	wantSubjects := []string{"repo:mission-link/mission-link-infra:pull_request"}
 	got := s.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"]
 	if !slices.Equal(got, wantSubjects) {
 		t.Errorf("sub %v, want exactly %v", got, wantSubjects)
@@ -321,5 +320,45 @@ func TestValidateCIRepositoryAndBackend(t *testing.T) {
 	optional.StateBucket, optional.SecretsProviderKeyArn = "", ""
 	if err := optional.Validate(); err != nil {
 		t.Errorf("stateBucket and secretsProviderKeyArn are optional: %v", err)
+	}
+}
+
+// TestDriftRole: only runs on the infrastructure repository's main branch may assume the drift
+// role, which reads what the preview role reads plus the database secret its refresh needs.
+func TestDriftRole(t *testing.T) {
+	r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
+	drift, trust, _ := role(t, r, "ci-drift")
+	s := trust.Statement[0]
+	if len(trust.Statement) != 1 || len(s.Condition) != 1 || len(s.Condition["StringEquals"]) != 2 ||
+		!slices.Equal(s.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"], []string{"repo:mission-link/mission-link-infra:ref:refs/heads/main"}) ||
+		!slices.Equal(s.Condition["StringEquals"]["token.actions.githubusercontent.com:aud"], []string{"sts.amazonaws.com"}) {
+		t.Errorf("drift trust %+v, want exactly the main branch of the infrastructure repository", s)
+	}
+	var secretPolicy iampolicy.Document
+	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
+		if src, err := r.InputSource(p, "role"); err == nil && src.URN == drift.URN && p.Name == "ci-drift-secret" {
+			if secretPolicy, err = p.Policy("policy"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st, ok := secretPolicy.FindStatement("RefreshDatabaseSecret")
+	if !ok || len(secretPolicy.Statement) != 1 || !slices.Equal(st.Action, []string{"secretsmanager:GetSecretValue"}) || !slices.Equal(st.Resource, []string{secretARN}) {
+		t.Errorf("drift secret policy %+v", secretPolicy)
+	}
+	preview, _, _ := role(t, r, "ci-preview")
+	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
+		if src, err := r.InputSource(p, "role"); err == nil && src.URN == preview.URN && strings.Contains(p.String("policy"), "secretsmanager") {
+			t.Error("the preview role, which pull requests assume, can read the secret")
+		}
+	}
+	var readOnly []string
+	for _, a := range r.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		if src, err := r.InputSource(a, "role"); err == nil && src.URN == drift.URN {
+			readOnly = append(readOnly, a.String("policyArn"))
+		}
+	}
+	if !slices.Equal(readOnly, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}) {
+		t.Errorf("drift role managed policies %v", readOnly)
 	}
 }

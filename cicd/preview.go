@@ -22,11 +22,16 @@ const readOnlyAccessPolicy = "arn:%s:iam::aws:policy/ReadOnlyAccess"
 const stateObjectsPrefix = ".pulumi/"
 
 // PreviewSubjects are the only OIDC subjects the preview role trusts: pull requests of the
-// infrastructure repository, and runs on its default branch (the scheduled drift check). Pull
-// requests from forks get no OIDC token for this repository's role: their workflows run without
-// id-token permission, and the preview job does not run for them.
+// infrastructure repository. Pull requests from forks get no OIDC token for this repository's
+// role: their workflows run without id-token permission, and the preview job does not run for them.
 func PreviewSubjects(infraRepository string) []string {
-	return []string{PullRequestSubject(infraRepository), BranchSubject(infraRepository, DriftBranch)}
+	return []string{PullRequestSubject(infraRepository)}
+}
+
+// DriftSubjects are the only OIDC subjects the drift role trusts: runs on the infrastructure
+// repository's default branch, where the scheduled drift check runs and nobody pushes unreviewed.
+func DriftSubjects(infraRepository string) []string {
+	return []string{BranchSubject(infraRepository, DriftBranch)}
 }
 
 // BackendPolicy is what a preview needs of the state backend and the secrets provider that
@@ -54,23 +59,56 @@ func BackendPolicy(partition, stateBucket, secretsProviderKeyARN string) iampoli
 	return iampolicy.New(statements...)
 }
 
-// newPreviewRole is the role `pulumi preview` runs as in CI: read-only on the account, plus the
-// state backend and secrets provider when they are in AWS.
+// newPreviewRole is the role `pulumi preview` of a pull request runs as in CI: read-only on the
+// account, plus the state backend and secrets provider when they are in AWS.
 func newPreviewRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
-	subjects := PreviewSubjects(a.InfraRepository)
+	return newReadOnlyRole(ctx, name, a, PreviewSubjects(a.InfraRepository),
+		pulumi.Sprintf("Previews %s pull requests, read-only", a.InfraRepository), provider, parent)
+}
+
+// newDriftRole is the role the nightly `pulumi preview --refresh --expect-no-changes` on the
+// default branch runs as: the preview role's rights, and reading the app's database secret,
+// since refreshing a secret's version reads its value. Pull requests cannot assume it, so they
+// never see the password.
+func newDriftRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+	role, err := newReadOnlyRole(ctx, name, a, DriftSubjects(a.InfraRepository),
+		pulumi.Sprintf("Checks %s of %s for drift, read-only", DriftBranch, a.InfraRepository), provider, parent)
+	if err != nil || a.DatabaseSecretARN == nil {
+		return role, err
+	}
+	policy := iampolicy.Render(func(v []string) iampolicy.Document { return DriftSecretPolicy(v[0]) }, a.DatabaseSecretARN)
+	if _, err := awsiam.NewRolePolicy(ctx, name+"-secret", &awsiam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent); err != nil {
+		return nil, fmt.Errorf("creating secret policy of drift role %s: %w", name, err)
+	}
+	return role, nil
+}
+
+// DriftSecretPolicy lets the drift check refresh the database secret's version, which reads the
+// value. The secret is encrypted with the AWS managed key, whose policy admits any principal of
+// the account through Secrets Manager: no KMS permission is needed.
+func DriftSecretPolicy(secretARN string) iampolicy.Document {
+	return iampolicy.New(iampolicy.Statement{
+		Sid: "RefreshDatabaseSecret", Effect: iampolicy.Allow,
+		Action: []string{"secretsmanager:GetSecretValue"}, Resource: []string{secretARN},
+	})
+}
+
+// newReadOnlyRole is a role for GitHub workflow runs with the given subjects: ReadOnlyAccess, and
+// the state backend and secrets provider when they are in AWS.
+func newReadOnlyRole(ctx *pulumi.Context, name string, a GitHubArgs, subjects []string, description pulumi.StringInput, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subjects...) }, provider),
-		Description:      pulumi.Sprintf("Previews %s pull requests and checks %s for drift, read-only", a.InfraRepository, DriftBranch),
+		Description:      description,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating preview role %s: %w", name, err)
+		return nil, fmt.Errorf("creating role %s: %w", name, err)
 	}
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
 	if _, err := awsiam.NewRolePolicyAttachment(ctx, name+"-read-only", &awsiam.RolePolicyAttachmentArgs{
 		Role:      role.Name,
 		PolicyArn: pulumi.Sprintf(readOnlyAccessPolicy, partition),
 	}, parent); err != nil {
-		return nil, fmt.Errorf("attaching ReadOnlyAccess to preview role %s: %w", name, err)
+		return nil, fmt.Errorf("attaching ReadOnlyAccess to role %s: %w", name, err)
 	}
 	if a.StateBucket == "" && a.SecretsProviderKeyArn == "" {
 		return role, nil
@@ -79,7 +117,7 @@ func newPreviewRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pul
 		return BackendPolicy(v[0], a.StateBucket, a.SecretsProviderKeyArn)
 	}, partition)
 	if _, err := awsiam.NewRolePolicy(ctx, name+"-backend", &awsiam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent); err != nil {
-		return nil, fmt.Errorf("creating state backend policy of preview role %s: %w", name, err)
+		return nil, fmt.Errorf("creating state backend policy of role %s: %w", name, err)
 	}
 	return role, nil
 }

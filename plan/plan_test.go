@@ -49,7 +49,7 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 85 resources",
+		"Stack dev of mission-link in ap-northeast-2: 90 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",

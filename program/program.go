@@ -63,9 +63,14 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The registry and the CI roles come before the cluster: the push role needs the repository,
-	// and the cluster gives the preview role its read-only access entry.
-	registry, ci, err := buildCIAccess(ctx, prefix, cfg, withProvider)
+	// The registry, the secrets and the CI roles come before the cluster: the push role needs the
+	// repository, the drift role the secret it refreshes, and the cluster gives the preview and
+	// drift roles their read-only access entries.
+	appSecrets, err := buildSecrets(ctx, prefix, cfg, withProvider)
+	if err != nil {
+		return nil, err
+	}
+	registry, ci, err := buildCIAccess(ctx, prefix, cfg, appSecrets, withProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +80,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	clusterArgs.InstanceTags = cfg.DefaultTags(ctx.Project(), ctx.Stack())
 	clusterArgs.Protect = cfg.ProtectStatefulResources
 	clusterArgs.AWSProvider = provider
-	clusterArgs.ViewerRoleARNs = map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN}
+	clusterArgs.ViewerRoleARNs = map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN, "ci-drift": ci.DriftRoleARN}
 	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
 		return nil, err
@@ -84,7 +89,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	exportNetwork(out, network, networkArgs.Bastion.IsEnabled())
 	exportCluster(out, cluster)
 	exportCIAccess(out, registry, ci)
-	if err := buildAppServices(ctx, out, prefix, cfg, cluster, withProvider); err != nil {
+	if err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -92,7 +97,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 
 // buildCIAccess builds what CI pushes to and the roles it assumes: the registry, the GitHub OIDC
 // trust, the push role and the preview role.
-func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, withProvider pulumi.ResourceOption) (*ecr.Registry, *cicd.GitHubAccess, error) {
+func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, appSecrets *secrets.Secrets, withProvider pulumi.ResourceOption) (*ecr.Registry, *cicd.GitHubAccess, error) {
 	registryArgs := cfg.Registry
 	registryArgs.Protect = cfg.ProtectStatefulResources
 	registry, err := ecr.NewRegistry(ctx, prefix, &registryArgs, withProvider)
@@ -101,6 +106,7 @@ func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, w
 	}
 	ciArgs := cfg.CI
 	ciArgs.RepositoryARN = registry.RepositoryARN
+	ciArgs.DatabaseSecretARN = appSecrets.DatabaseSecretARN
 	ci, err := cicd.NewGitHubAccess(ctx, prefix, &ciArgs, withProvider)
 	if err != nil {
 		return nil, nil, err
@@ -108,22 +114,24 @@ func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, w
 	return registry, ci, nil
 }
 
-// buildAppServices builds what the app uses at run time: messaging, secrets, and the app's own
-// role.
-func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, withProvider pulumi.ResourceOption) error {
-	messagingArgs := cfg.Messaging
-	messagingArgs.Protect = cfg.ProtectStatefulResources
-	events, err := messaging.NewMessaging(ctx, prefix, &messagingArgs, withProvider)
-	if err != nil {
-		return err
-	}
+// buildSecrets builds the app's secrets, the database password from the secret config value or
+// generated.
+func buildSecrets(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, withProvider pulumi.ResourceOption) (*secrets.Secrets, error) {
 	secretsArgs := cfg.Secrets
 	secretsArgs.NamePrefix = fmt.Sprintf("%s/%s", ctx.Project(), ctx.Stack())
 	secretsArgs.Protect = cfg.ProtectStatefulResources
 	if cfg.DatabasePassword != "" {
 		secretsArgs.Password = pulumi.ToSecret(pulumi.String(cfg.DatabasePassword)).(pulumi.StringOutput)
 	}
-	appSecrets, err := secrets.NewSecrets(ctx, prefix, &secretsArgs, withProvider)
+	return secrets.NewSecrets(ctx, prefix, &secretsArgs, withProvider)
+}
+
+// buildAppServices builds what the app uses at run time beside its secrets: messaging, and the
+// app's own role.
+func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, appSecrets *secrets.Secrets, withProvider pulumi.ResourceOption) error {
+	messagingArgs := cfg.Messaging
+	messagingArgs.Protect = cfg.ProtectStatefulResources
+	events, err := messaging.NewMessaging(ctx, prefix, &messagingArgs, withProvider)
 	if err != nil {
 		return err
 	}
@@ -189,6 +197,7 @@ func exportCIAccess(out pulumi.Map, registry *ecr.Registry, ci *cicd.GitHubAcces
 	out["repositoryUrl"] = registry.RepositoryURL
 	out["pushRoleArn"] = ci.PushRoleARN
 	out["previewRoleArn"] = ci.PreviewRoleARN
+	out["driftRoleArn"] = ci.DriftRoleARN
 	out["githubOidcProviderArn"] = ci.OIDCProviderARN
 }
 

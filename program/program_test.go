@@ -75,17 +75,17 @@ func TestStackGraphs(t *testing.T) {
 		// cluster
 		"aws:kms/key:Key":                           2, // cluster secrets, messaging
 		"aws:eks/cluster:Cluster":                   1,
-		"aws:eks/accessEntry:AccessEntry":           2, // nodes, CI preview
+		"aws:eks/accessEntry:AccessEntry":           3, // nodes, CI preview, CI drift
 		"aws:eks/addon:Addon":                       4,
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
 		// the CI preview role's read-only access to the cluster
-		"aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 1,
+		"aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
 		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, CI preview, app
-		"aws:iam/role:Role":                                   8,
-		"aws:iam/rolePolicy:RolePolicy":                       3, // flow logs, push, app
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   8, // bastion, 4 node, EBS CSI, pulumi-eks, CI preview
+		"aws:iam/role:Role":                                   9,
+		"aws:iam/rolePolicy:RolePolicy":                       4, // flow logs, push, app, drift secret
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   9, // bastion, 4 node, EBS CSI, pulumi-eks, CI preview and drift
 		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2, // EKS, GitHub
 		// registry, messaging, secrets
 		"aws:ecr/repository:Repository":                  1,
@@ -498,7 +498,7 @@ func TestStackOutputs(t *testing.T) {
 	want := []string{
 		"appEventSource", "appNamespace", "appRoleArn", "appServiceAccount", "appServiceAccountAnnotations",
 		"availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
-		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl",
+		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl", "driftRoleArn",
 		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
 		"oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
 		"topicArn", "updateKubeconfigCommand", "vpcId",
