@@ -28,7 +28,7 @@ func tree(t *testing.T, stack string) string {
 func TestTreeShowsWhatAReviewerReads(t *testing.T) {
 	out := tree(t, "dev")
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 81 resources",
+		"Stack dev of mission-link in ap-northeast-2: 85 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup",
 		"      cidrBlock: 10.20.0.0/16",
