@@ -17,7 +17,7 @@ const (
 	vcpusForLargeCap    = 30
 	DefaultAppMaxPods   = 3 // deploy/overlays/dev's HorizontalPodAutoscaler maxReplicas
 	argoCDChart         = "argo-cd"
-	argoCDPods          = 6 // redis, server, repo-server, application-, applicationset- and notifications-controller
+	argoCDPods          = 5 // redis, server, repo-server, application- and applicationset-controller (gitops/ turns dex and notifications off)
 	coreDNSReplicas     = 2
 	ebsCSIControllerPod = 2
 )

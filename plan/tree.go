@@ -53,6 +53,9 @@ var settings = map[string][]string{
 	"aws:sqs/queue:Queue":                            {"kmsMasterKeyId", "messageRetentionSeconds"},
 	"aws:secretsmanager/secret:Secret":               {"name", "recoveryWindowInDays"},
 	"aws:secretsmanager/secretVersion:SecretVersion": {"secretId", "secretString"},
+	"kubernetes:core/v1:Namespace":                   {"metadata.name"},
+	"kubernetes:helm.sh/v3:Release":                  {"name", "chart", "version", "repositoryOpts.repo", "namespace"},
+	"kubernetes:argoproj.io/v1alpha1:Application":    {"metadata.namespace", "spec.source", "spec.destination", "spec.syncPolicy"},
 }
 
 // writeTree prints the resources as a tree by parent, each with its settings and options, then

@@ -14,6 +14,7 @@ import (
 	"github.com/mission-link/infra/cicd"
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/messaging"
 	"github.com/mission-link/infra/secrets"
 	"github.com/mission-link/infra/stackconfig"
@@ -92,6 +93,11 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider); err != nil {
 		return nil, err
 	}
+	if cfg.GitOps.Enabled {
+		if err := buildGitOps(ctx, out, prefix, cfg, cluster); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -157,6 +163,21 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 	out["appServiceAccount"] = pulumi.String(identityArgs.ServiceAccount)
 	out["appServiceAccountAnnotations"] = identity.ServiceAccountAnnotation
 	out["appEventSource"] = pulumi.String(messagingArgs.EventSource)
+	return nil
+}
+
+// buildGitOps installs ArgoCD on the cluster, after its nodes and addons, and points it at the
+// app's overlay, deploying into the app's namespace.
+func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster) error {
+	args := cfg.GitOps
+	args.AppNamespace = cfg.App.Namespace
+	args.KubernetesProvider = cluster.KubernetesProvider
+	args.After = []pulumi.Resource{cluster}
+	argocd, err := gitops.NewArgoCD(ctx, prefix, &args, pulumi.Providers(cluster.KubernetesProvider))
+	if err != nil {
+		return err
+	}
+	out["argocdNamespace"] = argocd.Namespace
 	return nil
 }
 

@@ -103,14 +103,22 @@ func TestStackGraphs(t *testing.T) {
 		"aws:secretsmanager/secretVersion:SecretVersion": 1,
 		"random:index/randomPassword:RandomPassword":     1,
 	}
+	// gitops is on in dev only: prod has no overlay of its own yet.
+	argocd := map[string]int{
+		"mission-link:gitops:ArgoCD":                  1,
+		"kubernetes:core/v1:Namespace":                1,
+		"kubernetes:helm.sh/v3:Release":               1,
+		"kubernetes:argoproj.io/v1alpha1:Application": 1,
+	}
 	cases := []struct {
 		stack   string
 		zones   int
 		nats    int
 		protect bool
+		extra   map[string]int
 	}{
-		{"dev", 2, 1, false},
-		{"prod", 3, 3, true},
+		{"dev", 2, 1, false, argocd},
+		{"prod", 3, 3, true, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.stack, func(t *testing.T) {
@@ -122,6 +130,7 @@ func TestStackGraphs(t *testing.T) {
 			want["aws:ec2/route:Route"] = 1 + tc.zones
 			want["aws:ec2/natGateway:NatGateway"] = tc.nats
 			want["aws:ec2/eip:Eip"] = tc.nats
+			maps.Copy(want, tc.extra)
 			if got := r.CountByType(); !reflect.DeepEqual(got, want) {
 				t.Errorf("resources per type:\n got %v\nwant %v", got, want)
 			}
@@ -497,7 +506,7 @@ func TestStackOutputs(t *testing.T) {
 	r, out := buildStack(t, "dev")
 	want := []string{
 		"appEventSource", "appNamespace", "appRoleArn", "appServiceAccount", "appServiceAccountAnnotations",
-		"availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
+		"argocdNamespace", "availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
 		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl", "driftRoleArn",
 		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
 		"oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",

@@ -20,6 +20,7 @@ import (
 	"github.com/mission-link/infra/cicd"
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/messaging"
 	"github.com/mission-link/infra/secrets"
 	"github.com/mission-link/infra/vpc"
@@ -79,6 +80,8 @@ type Stack struct {
 	Secrets secrets.SecretsArgs `json:"secrets"`
 	// App is the `app:` block: the app's Kubernetes identity.
 	App app.IdentityArgs `json:"app"`
+	// GitOps is the `gitops:` block: ArgoCD and the app's Application. Off by default.
+	GitOps gitops.Args `json:"gitops"`
 	// DatabasePassword is the app database's password, set with `pulumi config set --secret`.
 	// Empty (the default) generates one.
 	DatabasePassword string `json:"databasePassword"`
@@ -176,6 +179,7 @@ func (s Stack) WithDefaults(project, stack string) Stack {
 	s.Messaging = s.Messaging.WithDefaults()
 	s.Secrets = s.Secrets.WithDefaults()
 	s.App = s.App.WithDefaults()
+	s.GitOps = s.GitOps.WithDefaults()
 	return s
 }
 
@@ -199,7 +203,7 @@ func (s Stack) Validate() error {
 		errs = append(errs, fmt.Errorf("network.natGateways (%q) leaves the private subnets without egress, but the EKS nodes there need it to pull images and reach AWS APIs: use %q or %q",
 			vpc.NatNone, vpc.NatSingle, vpc.NatPerAz))
 	}
-	errs = append(errs, s.Cluster.Validate(), s.Registry.Validate(), s.CI.Validate(), s.Messaging.Validate(), s.Secrets.Validate(), s.App.Validate())
+	errs = append(errs, s.Cluster.Validate(), s.Registry.Validate(), s.CI.Validate(), s.Messaging.Validate(), s.Secrets.Validate(), s.App.Validate(), s.GitOps.Validate())
 	return errors.Join(errs...)
 }
 

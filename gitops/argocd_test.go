@@ -1,0 +1,309 @@
+package gitops_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	k8sresource "k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/mission-link/infra/gitops"
+	"github.com/mission-link/infra/harness"
+)
+
+const (
+	typeComponent   = gitops.TypeToken
+	typeNamespace   = "kubernetes:core/v1:Namespace"
+	typeRelease     = "kubernetes:helm.sh/v3:Release"
+	typeApplication = "kubernetes:argoproj.io/v1alpha1:Application"
+	typeK8sProvider = "pulumi:providers:kubernetes"
+	typeConfigMap   = "kubernetes:core/v1:ConfigMap"
+
+	repoURL = "https://github.com/mission-link/mission-link-infra.git"
+)
+
+// validArgs are what the program passes for the dev stack, without the resources.
+func validArgs() gitops.Args {
+	return gitops.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "mission-link"}
+}
+
+// run builds the component on a Kubernetes provider named "cluster", waiting for a ConfigMap
+// named "nodes-ready" that stands in for the cluster's nodes.
+func run(t *testing.T, args gitops.Args) (*harness.Record, error) {
+	t.Helper()
+	return harness.RunComponent(func(ctx *pulumi.Context) error {
+		provider, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{})
+		if err != nil {
+			return err
+		}
+		ready, err := corev1.NewConfigMap(ctx, "nodes-ready", &corev1.ConfigMapArgs{}, pulumi.Provider(provider))
+		if err != nil {
+			return err
+		}
+		args.KubernetesProvider = provider
+		args.After = []pulumi.Resource{ready}
+		_, err = gitops.NewArgoCD(ctx, "mission-link-dev", &args)
+		return err
+	})
+}
+
+func mustRun(t *testing.T, args gitops.Args) *harness.Record {
+	t.Helper()
+	r, err := run(t, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// one returns the only resource of a type.
+func one(t *testing.T, r *harness.Record, typ string) harness.Resource {
+	t.Helper()
+	found := r.ByType(typ)
+	if len(found) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(found), typ)
+	}
+	return found[0]
+}
+
+func TestRelease(t *testing.T) {
+	r := mustRun(t, validArgs())
+	rel := one(t, r, typeRelease)
+	for path, want := range map[string]string{
+		"name":                "argocd",
+		"chart":               "argo-cd",
+		"version":             "10.9.2",
+		"repositoryOpts.repo": "https://argoproj.github.io/argo-helm",
+		"namespace":           "argocd",
+	} {
+		if got := rel.String(path); got != want {
+			t.Errorf("release %s = %q, want %q", path, got, want)
+		}
+	}
+	if ns, err := r.InputSource(rel, "namespace"); err != nil || ns.Type != typeNamespace {
+		t.Errorf("release namespace does not come from the Namespace resource: %v %v", ns.Type, err)
+	}
+	if timeout, _ := rel.Number("timeout"); timeout < 300 {
+		t.Errorf("release timeout %v s", timeout)
+	}
+	for path, want := range map[string]bool{
+		"values.dex.enabled":           false,
+		"values.notifications.enabled": false,
+		"values.redis-ha.enabled":      false,
+		"values.crds.install":          true,
+		"values.crds.keep":             true,
+	} {
+		if got, set := rel.Bool(path); !set || got != want {
+			t.Errorf("release %s = %v (set %v), want %v", path, got, set, want)
+		}
+	}
+	if got := rel.String("values.server.service.type"); got != "ClusterIP" {
+		t.Errorf("server service type %q, want ClusterIP", got)
+	}
+	values, _ := rel.Value("values")
+	for _, s := range stringsIn(values) {
+		if s == "LoadBalancer" || s == "NodePort" {
+			t.Errorf("the chart values expose ArgoCD with a %s", s)
+		}
+	}
+}
+
+// stringsIn lists every string inside a property value.
+func stringsIn(v resource.PropertyValue) []string {
+	switch {
+	case v.IsString():
+		return []string{v.StringValue()}
+	case v.IsArray():
+		var out []string
+		for _, item := range v.ArrayValue() {
+			out = append(out, stringsIn(item)...)
+		}
+		return out
+	case v.IsObject():
+		var out []string
+		for _, item := range v.ObjectValue() {
+			out = append(out, stringsIn(item)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// The node budget (see deploy/README.md): one t3.medium's allocatable, less what the cluster's
+// own pods and the app at its minimum (one replica plus the rolling update's surge) request.
+var (
+	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("3400Mi")
+	systemCPU, systemMemory         = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
+	appMinimumCPU, appMinimumMemory = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
+)
+
+// TestResourcesFitOneNode: every ArgoCD component has CPU and memory requests and limits, limits
+// are not below requests, and the requests fit on one t3.medium beside the system pods and the
+// app at its minimum.
+func TestResourcesFitOneNode(t *testing.T) {
+	rel := one(t, mustRun(t, validArgs()), typeRelease)
+	var cpu, memory k8sresource.Quantity
+	for _, c := range []string{"controller", "repoServer", "server", "applicationSet", "redis"} {
+		for _, name := range []string{"cpu", "memory"} {
+			req, err := quantity(rel, fmt.Sprintf("values.%s.resources.requests.%s", c, name))
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			limit, err := quantity(rel, fmt.Sprintf("values.%s.resources.limits.%s", c, name))
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if limit.Cmp(req) < 0 {
+				t.Errorf("%s: %s limit %s is below its request %s", c, name, limit.String(), req.String())
+			}
+			if name == "cpu" {
+				cpu.Add(req)
+			} else {
+				memory.Add(req)
+			}
+		}
+	}
+	budgetCPU, budgetMemory := nodeCPU.DeepCopy(), nodeMemory.DeepCopy()
+	budgetCPU.Sub(systemCPU)
+	budgetCPU.Sub(appMinimumCPU)
+	budgetMemory.Sub(systemMemory)
+	budgetMemory.Sub(appMinimumMemory)
+	if cpu.Cmp(budgetCPU) > 0 || memory.Cmp(budgetMemory) > 0 {
+		t.Errorf("ArgoCD requests %s CPU and %s memory; one node has %s and %s left", cpu.String(), memory.String(), budgetCPU.String(), budgetMemory.String())
+	}
+	if cpu.MilliValue() != 275 || memory.Value() != 640<<20 {
+		t.Errorf("ArgoCD requests %s CPU and %s memory, want 275m and 640Mi as documented", cpu.String(), memory.String())
+	}
+}
+
+func quantity(res harness.Resource, path string) (k8sresource.Quantity, error) {
+	text := res.String(path)
+	if text == "" {
+		return k8sresource.Quantity{}, fmt.Errorf("%s is not set", path)
+	}
+	q, err := k8sresource.ParseQuantity(text)
+	if err != nil {
+		return k8sresource.Quantity{}, fmt.Errorf("%s (%q): %w", path, text, err)
+	}
+	return q, nil
+}
+
+func TestNamespace(t *testing.T) {
+	ns := one(t, mustRun(t, validArgs()), typeNamespace)
+	if got := ns.String("metadata.name"); got != "argocd" {
+		t.Errorf("namespace %q, want argocd", got)
+	}
+}
+
+func TestApplication(t *testing.T) {
+	r := mustRun(t, gitops.Args{Enabled: true, RepoURL: "git@github.com:mission-link/deploy.git", Path: "apps/web", TargetRevision: "v1.2.0", AppNamespace: "web"})
+	app := one(t, r, typeApplication)
+	for path, want := range map[string]string{
+		"apiVersion":                 "argoproj.io/v1alpha1",
+		"kind":                       "Application",
+		"metadata.name":              "mission-link",
+		"metadata.namespace":         "argocd",
+		"spec.project":               "default",
+		"spec.source.repoURL":        "git@github.com:mission-link/deploy.git",
+		"spec.source.path":           "apps/web",
+		"spec.source.targetRevision": "v1.2.0",
+		"spec.destination.server":    "https://kubernetes.default.svc",
+		"spec.destination.namespace": "web",
+	} {
+		if got := app.String(path); got != want {
+			t.Errorf("application %s = %q, want %q", path, got, want)
+		}
+	}
+	for _, path := range []string{"spec.syncPolicy.automated.prune", "spec.syncPolicy.automated.selfHeal"} {
+		if on, set := app.Bool(path); !on || !set {
+			t.Errorf("application %s = %v (set %v), want true", path, on, set)
+		}
+	}
+	if got := app.Strings("spec.syncPolicy.syncOptions"); !slices.Equal(got, []string{"CreateNamespace=true"}) {
+		t.Errorf("sync options %v", got)
+	}
+	if got := app.Strings("metadata.finalizers"); !slices.Equal(got, []string{"resources-finalizer.argocd.argoproj.io"}) {
+		t.Errorf("finalizers %v: deleting the Application would orphan the app", got)
+	}
+	if ns, err := r.InputSource(app, "metadata"); err != nil || ns.Type != typeNamespace {
+		t.Errorf("application namespace does not come from the Namespace resource: %v %v", ns.Type, err)
+	}
+}
+
+func TestApplicationDefaults(t *testing.T) {
+	app := one(t, mustRun(t, validArgs()), typeApplication)
+	if app.String("spec.source.path") != "deploy/overlays/dev" || app.String("spec.source.targetRevision") != "main" ||
+		app.String("spec.source.repoURL") != repoURL || app.String("spec.destination.namespace") != "mission-link" {
+		t.Errorf("source %s %s@%s -> %s", app.String("spec.source.repoURL"), app.String("spec.source.path"),
+			app.String("spec.source.targetRevision"), app.String("spec.destination.namespace"))
+	}
+}
+
+// TestOnTheClusterAndInOrder: every child is the component's, on the cluster's provider; the
+// namespace and the release wait for the cluster; the release goes into the namespace; the
+// Application waits for the release that installs its CRD.
+func TestOnTheClusterAndInOrder(t *testing.T) {
+	r := mustRun(t, validArgs())
+	provider := one(t, r, typeK8sProvider)
+	ready := one(t, r, typeConfigMap)
+	component := one(t, r, typeComponent)
+	ns, rel, app := one(t, r, typeNamespace), one(t, r, typeRelease), one(t, r, typeApplication)
+	for _, res := range []harness.Resource{ns, rel, app} {
+		if res.ProviderURN() != provider.URN {
+			t.Errorf("%s %s uses provider %q, want the cluster's %s", res.Type, res.Name, res.Provider, provider.URN)
+		}
+		if res.Parent != component.URN {
+			t.Errorf("%s %s has parent %s", res.Type, res.Name, res.Parent)
+		}
+	}
+	if !ns.DependsOn(ready.URN) || !rel.DependsOn(ready.URN) {
+		t.Errorf("namespace and release do not wait for the cluster: %v / %v", ns.Dependencies, rel.Dependencies)
+	}
+	if !rel.DependsOn(ns.URN) {
+		t.Error("release does not wait for its namespace")
+	}
+	if !app.DependsOn(rel.URN) {
+		t.Errorf("application does not wait for the release (its CRD): %v", app.Dependencies)
+	}
+	if want := []string{"mission-link-dev-argocd", "mission-link-dev-argocd", "mission-link-dev-app"}; ns.Name != want[0] || rel.Name != want[1] || app.Name != want[2] {
+		t.Errorf("names %s %s %s, want %v", ns.Name, rel.Name, app.Name, want)
+	}
+}
+
+func TestInvalidArgsRegisterNothing(t *testing.T) {
+	cases := map[string]struct {
+		args gitops.Args
+		want []string
+	}{
+		"bad values": {gitops.Args{Enabled: true, RepoURL: "http://github.com/mission-link/x.git", Path: "../other", AppNamespace: "mission-link"},
+			[]string{`gitops.repoURL ("http://github.com/mission-link/x.git")`, `gitops.path ("../other")`}},
+		"no repository": {gitops.Args{Enabled: true, AppNamespace: "mission-link"}, []string{"gitops.repoURL is not set"}},
+		"disabled":      {gitops.Args{RepoURL: repoURL, AppNamespace: "mission-link"}, []string{"gitops.enabled is false"}},
+		"no namespace":  {gitops.Args{Enabled: true, RepoURL: repoURL}, []string{"AppNamespace"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r, err := run(t, tc.args)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			for _, typ := range []string{typeComponent, typeNamespace, typeRelease, typeApplication} {
+				if n := len(r.ByType(typ)); n != 0 {
+					t.Errorf("%d %s registered", n, typ)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,115 @@
+package gitops_test
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/program"
+	"github.com/mission-link/infra/stackconfig"
+)
+
+// runDev runs the whole program for Pulumi.dev.yaml with the gitops block replaced (when gitops
+// is not ""), and returns the graph and the names of the stack outputs.
+func runDev(t *testing.T, gitopsJSON string) (*harness.Record, []string, error) {
+	t.Helper()
+	cfg, err := harness.LoadStack("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gitopsJSON != "" {
+		cfg.Values = maps.Clone(cfg.Values)
+		cfg.Values["mission-link:gitops"] = gitopsJSON
+	}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	var outputs []string
+	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
+		out, err := program.Build(ctx, in)
+		for key := range out {
+			outputs = append(outputs, key)
+		}
+		return err
+	})
+	return r, outputs, err
+}
+
+var gitopsTypes = []string{typeComponent, typeNamespace, typeRelease, typeApplication}
+
+// TestDevStack: Pulumi.dev.yaml turns gitops on; ArgoCD runs on the cluster's own provider,
+// after the node group and CoreDNS, and syncs the committed overlay into the app's namespace.
+func TestDevStack(t *testing.T) {
+	r, outputs, err := runDev(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, app := one(t, r, typeRelease), one(t, r, typeApplication)
+	provider := one(t, r, typeK8sProvider)
+	for _, res := range []harness.Resource{one(t, r, typeNamespace), rel, app} {
+		if res.ProviderURN() != provider.URN {
+			t.Errorf("%s uses provider %q, want the cluster's %s", res.Name, res.Provider, provider.URN)
+		}
+	}
+	addons := map[string]string{}
+	for _, a := range r.ByType("aws:eks/addon:Addon") {
+		addons[a.String("addonName")] = a.URN
+	}
+	nodeGroup := one(t, r, "aws:eks/nodeGroup:NodeGroup")
+	for what, urn := range map[string]string{"node group": nodeGroup.URN, "coredns": addons["coredns"]} {
+		if urn == "" || !rel.DependsOn(urn) {
+			t.Errorf("the ArgoCD release does not wait for the %s", what)
+		}
+	}
+	if app.String("spec.source.repoURL") != "https://github.com/mission-link/mission-link-infra.git" ||
+		app.String("spec.source.path") != "deploy/overlays/dev" || app.String("spec.source.targetRevision") != "main" {
+		t.Errorf("application source %s %s@%s", app.String("spec.source.repoURL"), app.String("spec.source.path"), app.String("spec.source.targetRevision"))
+	}
+	if got := app.String("spec.destination.namespace"); got != "mission-link" {
+		t.Errorf("application deploys into %q, want app.namespace mission-link", got)
+	}
+	if !slices.Contains(outputs, "argocdNamespace") {
+		t.Errorf("outputs %v lack argocdNamespace", outputs)
+	}
+}
+
+func TestDisabledCreatesNothing(t *testing.T) {
+	r, outputs, err := runDev(t, `{"enabled":false,"repoURL":"https://github.com/mission-link/mission-link-infra.git"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range gitopsTypes {
+		if n := len(r.ByType(typ)); n != 0 {
+			t.Errorf("%d %s with gitops disabled", n, typ)
+		}
+	}
+	if slices.Contains(outputs, "argocdNamespace") {
+		t.Error("argocdNamespace exported with gitops disabled")
+	}
+	if len(r.ByType("aws:eks/nodeGroup:NodeGroup")) != 1 {
+		t.Error("the rest of the stack was not built")
+	}
+}
+
+func TestBadConfigRegistersNothing(t *testing.T) {
+	r, _, err := runDev(t, `{"enabled":true,"repoURL":"http://github.com/mission-link/mission-link-infra.git","path":"/deploy/overlays/dev"}`)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{`gitops.repoURL ("http://github.com/mission-link/mission-link-infra.git")`, `gitops.path ("/deploy/overlays/dev")`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not report %s:\n%v", want, err)
+		}
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered before the config error", len(r.Resources))
+	}
+	if _, _, err := runDev(t, `{"enabled":true}`); err == nil || !strings.Contains(err.Error(), "gitops.repoURL is not set") {
+		t.Errorf("enabled without a repository: %v", err)
+	}
+	if _, _, err := runDev(t, `{"enabled":true,"repoUrl":"x"}`); err == nil || !strings.Contains(err.Error(), "gitops.repoUrl is not a known key") {
+		t.Errorf("misspelt key: %v", err)
+	}
+}
