@@ -16,6 +16,9 @@ const (
 	AddonEBSCSI    = "aws-ebs-csi-driver"
 	AddonCoreDNS   = "coredns"
 	AddonKubeProxy = "kube-proxy"
+	// AddonMetricsServer is the EKS community add-on that serves the resource metrics the app's
+	// HorizontalPodAutoscaler scales on; EKS does not install it.
+	AddonMetricsServer = "metrics-server"
 )
 
 // The EBS CSI controller's service account, which the addon creates and annotates with the
@@ -59,7 +62,7 @@ func newVpcCniAddon(ctx *pulumi.Context, name string, clusterName pulumi.StringO
 }
 
 // newNodeAddons creates the addons that run on nodes, after the node group: the EBS CSI driver
-// with its IRSA role, CoreDNS and kube-proxy. It returns the EBS CSI addon.
+// with its IRSA role, CoreDNS, kube-proxy and the metrics server. It returns the EBS CSI addon.
 func newNodeAddons(ctx *pulumi.Context, name string, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*awseks.Addon, error) {
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
 	role, err := NewIRSARole(ctx, name+"-ebs-csi", IRSARoleArgs{
@@ -78,7 +81,7 @@ func newNodeAddons(ctx *pulumi.Context, name string, c *Cluster, nodeGroup *awse
 	if err != nil {
 		return nil, err
 	}
-	for _, addon := range []string{AddonCoreDNS, AddonKubeProxy} {
+	for _, addon := range []string{AddonCoreDNS, AddonKubeProxy, AddonMetricsServer} {
 		if _, err := newAddon(ctx, name, addon, c.Name, &awseks.AddonArgs{}, addonsAfter(nodeGroup, parent)...); err != nil {
 			return nil, err
 		}

@@ -219,7 +219,7 @@ func TestPrefixDelegationComesBeforeNodes(t *testing.T) {
 	if cni.DependsOn(ng.URN) {
 		t.Error("the vpc-cni addon waits for the nodes")
 	}
-	for _, name := range []string{"aws-ebs-csi-driver", "coredns", "kube-proxy"} {
+	for _, name := range []string{"aws-ebs-csi-driver", "coredns", "kube-proxy", "metrics-server"} {
 		a, ok := addons[name]
 		if !ok {
 			t.Errorf("no %s addon", name)

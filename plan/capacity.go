@@ -19,6 +19,7 @@ const (
 	argoCDChart         = "argo-cd"
 	argoCDPods          = 5 // redis, server, repo-server, application- and applicationset-controller (gitops/ turns dex and notifications off)
 	coreDNSReplicas     = 2
+	metricsServerPods   = 2 // an upper bound: the add-on runs one or two replicas
 	ebsCSIControllerPod = 2
 )
 
@@ -117,6 +118,9 @@ func podDemand(r *harness.Record, addons map[string]harness.Resource, nodes, app
 	}
 	if _, ok := addons["coredns"]; ok {
 		replicas("coredns", coreDNSReplicas)
+	}
+	if _, ok := addons["metrics-server"]; ok {
+		replicas("metrics-server", metricsServerPods)
 	}
 	if slices.ContainsFunc(r.ByType("kubernetes:helm.sh/v3:Release"), func(rel harness.Resource) bool { return rel.String("chart") == argoCDChart }) {
 		replicas("ArgoCD", argoCDPods)

@@ -49,7 +49,7 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 94 resources",
+		"Stack dev of mission-link in ap-northeast-2: 95 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",
@@ -290,7 +290,7 @@ func TestPodCapacityNeedsPrefixDelegation(t *testing.T) {
 	opts := options()
 	opts.AppMaxPods = 40
 	p := build(t, "dev", opts)
-	if pc := p.Capacity[0]; !pc.Fits || pc.Capacity != 220 || pc.Needed != 55 {
+	if pc := p.Capacity[0]; !pc.Fits || pc.Capacity != 220 || pc.Needed != 57 {
 		t.Errorf("with prefix delegation: %+v", pc)
 	}
 	// Without prefix delegation the same stack meets the team's `Too many pods`.
@@ -309,7 +309,7 @@ func TestPodCapacityNeedsPrefixDelegation(t *testing.T) {
 		t.Fatalf("without prefix delegation: %+v", caps[0])
 	}
 	v := capacityViolations(r, caps)
-	if len(v) != 1 || !strings.Contains(v[0].message, "the stack runs 55 pods but 2 x t3.medium (max 17 pods each, no prefix delegation) hold 34") {
+	if len(v) != 1 || !strings.Contains(v[0].message, "the stack runs 57 pods but 2 x t3.medium (max 17 pods each, no prefix delegation) hold 34") {
 		t.Errorf("violations %v", v)
 	}
 }

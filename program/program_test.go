@@ -76,7 +76,7 @@ func TestStackGraphs(t *testing.T) {
 		"aws:kms/key:Key":                           2, // cluster secrets, messaging
 		"aws:eks/cluster:Cluster":                   1,
 		"aws:eks/accessEntry:AccessEntry":           3, // nodes, CI preview, CI drift
-		"aws:eks/addon:Addon":                       4,
+		"aws:eks/addon:Addon":                       5,
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
