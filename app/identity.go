@@ -5,7 +5,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -49,8 +48,6 @@ type IdentityArgs struct {
 	TopicKeyARN pulumi.StringInput `json:"-"`
 }
 
-var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-
 // WithDefaults returns a copy with every unset field filled with its default.
 func (a IdentityArgs) WithDefaults() IdentityArgs {
 	if a.Namespace == "" {
@@ -64,13 +61,9 @@ func (a IdentityArgs) WithDefaults() IdentityArgs {
 
 // Validate reports every problem with defaulted args at once, each led by its key path.
 func (a IdentityArgs) Validate() error {
-	var errs []error
-	for key, value := range map[string]string{"namespace": a.Namespace, "serviceAccount": a.ServiceAccount} {
-		if !dns1123Label.MatchString(value) {
-			errs = append(errs, fmt.Errorf("%s.%s (%q) must be a Kubernetes name: lowercase letters, digits and '-', at most 63", ConfigKey, key, value))
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(
+		eks.CheckKubernetesName(ConfigKey+".namespace", a.Namespace),
+		eks.CheckKubernetesName(ConfigKey+".serviceAccount", a.ServiceAccount))
 }
 
 // Identity is the app's IAM role and how its service account names it.

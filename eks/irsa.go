@@ -1,6 +1,7 @@
 package eks
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -18,6 +19,15 @@ const stsAudience = "sts.amazonaws.com"
 
 var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
+// CheckKubernetesName reports a value that is not a Kubernetes name (an RFC 1123 label, as
+// namespaces and service accounts are) under the key.
+func CheckKubernetesName(key, value string) error {
+	if dns1123Label.MatchString(value) {
+		return nil
+	}
+	return fmt.Errorf("%s (%q) must be a Kubernetes name: lowercase letters, digits and '-', at most 63", key, value)
+}
+
 // IRSARoleArgs describes a role for a Kubernetes service account (IAM Roles for Service Accounts).
 type IRSARoleArgs struct {
 	OIDC           OIDCProvider
@@ -32,10 +42,8 @@ type IRSARoleArgs struct {
 
 // NewIRSARole creates a role that only the given service account of this cluster can assume.
 func NewIRSARole(ctx *pulumi.Context, name string, args IRSARoleArgs, opts ...pulumi.ResourceOption) (*awsiam.Role, error) {
-	for key, value := range map[string]string{"namespace": args.Namespace, "service account": args.ServiceAccount} {
-		if !dns1123Label.MatchString(value) {
-			return nil, fmt.Errorf("IRSA role %s: %s (%q) is not a Kubernetes name", name, key, value)
-		}
+	if err := errors.Join(CheckKubernetesName("namespace", args.Namespace), CheckKubernetesName("service account", args.ServiceAccount)); err != nil {
+		return nil, fmt.Errorf("IRSA role %s: %w", name, err)
 	}
 	trust := iampolicy.Render(func(v []string) iampolicy.Document {
 		return IRSATrustPolicy(v[0], v[1], args.Namespace, args.ServiceAccount)
