@@ -372,6 +372,9 @@ func writeOverlay(t *testing.T, files map[string]string) string {
 			t.Fatal(err)
 		}
 	}
+	if _, ok := files["dev-hpa.yaml"]; !ok {
+		files["dev-hpa.yaml"] = goodHPA
+	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(root, "overlay", name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -390,7 +393,7 @@ type kust struct {
 	extra     string // appended as is
 }
 
-var goodKust = kust{namespace: "mission-link", patches: []string{"sa.yaml"},
+var goodKust = kust{namespace: "mission-link", patches: []string{"sa.yaml", "dev-hpa.yaml"},
 	tag: "5c1e9a47d2b8f36e0a4c7d19b2e85f60c3a7d4e1", imageName: "mission-link"}
 
 func (k kust) String() string {
@@ -421,6 +424,18 @@ func (k kust) with(f func(*kust)) string {
 	f(&k)
 	return k.String()
 }
+
+// goodHPA is the dev overlay's replica range, which every test overlay gets as dev-hpa.yaml: the
+// base's range (one replica per AZ) is for a larger cluster than the dev stack's 1-2 t3.medium
+// nodes.
+const goodHPA = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: mission-link
+spec:
+  minReplicas: 1
+  maxReplicas: 3
+`
 
 const goodSA = `apiVersion: v1
 kind: ServiceAccount

@@ -137,7 +137,7 @@ func stringsIn(v resource.PropertyValue) []string {
 // The node budget (see deploy/README.md): one t3.medium's allocatable, less what the cluster's
 // own pods and the app at its minimum (one replica plus the rolling update's surge) request.
 var (
-	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("3400Mi")
+	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("2350Mi")
 	systemCPU, systemMemory         = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
 	appMinimumCPU, appMinimumMemory = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
 )
