@@ -62,8 +62,9 @@ func newVpcCniAddon(ctx *pulumi.Context, name string, clusterName pulumi.StringO
 }
 
 // newNodeAddons creates the addons that run on nodes, after the node group: the EBS CSI driver
-// with its IRSA role, CoreDNS, kube-proxy and the metrics server. It returns the EBS CSI addon.
-func newNodeAddons(ctx *pulumi.Context, name string, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*awseks.Addon, error) {
+// with its IRSA role, CoreDNS, kube-proxy and the metrics server. It returns the EBS CSI addon and
+// all of them.
+func newNodeAddons(ctx *pulumi.Context, name string, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*awseks.Addon, []pulumi.Resource, error) {
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
 	role, err := NewIRSARole(ctx, name+"-ebs-csi", IRSARoleArgs{
 		OIDC:            c.OIDC,
@@ -73,20 +74,23 @@ func newNodeAddons(ctx *pulumi.Context, name string, c *Cluster, nodeGroup *awse
 		ManagedPolicies: map[string]pulumi.StringInput{"AmazonEBSCSIDriverPolicy": pulumi.Sprintf(ebsCSIPolicy, partition)},
 	}, parent)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ebsCsi, err := newAddon(ctx, name, AddonEBSCSI, c.Name, &awseks.AddonArgs{
 		ServiceAccountRoleArn: role.Arn,
 	}, addonsAfter(nodeGroup, parent)...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	all := []pulumi.Resource{ebsCsi}
 	for _, addon := range []string{AddonCoreDNS, AddonKubeProxy, AddonMetricsServer} {
-		if _, err := newAddon(ctx, name, addon, c.Name, &awseks.AddonArgs{}, addonsAfter(nodeGroup, parent)...); err != nil {
-			return nil, err
+		a, err := newAddon(ctx, name, addon, c.Name, &awseks.AddonArgs{}, addonsAfter(nodeGroup, parent)...)
+		if err != nil {
+			return nil, nil, err
 		}
+		all = append(all, a)
 	}
-	return ebsCsi, nil
+	return ebsCsi, all, nil
 }
 
 // newAddon creates a managed addon at the default version EKS picks for the cluster's Kubernetes

@@ -29,6 +29,10 @@ type Cluster struct {
 	UpdateKubeconfigCommand pulumi.StringOutput `pulumi:"updateKubeconfigCommand"`
 	// KubernetesProvider deploys to the cluster.
 	KubernetesProvider *kubernetes.Provider
+	// Ready are the node group and the addons running on it: what workloads deployed to the
+	// cluster wait for. Depending on the component itself would race: the Go SDK adds a child to
+	// its component only once the child's registration is under way.
+	Ready []pulumi.Resource
 }
 
 // OIDCProvider identifies the cluster's IAM OIDC provider.
@@ -102,10 +106,11 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 		return err
 	}
 	c.NodeGroupName = nodeGroup.NodeGroupName
-	ebsCsi, err := newNodeAddons(ctx, name, c, nodeGroup, parent)
+	ebsCsi, nodeAddons, err := newNodeAddons(ctx, name, c, nodeGroup, parent)
 	if err != nil {
 		return err
 	}
+	c.Ready = append([]pulumi.Resource{nodeGroup, vpcCni}, nodeAddons...)
 	c.KubernetesProvider, err = kubernetes.NewProvider(ctx, name, &kubernetes.ProviderArgs{
 		Kubeconfig: c.Kubeconfig,
 	}, parent)

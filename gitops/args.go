@@ -44,7 +44,7 @@ type Args struct {
 	AppNamespace string `json:"-"`
 	// KubernetesProvider deploys to the cluster (eks.Cluster.KubernetesProvider). Set by the program.
 	KubernetesProvider *kubernetes.Provider `json:"-"`
-	// After are resources ArgoCD waits for: the cluster with its nodes and CoreDNS, so that its
+	// After are resources ArgoCD waits for: the node group and its addons (eks.Cluster.Ready), so that its
 	// pods schedule and resolve names within Helm's wait. Set by the program.
 	After []pulumi.Resource `json:"-"`
 }

@@ -172,7 +172,7 @@ func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackc
 	args := cfg.GitOps
 	args.AppNamespace = cfg.App.Namespace
 	args.KubernetesProvider = cluster.KubernetesProvider
-	args.After = []pulumi.Resource{cluster}
+	args.After = cluster.Ready
 	argocd, err := gitops.NewArgoCD(ctx, prefix, &args, pulumi.Providers(cluster.KubernetesProvider))
 	if err != nil {
 		return err
