@@ -21,3 +21,24 @@ func TestChecks(t *testing.T) {
 		t.Error("instance type check")
 	}
 }
+
+func TestSizeOf(t *testing.T) {
+	for typ, want := range map[string]InstanceSize{
+		"t3.medium":  {2, 4096},
+		"t3a.medium": {2, 4096},
+		"t4g.medium": {2, 4096},
+		"t3.large":   {2, 8192}, // a burstable large has 2 vCPUs, not the 4 of an m5.xlarge
+		"m5.large":   {2, 8192},
+		"c6g.xlarge": {4, 8192},
+		"r5.large":   {2, 16384},
+	} {
+		if got, ok := SizeOf(typ); !ok || got != want {
+			t.Errorf("SizeOf(%s) = %v, %v; want %v", typ, got, ok, want)
+		}
+	}
+	for _, typ := range []string{"m6g.medium", "x2iedn.large", "t3", "m5.medium"} {
+		if _, ok := SizeOf(typ); ok {
+			t.Errorf("SizeOf(%s) claims a size the table does not hold", typ)
+		}
+	}
+}

@@ -45,6 +45,21 @@ const (
 	minorOfMinVersion         = 33
 )
 
+// Defaults of the cluster.autoscaler block.
+const (
+	// DefaultAutoscalerEnabled: the node group's maximum means something only when something
+	// starts the nodes above the desired size.
+	DefaultAutoscalerEnabled = true
+	// DefaultScaleDownUnneededMinutes is how long a node must be unneeded before the autoscaler
+	// removes it (the autoscaler's own default is 10): a dev stack pays for its second node by
+	// the hour, so it goes sooner once a burst is over.
+	DefaultScaleDownUnneededMinutes = 5
+	// DefaultScaleDownDelayAfterAddMinutes is how long scale-down waits after a scale-up (the
+	// autoscaler's own default is 10).
+	DefaultScaleDownDelayAfterAddMinutes = 5
+	maxScaleDownMinutes                  = 1440
+)
+
 // ClusterArgs configures the Cluster component. Its JSON names are the keys of the stack's
 // `cluster:` config block.
 type ClusterArgs struct {
@@ -64,6 +79,8 @@ type ClusterArgs struct {
 	NodeGroup NodeGroupArgs `json:"nodeGroup"`
 	// VpcCni configures the VPC CNI addon.
 	VpcCni VpcCniArgs `json:"vpcCni"`
+	// Autoscaler is the Kubernetes Cluster Autoscaler that scales the node group.
+	Autoscaler AutoscalerArgs `json:"autoscaler"`
 
 	// VpcID and PrivateSubnetIDs place the cluster. Set by the program.
 	VpcID            pulumi.StringInput      `json:"-"`
@@ -91,7 +108,8 @@ type NodeGroupArgs struct {
 	// CapacityType is ON_DEMAND or SPOT. Default ON_DEMAND.
 	CapacityType string `json:"capacityType"`
 	// MinSize, DesiredSize and MaxSize scale the group: min <= desired <= max, max >= 1.
-	// Defaults 1, 1, 2. The desired size is set at creation; later an autoscaler owns it.
+	// Defaults 1, 1, 2. With the autoscaler on, the desired size is set at creation and the
+	// autoscaler owns it afterwards; with it off, the program keeps the group at desiredSize.
 	MinSize     *int `json:"minSize"`
 	DesiredSize *int `json:"desiredSize"`
 	MaxSize     *int `json:"maxSize"`
@@ -103,6 +121,27 @@ type NodeGroupArgs struct {
 type VpcCniArgs struct {
 	// WarmPrefixTarget is how many /28 prefixes each node keeps in reserve. Default 1.
 	WarmPrefixTarget int `json:"warmPrefixTarget"`
+}
+
+// AutoscalerArgs configures the Cluster Autoscaler (eks/autoscaler.go). It scales the node group
+// between its minSize and maxSize.
+type AutoscalerArgs struct {
+	// Enabled installs the autoscaler and leaves the node group's desired size to it. Default true.
+	Enabled *bool `json:"enabled"`
+	// ScaleDownUnneededMinutes is how long a node must be unneeded before it is removed, 1 to 1440.
+	// Default 5.
+	ScaleDownUnneededMinutes *int `json:"scaleDownUnneededMinutes"`
+	// ScaleDownDelayAfterAddMinutes is how long scale-down waits after a scale-up, 1 to 1440.
+	// Default 5.
+	ScaleDownDelayAfterAddMinutes *int `json:"scaleDownDelayAfterAddMinutes"`
+}
+
+// IsEnabled reports whether the autoscaler is installed; unset means the default.
+func (a AutoscalerArgs) IsEnabled() bool {
+	if a.Enabled == nil {
+		return DefaultAutoscalerEnabled
+	}
+	return *a.Enabled
 }
 
 var (
@@ -140,6 +179,16 @@ func (a ClusterArgs) WithDefaults() ClusterArgs {
 	if a.VpcCni.WarmPrefixTarget == 0 {
 		a.VpcCni.WarmPrefixTarget = DefaultWarmPrefixTarget
 	}
+	s := &a.Autoscaler
+	if s.Enabled == nil {
+		s.Enabled = ptr(DefaultAutoscalerEnabled)
+	}
+	if s.ScaleDownUnneededMinutes == nil {
+		s.ScaleDownUnneededMinutes = ptr(DefaultScaleDownUnneededMinutes)
+	}
+	if s.ScaleDownDelayAfterAddMinutes == nil {
+		s.ScaleDownDelayAfterAddMinutes = ptr(DefaultScaleDownDelayAfterAddMinutes)
+	}
 	return a
 }
 
@@ -165,6 +214,7 @@ func (a ClusterArgs) Validate() error {
 	if w := a.VpcCni.WarmPrefixTarget; w < 1 || w > 16 {
 		errs = append(errs, fmt.Errorf("%s.vpcCni.warmPrefixTarget (%d) must be from 1 to 16", ConfigKey, w))
 	}
+	errs = append(errs, a.checkAutoscaler()...)
 	return errors.Join(errs...)
 }
 
@@ -232,6 +282,62 @@ func (n NodeGroupArgs) validate() []error {
 	}
 	if n.DiskSizeGiB < minDiskSizeGiB || n.DiskSizeGiB > maxDiskSizeGiB {
 		errs = append(errs, fmt.Errorf("%s.diskSizeGiB (%d) must be from %d (the AMI's root snapshot) to %d", key, n.DiskSizeGiB, minDiskSizeGiB, maxDiskSizeGiB))
+	}
+	return errs
+}
+
+// checkAutoscaler checks the autoscaler's settings, also while it is off (turning it on then
+// finds no surprise), and, while it is on, what it needs of the cluster: an image for the
+// Kubernetes minor, room to add a node, and instance types of one size.
+func (a ClusterArgs) checkAutoscaler() []error {
+	key := ConfigKey + ".autoscaler"
+	s := a.Autoscaler
+	var errs []error
+	for _, m := range []struct {
+		name  string
+		value int
+	}{
+		{"scaleDownUnneededMinutes", *s.ScaleDownUnneededMinutes},
+		{"scaleDownDelayAfterAddMinutes", *s.ScaleDownDelayAfterAddMinutes},
+	} {
+		if m.value < 1 || m.value > maxScaleDownMinutes {
+			errs = append(errs, fmt.Errorf("%s.%s (%d) must be from 1 to %d minutes", key, m.name, m.value, maxScaleDownMinutes))
+		}
+	}
+	if !s.IsEnabled() {
+		return errs
+	}
+	if _, err := AutoscalerImageTag(a.Version); err != nil && checkVersion(a.Version) == nil {
+		errs = append(errs, err)
+	}
+	n := a.NodeGroup
+	if *n.MaxSize <= *n.MinSize {
+		errs = append(errs, fmt.Errorf("%s.nodeGroup.maxSize (%d) must be above minSize (%d) while %s.enabled is true: the autoscaler could never add a node (set %s.enabled: false to keep a fixed size)",
+			ConfigKey, *n.MaxSize, *n.MinSize, key, key))
+	}
+	return append(errs, checkSameSize(n.InstanceTypes)...)
+}
+
+// checkSameSize requires the instance types of an autoscaled group to have the same vCPUs and
+// memory: the autoscaler simulates a new node with the first type of the group's mixed instances
+// policy (cluster-autoscaler/cloudprovider/aws/README.md, "Using Mixed Instances Policies and
+// Spot Instances"), so a smaller type would leave the pod it was started for Pending.
+func checkSameSize(types []string) []error {
+	if len(types) < 2 {
+		return nil
+	}
+	key := ConfigKey + ".nodeGroup.instanceTypes"
+	first, ok := awsspec.SizeOf(types[0])
+	var errs []error
+	for i, t := range types {
+		size, known := awsspec.SizeOf(t)
+		switch {
+		case !known:
+			errs = append(errs, fmt.Errorf("%s[%d] (%q): its vCPUs and memory are not in the program's table (awsspec/instancesize.go), so it cannot be checked to match %q; the autoscaler needs every type of the group to be the same size: add it there with its source, or list one type", key, i, t, types[0]))
+		case ok && size != first:
+			errs = append(errs, fmt.Errorf("%s[%d] (%q) has %d vCPUs and %d MiB but %q has %d and %d: the autoscaler sizes new nodes by the first type, so every type of the group must be the same size (such as t3.medium, t3a.medium)",
+				key, i, t, size.VCPUs, size.MemoryMiB, types[0], first.VCPUs, first.MemoryMiB))
+		}
 	}
 	return errs
 }

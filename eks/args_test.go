@@ -1,8 +1,10 @@
 package eks
 
 import (
-	"github.com/mission-link/infra/internal/validationtest"
+	"strings"
 	"testing"
+
+	"github.com/mission-link/infra/internal/validationtest"
 )
 
 func validArgs() ClusterArgs {
@@ -16,6 +18,9 @@ func TestDefaults(t *testing.T) {
 		n.CapacityType != "ON_DEMAND" || *n.MinSize != 1 || *n.DesiredSize != 1 || *n.MaxSize != 2 || n.DiskSizeGiB != 20 ||
 		a.VpcCni.WarmPrefixTarget != 1 {
 		t.Fatalf("defaults changed: %+v %+v", a, n)
+	}
+	if s := a.Autoscaler; !s.IsEnabled() || *s.ScaleDownUnneededMinutes != 5 || *s.ScaleDownDelayAfterAddMinutes != 5 {
+		t.Fatalf("autoscaler defaults changed: %+v", s)
 	}
 	if err := a.Validate(); err != nil {
 		t.Fatalf("defaults must be valid: %v", err)
@@ -52,6 +57,22 @@ func TestValidateRejects(t *testing.T) {
 		validationtest.Reject("bad cluster name", func(a *ClusterArgs) { a.Name = "mission link" }, `cluster.name ("mission link")`),
 		validationtest.Reject("log retention", func(a *ClusterArgs) { a.LogRetentionInDays = 45 }, "cluster.logRetentionInDays (45)"),
 		validationtest.Reject("warm prefix target", func(a *ClusterArgs) { a.VpcCni.WarmPrefixTarget = 17 }, "cluster.vpcCni.warmPrefixTarget (17)"),
+		validationtest.Reject("autoscaler with no room to add a node", func(a *ClusterArgs) {
+			a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(2), ptr(2), ptr(2)
+		}, "cluster.nodeGroup.maxSize (2) must be above minSize (2) while cluster.autoscaler.enabled is true"),
+		validationtest.Reject("scale-down after 0 minutes", func(a *ClusterArgs) { a.Autoscaler.ScaleDownUnneededMinutes = ptr(0) },
+			"cluster.autoscaler.scaleDownUnneededMinutes (0) must be from 1 to 1440"),
+		validationtest.Reject("scale-down delay above a day", func(a *ClusterArgs) { a.Autoscaler.ScaleDownDelayAfterAddMinutes = ptr(1441) },
+			"cluster.autoscaler.scaleDownDelayAfterAddMinutes (1441) must be from 1 to 1440"),
+		validationtest.Reject("autoscaler settings checked while it is off", func(a *ClusterArgs) {
+			a.Autoscaler.Enabled, a.Autoscaler.ScaleDownUnneededMinutes = ptr(false), ptr(-5)
+		}, "cluster.autoscaler.scaleDownUnneededMinutes (-5)"),
+		validationtest.Reject("instance types of two sizes", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t3.large"} },
+			`cluster.nodeGroup.instanceTypes[1] ("t3.large") has 2 vCPUs and 8192 MiB but "t3.medium" has 2 and 4096`),
+		validationtest.Reject("instance type of unknown size in a group", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "m5d.large"} },
+			`cluster.nodeGroup.instanceTypes[1] ("m5d.large")`, "not in the program's table"),
+		validationtest.Reject("Kubernetes minor without an autoscaler image", func(a *ClusterArgs) { a.Version = "1.36" },
+			`cluster.version ("1.36") has no known Cluster Autoscaler image`, "1.33, 1.34, 1.35", "cluster.autoscaler.enabled: false"),
 	}
 	validationtest.Rejects(t, validArgs, ClusterArgs.Validate, cases)
 }
@@ -62,11 +83,33 @@ func TestValidateAccepts(t *testing.T) {
 	a.AllowPublicAccessFromAnywhere = true
 	a.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform/admin"}
 	a.NodeGroup.CapacityType = CapacitySpot
-	a.NodeGroup.InstanceTypes = []string{"t4g.medium", "m7g.large"}
+	// Spot from several pools of one size (2 vCPUs, 4 GiB), as the autoscaler needs.
+	a.NodeGroup.InstanceTypes = []string{"t4g.medium", "c6g.large", "c7g.large"}
 	a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(0), ptr(0), ptr(3)
 	a.Version = "1.33"
 	if err := a.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	// Without the autoscaler: a fixed size, any instance types, a version it has no image for.
+	fixed := validArgs()
+	fixed.Autoscaler.Enabled = ptr(false)
+	fixed.NodeGroup.MinSize, fixed.NodeGroup.DesiredSize, fixed.NodeGroup.MaxSize = ptr(2), ptr(2), ptr(2)
+	fixed.NodeGroup.InstanceTypes = []string{"t3.medium", "m5d.large"}
+	fixed.Version = "1.36"
+	if err := fixed.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAutoscalerImageMatchesTheMinor(t *testing.T) {
+	for version := range autoscalerImageTags {
+		tag, err := AutoscalerImageTag(version)
+		if err != nil || !strings.HasPrefix(tag, "v"+version+".") {
+			t.Errorf("Kubernetes %s runs autoscaler %q (%v): the minors must match", version, tag, err)
+		}
+	}
+	if tag, _ := AutoscalerImageTag(DefaultVersion); tag != "v1.35.2" {
+		t.Errorf("the default version %s runs autoscaler %q", DefaultVersion, tag)
 	}
 }
 

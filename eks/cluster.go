@@ -33,6 +33,8 @@ type Cluster struct {
 	// cluster wait for. Depending on the component itself would race: the Go SDK adds a child to
 	// its component only once the child's registration is under way.
 	Ready []pulumi.Resource
+	// Autoscaler is where the Cluster Autoscaler runs; nil when cluster.autoscaler.enabled is false.
+	Autoscaler *ClusterAutoscaler
 }
 
 // OIDCProvider identifies the cluster's IAM OIDC provider.
@@ -76,7 +78,8 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 
 // build orders the parts the way the cluster comes up: control plane; the VPC CNI with prefix
 // delegation before any node, so nodes start with 110 pods; the node group; then the addons that
-// need nodes to run on, and the StorageClass that needs the EBS CSI driver.
+// need nodes to run on, the StorageClass that needs the EBS CSI driver, and the Cluster
+// Autoscaler that scales the node group.
 func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 	parent := pulumi.Parent(c)
 	nodeRole, err := newNodeRole(ctx, name+"-node", parent)
@@ -117,7 +120,13 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 	if err != nil {
 		return fmt.Errorf("creating Kubernetes provider for %s: %w", name, err)
 	}
-	return newDefaultStorageClass(ctx, name, c.KubernetesProvider, ebsCsi, parent)
+	if err := newDefaultStorageClass(ctx, name, c.KubernetesProvider, ebsCsi, parent); err != nil {
+		return err
+	}
+	if a.Autoscaler.IsEnabled() {
+		c.Autoscaler, err = newAutoscaler(ctx, name, a, c, nodeGroup, parent)
+	}
+	return err
 }
 
 // addonsAfter are the options of addons that need running nodes: created before them, they sit

@@ -54,8 +54,9 @@ func newNodeRole(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvok
 }
 
 // newNodeGroup creates the managed node group in the private subnets, after the resources in
-// after (the VPC CNI addon). The desired size is ignored after creation so that an autoscaler's
-// change survives the next `pulumi up`.
+// after (the VPC CNI addon). With the Cluster Autoscaler on, the desired size is ignored after
+// creation so that the autoscaler's change survives the next `pulumi up`; with it off, the program
+// owns the desired size and puts it back to desiredSize.
 func newNodeGroup(ctx *pulumi.Context, name string, a ClusterArgs, clusterName pulumi.StringOutput, role *awsiam.Role, after []pulumi.Resource, parent pulumi.ResourceOrInvokeOption) (*awseks.NodeGroup, error) {
 	ngName := name + "-nodes"
 	template, err := newNodeLaunchTemplate(ctx, ngName, a, parent)
@@ -81,11 +82,20 @@ func newNodeGroup(ctx *pulumi.Context, name string, a ClusterArgs, clusterName p
 			Id:      template.ID(),
 			Version: template.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		},
-	}, parent, pulumi.DependsOn(after), pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}))
+	}, parent, pulumi.DependsOn(after), pulumi.IgnoreChanges(ignoredNodeGroupChanges(a.Autoscaler)))
 	if err != nil {
 		return nil, fmt.Errorf("creating node group %s: %w", ngName, err)
 	}
 	return ng, nil
+}
+
+// ignoredNodeGroupChanges are the node group inputs the program leaves to others: the desired
+// size, to the autoscaler when it runs.
+func ignoredNodeGroupChanges(s AutoscalerArgs) []string {
+	if s.IsEnabled() {
+		return []string{"scalingConfig.desiredSize"}
+	}
+	return nil
 }
 
 // newNodeLaunchTemplate requires IMDSv2 and gives nodes an encrypted gp3 root volume. It names no
