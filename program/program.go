@@ -230,4 +230,10 @@ func exportCluster(out pulumi.Map, c *eks.Cluster) {
 	out["nodeGroupName"] = c.NodeGroupName
 	out["kubeconfig"] = c.Kubeconfig
 	out["updateKubeconfigCommand"] = c.UpdateKubeconfigCommand
+	if a := c.Autoscaler; a != nil {
+		out["clusterAutoscalerNamespace"] = pulumi.String(a.Namespace)
+		out["clusterAutoscalerDeployment"] = pulumi.String(a.Deployment)
+		out["clusterAutoscalerServiceAccount"] = pulumi.String(a.ServiceAccount)
+		out["clusterAutoscalerRoleArn"] = a.RoleARN
+	}
 }

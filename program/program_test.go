@@ -1,6 +1,7 @@
 package program_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -80,11 +81,12 @@ func TestStackGraphs(t *testing.T) {
 		"aws:eks/nodeGroup:NodeGroup":               1,
 		"aws:ec2/launchTemplate:LaunchTemplate":     1,
 		"kubernetes:storage.k8s.io/v1:StorageClass": 1,
+		"kubernetes:helm.sh/v3:Release":             1, // the Cluster Autoscaler (ArgoCD adds one in dev)
 		// the CI preview role's read-only access to the cluster
 		"aws:eks/accessPolicyAssociation:AccessPolicyAssociation": 2,
-		// bastion, flow logs, nodes, EBS CSI, pulumi-eks's cluster role, push, CI preview, app
-		"aws:iam/role:Role":                                   9,
-		"aws:iam/rolePolicy:RolePolicy":                       4, // flow logs, push, app, drift secret
+		// bastion, flow logs, nodes, EBS CSI, the cluster autoscaler, pulumi-eks's cluster role, push, CI preview and drift, app
+		"aws:iam/role:Role":                                   10,
+		"aws:iam/rolePolicy:RolePolicy":                       5, // flow logs, push, app, drift secret, cluster autoscaler
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":   9, // bastion, 4 node, EBS CSI, pulumi-eks, CI preview and drift
 		"aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2, // EKS, GitHub
 		// registry, messaging, secrets
@@ -107,7 +109,7 @@ func TestStackGraphs(t *testing.T) {
 	argocd := map[string]int{
 		"mission-link:gitops:ArgoCD":                  1,
 		"kubernetes:core/v1:Namespace":                1,
-		"kubernetes:helm.sh/v3:Release":               1,
+		"kubernetes:helm.sh/v3:Release":               2,
 		"kubernetes:argoproj.io/v1alpha1:Application": 1,
 	}
 	cases := []struct {
@@ -479,6 +481,47 @@ func TestDevClusterFitsTheApp(t *testing.T) {
 	}
 }
 
+// TestAutoscalerSwitch: the dev stack file turns the Cluster Autoscaler on (its release, and the
+// node group's desired size left to it); cluster.autoscaler.enabled: false removes both.
+func TestAutoscalerSwitch(t *testing.T) {
+	releases := func(r *harness.Record) (n int) {
+		for _, rel := range r.ByType("kubernetes:helm.sh/v3:Release") {
+			if rel.String("chart") == "cluster-autoscaler" {
+				n++
+			}
+		}
+		return n
+	}
+	on := runStack(t, "dev")
+	ng := on.ByType("aws:eks/nodeGroup:NodeGroup")[0]
+	if releases(on) != 1 || !slices.Equal(ng.Options.IgnoreChanges, []string{"scalingConfig.desiredSize"}) {
+		t.Errorf("dev: %d autoscaler releases, node group ignores %v", releases(on), ng.Options.IgnoreChanges)
+	}
+	cfg := loadStack(t, "dev")
+	cfg.Values = maps.Clone(cfg.Values)
+	var cluster map[string]any
+	if err := json.Unmarshal([]byte(cfg.Values["mission-link:cluster"]), &cluster); err != nil {
+		t.Fatal(err)
+	}
+	cluster["autoscaler"] = map[string]any{"enabled": false}
+	text, err := json.Marshal(cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Values["mission-link:cluster"] = string(text)
+	off, err := run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ng = off.ByType("aws:eks/nodeGroup:NodeGroup")[0]
+	if releases(off) != 0 || len(ng.Options.IgnoreChanges) != 0 {
+		t.Errorf("autoscaler off: %d autoscaler releases, node group ignores %v", releases(off), ng.Options.IgnoreChanges)
+	}
+	if _, ok := off.Get("aws:iam/role:Role", "mission-link-dev-cluster-autoscaler"); ok {
+		t.Error("autoscaler off: its role is still created")
+	}
+}
+
 type stackOutputs struct {
 	values map[string]any
 	secret map[string]bool
@@ -512,6 +555,7 @@ func TestStackOutputs(t *testing.T) {
 	want := []string{
 		"appEventSource", "appNamespace", "appRoleArn", "appServiceAccount", "appServiceAccountAnnotations",
 		"argocdNamespace", "availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
+		"clusterAutoscalerDeployment", "clusterAutoscalerNamespace", "clusterAutoscalerRoleArn", "clusterAutoscalerServiceAccount",
 		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl", "driftRoleArn",
 		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
 		"oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
@@ -541,6 +585,13 @@ func TestStackOutputs(t *testing.T) {
 	}
 	if cmd, _ := out.values["bastionSessionCommand"].(string); !strings.HasPrefix(cmd, "aws ssm start-session --region ap-northeast-2 --target ") {
 		t.Errorf("bastion command %q", cmd)
+	}
+	// What a verifier needs to find the autoscaler: kubectl -n <namespace> get deploy/<deployment>.
+	if out.values["clusterAutoscalerNamespace"] != "kube-system" || out.values["clusterAutoscalerDeployment"] != "cluster-autoscaler" ||
+		out.values["clusterAutoscalerServiceAccount"] != "cluster-autoscaler" ||
+		out.values["clusterAutoscalerRoleArn"] != "arn:aws:iam::123456789012:role/mission-link-dev-cluster-autoscaler" {
+		t.Errorf("autoscaler outputs %v %v %v %v", out.values["clusterAutoscalerNamespace"], out.values["clusterAutoscalerDeployment"],
+			out.values["clusterAutoscalerServiceAccount"], out.values["clusterAutoscalerRoleArn"])
 	}
 }
 
