@@ -18,6 +18,8 @@ const (
 	DefaultAppMaxPods   = 3 // deploy/overlays/dev's HorizontalPodAutoscaler maxReplicas
 	argoCDChart         = "argo-cd"
 	argoCDPods          = 5 // redis, server, repo-server, application- and applicationset-controller (gitops/ turns dex and notifications off)
+	autoscalerChart     = "cluster-autoscaler"
+	autoscalerPods      = 1 // the chart's one replica (eks/ keeps replicaCount at its default)
 	coreDNSReplicas     = 2
 	metricsServerPods   = 2 // an upper bound: the add-on runs one or two replicas
 	ebsCSIControllerPod = 2
@@ -33,16 +35,22 @@ type PodDemand struct {
 
 // PodCapacity compares what a node group can run with what the stack runs on it.
 type PodCapacity struct {
-	NodeGroup        string      `json:"nodeGroup"`
-	InstanceType     string      `json:"instanceType"`
-	PrefixDelegation bool        `json:"prefixDelegation"`
-	MaxPodsPerNode   int         `json:"maxPodsPerNode"`
-	MaxNodes         int         `json:"maxNodes"`
-	Capacity         int         `json:"capacity"`
-	Demand           []PodDemand `json:"demand"`
-	Needed           int         `json:"needed"`
-	Fits             bool        `json:"fits"`
-	Problem          string      `json:"problem,omitempty"`
+	NodeGroup        string `json:"nodeGroup"`
+	InstanceType     string `json:"instanceType"`
+	PrefixDelegation bool   `json:"prefixDelegation"`
+	MaxPodsPerNode   int    `json:"maxPodsPerNode"`
+	MinNodes         int    `json:"minNodes"`
+	DesiredNodes     int    `json:"desiredNodes"`
+	MaxNodes         int    `json:"maxNodes"`
+	// Autoscaled is true when the Cluster Autoscaler starts the nodes above the desired size on
+	// demand; without it the group stays at its desired size and the rest of the capacity is
+	// never there.
+	Autoscaled bool        `json:"autoscaled"`
+	Capacity   int         `json:"capacity"`
+	Demand     []PodDemand `json:"demand"`
+	Needed     int         `json:"needed"`
+	Fits       bool        `json:"fits"`
+	Problem    string      `json:"problem,omitempty"`
 }
 
 // MaxPods is how many pods EKS lets a node of this shape run.
@@ -59,7 +67,8 @@ func MaxPods(shape InstanceShape, prefixDelegation bool) int {
 }
 
 // podCapacity checks every node group against the pods the stack runs: the managed addons'
-// DaemonSets on each node and Deployments, ArgoCD when installed, and the app at its HPA maximum.
+// DaemonSets on each node and Deployments, the Cluster Autoscaler and ArgoCD when installed, and
+// the app at its HPA maximum.
 func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods int) []PodCapacity {
 	addons := map[string]harness.Resource{}
 	for _, a := range r.ByType("aws:eks/addon:Addon") {
@@ -67,8 +76,11 @@ func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods 
 	}
 	var out []PodCapacity
 	for _, ng := range r.ByType("aws:eks/nodeGroup:NodeGroup") {
+		minNodes, _ := ng.Number("scalingConfig.minSize")
+		desired, _ := ng.Number("scalingConfig.desiredSize")
 		maxNodes, _ := ng.Number("scalingConfig.maxSize")
-		pc := PodCapacity{NodeGroup: ng.URN, MaxNodes: int(maxNodes)}
+		pc := PodCapacity{NodeGroup: ng.URN, MinNodes: int(minNodes), DesiredNodes: int(desired), MaxNodes: int(maxNodes),
+			Autoscaled: hasRelease(r, autoscalerChart)}
 		if types := ng.Strings("instanceTypes"); len(types) > 0 {
 			pc.InstanceType = types[0]
 		}
@@ -122,11 +134,19 @@ func podDemand(r *harness.Record, addons map[string]harness.Resource, nodes, app
 	if _, ok := addons["metrics-server"]; ok {
 		replicas("metrics-server", metricsServerPods)
 	}
-	if slices.ContainsFunc(r.ByType("kubernetes:helm.sh/v3:Release"), func(rel harness.Resource) bool { return rel.String("chart") == argoCDChart }) {
+	if hasRelease(r, autoscalerChart) {
+		replicas("Cluster Autoscaler", autoscalerPods)
+	}
+	if hasRelease(r, argoCDChart) {
 		replicas("ArgoCD", argoCDPods)
 	}
 	replicas("the app (HPA maximum)", appMaxPods)
 	return d
+}
+
+// hasRelease reports whether the stack installs a Helm chart.
+func hasRelease(r *harness.Record, chart string) bool {
+	return slices.ContainsFunc(r.ByType("kubernetes:helm.sh/v3:Release"), func(rel harness.Resource) bool { return rel.String("chart") == chart })
 }
 
 func capacityViolations(r *harness.Record, caps []PodCapacity) []violation {

@@ -166,6 +166,11 @@ func (d *diagram) cluster() {
 		for _, rel := range d.r.ByType("kubernetes:helm.sh/v3:Release") {
 			d.node(rel, fmt.Sprintf("Helm %s %s", rel.String("chart"), rel.String("version")))
 			d.edge(c, rel, "")
+			if rel.String("chart") == autoscalerChart {
+				for _, ng := range d.r.ByType("aws:eks/nodeGroup:NodeGroup") {
+					d.w.printf("  %s -. scales .-> %s\n", d.id(rel), d.id(ng))
+				}
+			}
 		}
 	}
 }

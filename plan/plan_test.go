@@ -49,7 +49,7 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 95 resources",
+		"Stack dev of mission-link in ap-northeast-2: 98 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",
@@ -61,6 +61,10 @@ func TestTextShowsWhatAReviewerReads(t *testing.T) {
 		"      secretString: [secret]",
 		"    4  aws:ec2/subnet:Subnet",
 		"110 pods per t3.medium with prefix delegation x max 2 nodes = 220",
+		"      1  Cluster Autoscaler\n",
+		"nodes: 1 running (min 1); the Cluster Autoscaler starts more, up to 2, on demand (when pods are Pending for room)",
+		"  mission-link-dev-cluster-autoscaler  kubernetes:helm.sh/v3:Release\n      name: cluster-autoscaler\n      chart: cluster-autoscaler\n      version: 9.59.0",
+		"      values.image.tag: v1.35.2\n      values.autoDiscovery.tags: [k8s.io/cluster-autoscaler/enabled, k8s.io/cluster-autoscaler/mission-link-dev]",
 		"73.00  EKS control plane (Kubernetes 1.35)",
 		"[LOW accepted] ML-EKS-002 mission-link-dev-eksCluster",
 	} {
@@ -290,7 +294,7 @@ func TestPodCapacityNeedsPrefixDelegation(t *testing.T) {
 	opts := options()
 	opts.AppMaxPods = 40
 	p := build(t, "dev", opts)
-	if pc := p.Capacity[0]; !pc.Fits || pc.Capacity != 220 || pc.Needed != 57 {
+	if pc := p.Capacity[0]; !pc.Fits || pc.Capacity != 220 || pc.Needed != 58 || !pc.Autoscaled || pc.DesiredNodes != 1 {
 		t.Errorf("with prefix delegation: %+v", pc)
 	}
 	// Without prefix delegation the same stack meets the team's `Too many pods`.
@@ -309,7 +313,7 @@ func TestPodCapacityNeedsPrefixDelegation(t *testing.T) {
 		t.Fatalf("without prefix delegation: %+v", caps[0])
 	}
 	v := capacityViolations(r, caps)
-	if len(v) != 1 || !strings.Contains(v[0].message, "the stack runs 57 pods but 2 x t3.medium (max 17 pods each, no prefix delegation) hold 34") {
+	if len(v) != 1 || !strings.Contains(v[0].message, "the stack runs 58 pods but 2 x t3.medium (max 17 pods each, no prefix delegation) hold 34") {
 		t.Errorf("violations %v", v)
 	}
 }
@@ -421,5 +425,30 @@ func TestReadmeListsEveryRule(t *testing.T) {
 		if !strings.Contains(string(readme), "| "+rule.ID+" | "+rule.Severity+" |") {
 			t.Errorf("README.md's findings table lacks %s (%s)", rule.ID, rule.Severity)
 		}
+	}
+}
+
+// TestCapacityCountsTheAutoscaler: the autoscaler's pod is part of what the node group must hold,
+// and the capacity section says whether anything starts the nodes above the desired size.
+func TestCapacityCountsTheAutoscaler(t *testing.T) {
+	p := build(t, "dev", options())
+	pc := p.Capacity[0]
+	if !slices.Contains(pc.Demand, PodDemand{Source: "Cluster Autoscaler", Replicas: 1, Total: 1}) || !pc.Autoscaled {
+		t.Errorf("demand %v, autoscaled %v", pc.Demand, pc.Autoscaled)
+	}
+	r := p.Record
+	r.Resources = slices.DeleteFunc(r.Resources, func(res harness.Resource) bool {
+		return res.Type == "kubernetes:helm.sh/v3:Release" && res.String("chart") == "cluster-autoscaler"
+	})
+	table, err := Prices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := podCapacity(r, table.Instances.Types, DefaultAppMaxPods)[0]
+	if without.Autoscaled || without.Needed != pc.Needed-1 {
+		t.Errorf("without the autoscaler: autoscaled %v, %d pods (with it %d)", without.Autoscaled, without.Needed, pc.Needed)
+	}
+	if got := nodesOnDemand(without); !strings.Contains(got, "nothing starts more, up to 2 (no Cluster Autoscaler)") {
+		t.Errorf("capacity text without the autoscaler: %q", got)
 	}
 }

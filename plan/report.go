@@ -70,6 +70,21 @@ func (p *Plan) writeCapacity(w *errWriter, pc PodCapacity) {
 	for _, d := range pc.Demand {
 		w.printf("    %3d  %s\n", d.Total, d.Source)
 	}
+	w.printf("    %s\n", nodesOnDemand(pc))
+}
+
+// nodesOnDemand says how the group gets from its desired size to its maximum.
+func nodesOnDemand(pc PodCapacity) string {
+	switch {
+	case pc.MaxNodes <= pc.DesiredNodes:
+		return fmt.Sprintf("nodes: %d, a fixed size", pc.MaxNodes)
+	case pc.Autoscaled:
+		return fmt.Sprintf("nodes: %d running (min %d); the Cluster Autoscaler starts more, up to %d, on demand (when pods are Pending for room) and removes them when unneeded",
+			pc.DesiredNodes, pc.MinNodes, pc.MaxNodes)
+	default:
+		return fmt.Sprintf("nodes: %d running; nothing starts more, up to %d (no Cluster Autoscaler): the capacity above is only what the maximum would hold",
+			pc.DesiredNodes, pc.MaxNodes)
+	}
 }
 
 func round(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
@@ -180,7 +195,7 @@ func (p *Plan) WriteMarkdown(out io.Writer) error {
 	}
 	w.printf("\n### Pod capacity\n\n")
 	for _, pc := range p.Capacity {
-		w.printf("- `%s`: %d pods per node x %d nodes = %d, the stack runs %d (fits: %v)\n", p.unknowns.names[pc.NodeGroup], pc.MaxPodsPerNode, pc.MaxNodes, pc.Capacity, pc.Needed, pc.Fits)
+		w.printf("- `%s`: %d pods per node x %d nodes = %d, the stack runs %d (fits: %v); %s\n", p.unknowns.names[pc.NodeGroup], pc.MaxPodsPerNode, pc.MaxNodes, pc.Capacity, pc.Needed, pc.Fits, nodesOnDemand(pc))
 	}
 	w.printf("\n### Monthly cost (prices as of %s)\n\n| USD | item | quantity |\n|---:|---|---|\n", p.Cost.AsOf)
 	for _, item := range p.Cost.Items {

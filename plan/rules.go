@@ -101,7 +101,7 @@ func Rules() []Rule {
 			Rationale: "A \"*\" action grants whatever AWS adds next, including IAM itself.",
 			Checkov:   []string{"CKV_AWS_49", "CKV_AWS_62"}, Trivy: []string{"AVD-AWS-0057"}, check: iamWildcardActions},
 		{ID: "ML-IAM-002", Severity: Medium, Title: "IAM policy allows every resource where it could name one",
-			Rationale: "Only actions AWS does not scope to a resource may use \"*\".",
+			Rationale: "Only actions AWS does not scope to a resource may use \"*\", and the autoscaler's scaling actions under a resource tag condition.",
 			Checkov:   []string{"CKV_AWS_355"}, Trivy: []string{"AVD-AWS-0057"}, check: iamWildcardResources},
 		{ID: "ML-IAM-003", Severity: High, Title: "GitHub OIDC trust without an exact subject",
 			Rationale: "Without a sub condition, any GitHub repository's workflow can assume the role.",
@@ -386,8 +386,40 @@ func logRetention(r *harness.Record) []violation {
 	})
 }
 
-// unscopedActions are the actions AWS authorizes only on "*".
-var unscopedActions = []string{"ecr:GetAuthorizationToken", "logs:DescribeLogGroups", "sts:GetCallerIdentity"}
+// unscopedActions are the actions AWS authorizes only on "*" (the Service Authorization
+// Reference lists no resource type for them), exactly those the stack grants: ECR's login token
+// for the push role, the flow log role's log group lookup, and the Cluster Autoscaler's read-only
+// calls (cluster-autoscaler/cloudprovider/aws/README.md, "Full Cluster Autoscaler Features
+// Policy"; its eks:DescribeNodegroup is scoped to the node group instead). sts:GetCallerIdentity
+// needs no permission at all, so no policy names it.
+var unscopedActions = []string{
+	"autoscaling:DescribeAutoScalingGroups",
+	"autoscaling:DescribeAutoScalingInstances",
+	"autoscaling:DescribeLaunchConfigurations",
+	"autoscaling:DescribeScalingActivities",
+	"ec2:DescribeImages",
+	"ec2:DescribeInstanceTypes",
+	"ec2:DescribeLaunchTemplateVersions",
+	"ec2:GetInstanceTypesFromInstanceRequirements",
+	"ecr:GetAuthorizationToken",
+	"logs:DescribeLogGroups",
+}
+
+// tagScopedActions may name "*" only under a StringEquals condition on aws:ResourceTag/<key>:
+// the Cluster Autoscaler's scaling calls reach exactly the groups tagged for its cluster, whose
+// names (eks-<node group>-<uuid>) EKS chooses (the EKS best practices guide's least-privilege
+// policy for the autoscaler; Auto Scaling supports aws:ResourceTag on autoScalingGroup).
+var tagScopedActions = []string{"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+
+// scopedByTag reports whether a statement is limited to resources carrying given tags.
+func scopedByTag(s iampolicy.Statement) bool {
+	for key, values := range s.Condition["StringEquals"] {
+		if strings.HasPrefix(key, "aws:ResourceTag/") && len(values) > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // policyOf is a permission policy and the resource that holds it.
 type policyOf struct {
@@ -434,7 +466,7 @@ func iamWildcardResources(r *harness.Record) []violation {
 				continue
 			}
 			for _, a := range s.Action {
-				if !slices.Contains(unscopedActions, a) {
+				if !slices.Contains(unscopedActions, a) && (!slices.Contains(tagScopedActions, a) || !scopedByTag(s)) {
 					out = append(out, violation{p.res, fmt.Sprintf("statement %s allows %s on \"*\"", s.Sid, a)})
 					break
 				}

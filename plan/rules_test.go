@@ -152,3 +152,45 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		})
 	}
 }
+
+func ruleByID(t *testing.T, id string) Rule {
+	t.Helper()
+	i := slices.IndexFunc(Rules(), func(r Rule) bool { return r.ID == id })
+	if i < 0 {
+		t.Fatalf("no rule %s", id)
+	}
+	return Rules()[i]
+}
+
+// TestAutoscalerScalingNeedsItsTagCondition: ML-IAM-002 accepts the Cluster Autoscaler's scaling
+// actions on "*" only while the statement is limited by resource tags; without the condition they
+// could scale every Auto Scaling group of the account.
+func TestAutoscalerScalingNeedsItsTagCondition(t *testing.T) {
+	p := build(t, "dev", options())
+	rule := ruleByID(t, "ML-IAM-002")
+	if v := rule.check(p.Record); len(v) != 0 {
+		t.Fatalf("fires on the dev stack: %v", v[0].message)
+	}
+	i := slices.IndexFunc(p.Record.Resources, func(res harness.Resource) bool {
+		doc, err := res.Policy("policy")
+		_, scales := doc.FindStatement("ScaleThisClustersGroups")
+		return res.Type == "aws:iam/rolePolicy:RolePolicy" && err == nil && scales
+	})
+	if i < 0 {
+		t.Fatal("no policy of the dev stack scales Auto Scaling groups")
+	}
+	doc, _ := p.Record.Resources[i].Policy("policy")
+	for j := range doc.Statement {
+		doc.Statement[j].Condition = nil
+	}
+	text, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Record.Resources[i].Inputs = setPath(p.Record.Resources[i].Inputs.Copy(), []string{"policy"}, policy(text))
+	v := rule.check(p.Record)
+	if len(v) != 1 || v[0].res.Name != p.Record.Resources[i].Name ||
+		!strings.Contains(v[0].message, `statement ScaleThisClustersGroups allows autoscaling:SetDesiredCapacity on "*"`) {
+		t.Errorf("without its tag condition: %v", v)
+	}
+}

@@ -54,7 +54,7 @@ var settings = map[string][]string{
 	"aws:secretsmanager/secret:Secret":               {"name", "recoveryWindowInDays"},
 	"aws:secretsmanager/secretVersion:SecretVersion": {"secretId", "secretString"},
 	"kubernetes:core/v1:Namespace":                   {"metadata.name"},
-	"kubernetes:helm.sh/v3:Release":                  {"name", "chart", "version", "repositoryOpts.repo", "namespace"},
+	"kubernetes:helm.sh/v3:Release":                  {"name", "chart", "version", "repositoryOpts.repo", "namespace", "values.image.tag", "values.autoDiscovery.tags"},
 	"kubernetes:argoproj.io/v1alpha1:Application":    {"metadata.namespace", "spec.source", "spec.destination", "spec.syncPolicy"},
 }
 
