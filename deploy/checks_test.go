@@ -34,13 +34,17 @@ const (
 // t3.medium runs 110 pods, so kube-reserved takes 1465Mi (not the 442Mi of 17 pods), leaving about
 // 2350Mi. systemPods is what the cluster's own pods request on a node when one node carries them
 // all: aws-node, kube-proxy, the EBS CSI node and controller pods, CoreDNS and the metrics server,
-// rounded up; argoCD is what ArgoCD requests in the dev stack (the total of gitops.Sizing, which
-// gitops/argocd_test.go asserts; this package stays free of Pulumi, so it repeats it).
+// rounded up; autoscaler is what the Cluster Autoscaler requests (eks.AutoscalerSizing, which
+// eks/autoscaler_test.go asserts) and argoCD what ArgoCD requests in the dev stack (the total of
+// gitops.Sizing, which gitops/argocd_test.go asserts); this package stays free of Pulumi, so it
+// repeats both.
 var (
 	nodeAllocatableCPU    = resource.MustParse("1930m")
 	nodeAllocatableMemory = resource.MustParse("2350Mi")
 	systemPodsCPU         = resource.MustParse("500m")
 	systemPodsMemory      = resource.MustParse("768Mi")
+	autoscalerCPU         = resource.MustParse("50m")
+	autoscalerMemory      = resource.MustParse("128Mi")
 	argoCDCPU             = resource.MustParse("275m")
 	argoCDMemory          = resource.MustParse("640Mi")
 )
@@ -267,16 +271,24 @@ func podTotal(m *manifests, limits bool, name corev1.ResourceName) resource.Quan
 	return total
 }
 
+// appBudget is what one node leaves for the app's pods when it also carries the cluster's own
+// pods, the Cluster Autoscaler and ArgoCD (deploy/README.md, Sizing).
+func appBudget() (cpu, memory resource.Quantity) {
+	cpu, memory = nodeAllocatableCPU.DeepCopy(), nodeAllocatableMemory.DeepCopy()
+	for _, q := range [][2]resource.Quantity{{systemPodsCPU, systemPodsMemory}, {autoscalerCPU, autoscalerMemory}, {argoCDCPU, argoCDMemory}} {
+		cpu.Sub(q[0])
+		memory.Sub(q[1])
+	}
+	return cpu, memory
+}
+
 // checkSizing requires the HPA's range to fit the 1-2 node t3.medium cluster: the minimum plus
 // the one pod a rolling update surges fits on a single node, the maximum plus the surge on
-// maxNodes nodes, and one pod's limits fit in a node's allocatable.
+// maxNodes nodes (the second one started by the Cluster Autoscaler), and one pod's limits fit in a
+// node's allocatable.
 func checkSizing(m *manifests) error {
 	var errs []error
-	cpuBudget, memBudget := nodeAllocatableCPU.DeepCopy(), nodeAllocatableMemory.DeepCopy()
-	cpuBudget.Sub(systemPodsCPU)
-	memBudget.Sub(systemPodsMemory)
-	cpuBudget.Sub(argoCDCPU)
-	memBudget.Sub(argoCDMemory)
+	cpuBudget, memBudget := appBudget()
 	cpuReq, memReq := podTotal(m, false, corev1.ResourceCPU), podTotal(m, false, corev1.ResourceMemory)
 	if cpuReq.Sign() <= 0 || memReq.Sign() <= 0 {
 		return errors.New("the pod requests no CPU or no memory: its size cannot be checked")

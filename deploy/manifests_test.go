@@ -68,6 +68,25 @@ func TestDevOverlay(t *testing.T) {
 	})
 }
 
+// TestSizingBudget recomputes README.md's sizing table: what one node leaves for the app once the
+// cluster's own pods, the Cluster Autoscaler and ArgoCD are counted, how many app pods that holds,
+// and that the HPA's maximum plus the surge fills exactly the node group's two nodes.
+func TestSizingBudget(t *testing.T) {
+	cpu, memory := appBudget()
+	if cpu.Cmp(resource.MustParse("1105m")) != 0 || memory.Cmp(resource.MustParse("814Mi")) != 0 {
+		t.Errorf("a node leaves %s CPU and %s memory for the app; README.md says 1105m and 814Mi", cpu.String(), memory.String())
+	}
+	m := mustDecode(t, mustBuild(t, devDir))
+	cpuReq, memReq := podTotal(m, false, corev1.ResourceCPU), podTotal(m, false, corev1.ResourceMemory)
+	perNode := min(cpu.MilliValue()/cpuReq.MilliValue(), memory.Value()/memReq.Value())
+	if perNode != 2 {
+		t.Errorf("%d app pods of %s, %s per node; README.md says 2", perNode, cpuReq.String(), memReq.String())
+	}
+	if hi := int64(m.hpa.Spec.MaxReplicas) + 1; hi != maxNodes*perNode {
+		t.Errorf("HPA maximum + surge is %d pods, two nodes hold %d: README.md says exactly", hi, maxNodes*perNode)
+	}
+}
+
 // TestBaseBuilds builds deploy/base alone: it decodes strictly, and its image is the bare
 // placeholder that overlays replace (so an overlay that forgets `images:` fails TestDevOverlay).
 func TestBaseBuilds(t *testing.T) {
@@ -224,6 +243,11 @@ func TestChecksCatchMutations(t *testing.T) {
 		}},
 
 		{"too many replicas", "sizing", "do not fit on 2", func(m *manifests) { m.hpa.Spec.MaxReplicas = 20 }},
+		// 448Mi pods: two fit beside the system pods and ArgoCD (942Mi), one beside the
+		// autoscaler too (814Mi), so HPA max 3 + surge no longer fits two nodes.
+		{"pods that fit only if the autoscaler were not counted", "sizing", "maxReplicas 3 + surge 1", func(m *manifests) {
+			app(m).Resources.Requests[corev1.ResourceMemory] = resource.MustParse("448Mi")
+		}},
 		{"min too high for one node", "sizing", "do not fit on one", func(m *manifests) { m.hpa.Spec.MinReplicas = ptr(int32(6)) }},
 		{"memory limit above node", "sizing", "memory limit", func(m *manifests) {
 			app(m).Resources.Limits[corev1.ResourceMemory] = resource.MustParse("4Gi")

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	k8sresource "k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
 )
@@ -135,16 +136,18 @@ func stringsIn(v resource.PropertyValue) []string {
 }
 
 // The node budget (see deploy/README.md): one t3.medium's allocatable, less what the cluster's
-// own pods and the app at its minimum (one replica plus the rolling update's surge) request.
+// own pods, the Cluster Autoscaler (eks.AutoscalerSizing) and the app at its minimum (one replica
+// plus the rolling update's surge) request.
 var (
 	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("2350Mi")
 	systemCPU, systemMemory         = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
+	autoscalerCPU, autoscalerMemory = k8sresource.MustParse(eks.AutoscalerSizing.CPURequest), k8sresource.MustParse(eks.AutoscalerSizing.MemoryRequest)
 	appMinimumCPU, appMinimumMemory = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
 )
 
 // TestResourcesFitOneNode: every ArgoCD component has CPU and memory requests and limits, limits
-// are not below requests, and the requests fit on one t3.medium beside the system pods and the
-// app at its minimum.
+// are not below requests, and the requests fit on one t3.medium beside the system pods, the
+// Cluster Autoscaler and the app at its minimum.
 func TestResourcesFitOneNode(t *testing.T) {
 	rel := one(t, mustRun(t, validArgs()), typeRelease)
 	var cpu, memory k8sresource.Quantity
@@ -171,10 +174,13 @@ func TestResourcesFitOneNode(t *testing.T) {
 		}
 	}
 	budgetCPU, budgetMemory := nodeCPU.DeepCopy(), nodeMemory.DeepCopy()
-	budgetCPU.Sub(systemCPU)
-	budgetCPU.Sub(appMinimumCPU)
-	budgetMemory.Sub(systemMemory)
-	budgetMemory.Sub(appMinimumMemory)
+	for _, q := range [][2]k8sresource.Quantity{{systemCPU, systemMemory}, {autoscalerCPU, autoscalerMemory}, {appMinimumCPU, appMinimumMemory}} {
+		budgetCPU.Sub(q[0])
+		budgetMemory.Sub(q[1])
+	}
+	if budgetCPU.Cmp(k8sresource.MustParse("880m")) != 0 || budgetMemory.Cmp(k8sresource.MustParse("686Mi")) != 0 {
+		t.Errorf("one node leaves %s and %s for ArgoCD; docs/gitops.md says 880m and 686Mi", budgetCPU.String(), budgetMemory.String())
+	}
 	if cpu.Cmp(budgetCPU) > 0 || memory.Cmp(budgetMemory) > 0 {
 		t.Errorf("ArgoCD requests %s CPU and %s memory; one node has %s and %s left", cpu.String(), memory.String(), budgetCPU.String(), budgetMemory.String())
 	}

@@ -39,9 +39,9 @@ type Resources struct {
 // Sizing is what each ArgoCD component requests and may use, for a cluster of 1-2 t3.medium
 // nodes (about 1930m CPU and 2350Mi allocatable each: with prefix delegation's 110 pods, EKS
 // reserves 1465Mi for the kubelet) running one small app. On a single node
-// the cluster's own pods request up to 500m and 768Mi and the app at its minimum (one replica
-// plus the one a rolling update surges) 500m and 768Mi, which leaves 930m and 814Mi: ArgoCD's
-// requests total 275m and 640Mi. Limits are a few times the requests, for a sync or a UI burst;
+// the cluster's own pods request up to 500m and 768Mi, the Cluster Autoscaler 50m and 128Mi, and
+// the app at its minimum (one replica plus the one a rolling update surges) 500m and 768Mi, which
+// leaves 880m and 686Mi: ArgoCD's requests total 275m and 640Mi. Limits are a few times the requests, for a sync or a UI burst;
 // the application controller caches every object of the cluster, so it gets the most memory.
 var Sizing = map[string]Resources{
 	"controller": {
