@@ -81,6 +81,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	clusterArgs.InstanceTags = cfg.DefaultTags(ctx.Project(), ctx.Stack())
 	clusterArgs.Protect = cfg.ProtectStatefulResources
 	clusterArgs.AWSProvider = provider
+	clusterArgs.AWSProfile = cfg.Profile
 	clusterArgs.ViewerRoleARNs = map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN, "ci-drift": ci.DriftRoleARN}
 	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
