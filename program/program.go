@@ -40,6 +40,9 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := stackconfig.EnforceDeployGuards(ctx, cfg); err != nil {
+		return nil, err
+	}
 	// The AZ lookup decides how many resources exist and is validated before anything is
 	// registered, so it runs on the default provider, which reads the same aws:region.
 	zones, err := vpc.AvailableZones(ctx)
