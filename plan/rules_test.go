@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/stackconfig"
 )
 
 // edit changes an input (a dotted path) of the first resource of a type.
@@ -180,5 +181,19 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 				t.Error("does not fire on the broken graph")
 			}
 		})
+	}
+}
+
+// TestEveryDeployGuardHasARule: a check that only a real `pulumi up` enforces is shown by the
+// plan (which runs as a preview) as a finding of the rule the guard names.
+func TestEveryDeployGuardHasARule(t *testing.T) {
+	ids := map[string]bool{}
+	for _, rule := range Rules() {
+		ids[rule.ID] = true
+	}
+	for _, g := range stackconfig.DeployGuards() {
+		if !ids[g.Rule] {
+			t.Errorf("deploy guard on %s names rule %s, which the plan does not have", g.Key, g.Rule)
+		}
 	}
 }
