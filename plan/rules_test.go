@@ -135,7 +135,9 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-EKS-006": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:eks/cluster:Cluster", "vpcConfig.publicAccessCidrs", strs("198.51.7.0/24", "203.0.113.7/32"))
 		},
-		"ML-EKS-007": func(t *testing.T, r *harness.Record) { drop(r, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation") },
+		"ML-EKS-007": func(t *testing.T, r *harness.Record) {
+			drop(r, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+		},
 		"ML-SNS-003": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:sns/topicSubscription:TopicSubscription", "endpoint", resource.NewProperty("oncall@ops.example.org"))
 		},
