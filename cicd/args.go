@@ -21,6 +21,11 @@ type GitHubArgs struct {
 	// GitHubRepository is "<owner>/<repo>", the app's repository whose workflows push images.
 	// Required.
 	GitHubRepository string `json:"githubRepository"`
+	// GitHubSubjectPrefix is the subject prefix in the OIDC tokens of GitHubRepository, exactly as
+	// GitHub reports it (the sub_claim_prefix of `gh api repos/<owner>/<repo>/actions/oidc/customization/sub`):
+	// with immutable subject claims, the names with the owner's and the repository's numeric IDs.
+	// Default: the legacy name form "repo:<githubRepository>".
+	GitHubSubjectPrefix string `json:"githubSubjectPrefix"`
 	// Branch whose pushes may push images. Default "main".
 	Branch string `json:"branch"`
 	// OIDCProviderArn names the account's existing GitHub OIDC provider. An account has only one
@@ -29,6 +34,10 @@ type GitHubArgs struct {
 	// InfraRepository is "<owner>/<repo>" of this infrastructure repository, whose pull requests
 	// and scheduled drift check on main assume the preview role. Required.
 	InfraRepository string `json:"infraRepository"`
+	// InfraSubjectPrefix is the subject prefix in the OIDC tokens of InfraRepository, exactly as
+	// GitHub reports it (see GitHubSubjectPrefix). Default: the legacy name form
+	// "repo:<infraRepository>".
+	InfraSubjectPrefix string `json:"infraSubjectPrefix"`
 	// StateBucket is the S3 bucket of a DIY state backend (s3://<bucket>) that CI previews read.
 	// Empty (the default) grants no bucket access: the backend is Pulumi Cloud or local files.
 	StateBucket string `json:"stateBucket"`
@@ -85,6 +94,9 @@ func (a GitHubArgs) Validate() error {
 	case !githubRepoPattern.MatchString(a.InfraRepository):
 		errs = append(errs, fmt.Errorf("%s.infraRepository (%q) must be <owner>/<repo>, without wildcards", ConfigKey, a.InfraRepository))
 	}
+	errs = append(errs,
+		checkSubjectPrefix(ConfigKey+".githubSubjectPrefix", ConfigKey+".githubRepository", a.GitHubRepository, a.GitHubSubjectPrefix),
+		checkSubjectPrefix(ConfigKey+".infraSubjectPrefix", ConfigKey+".infraRepository", a.InfraRepository, a.InfraSubjectPrefix))
 	if err := checkBucketName(a.StateBucket); err != nil {
 		errs = append(errs, err)
 	}

@@ -124,19 +124,8 @@ func GitHubTrustPolicy(providerARN string, subjects ...string) iampolicy.Documen
 	})
 }
 
-// BranchSubject is the OIDC subject of a workflow run triggered on a branch.
-func BranchSubject(repository, branch string) string {
-	return fmt.Sprintf("repo:%s:ref:refs/heads/%s", repository, branch)
-}
-
-// PullRequestSubject is the OIDC subject of a workflow run triggered by a pull request (a job
-// without an environment): the same for every pull request of the repository.
-func PullRequestSubject(repository string) string {
-	return fmt.Sprintf("repo:%s:pull_request", repository)
-}
-
 func newPushRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
-	subject := BranchSubject(a.GitHubRepository, a.Branch)
+	subject := a.PushSubject()
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subject) }, provider),
 		Description:      pulumi.Sprintf("Pushes images from %s (%s) to the app repository", a.GitHubRepository, a.Branch),

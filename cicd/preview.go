@@ -21,19 +21,6 @@ const readOnlyAccessPolicy = "arn:%s:iam::aws:policy/ReadOnlyAccess"
 // stateObjectsPrefix is where a DIY backend keeps stacks, history and backups in its bucket.
 const stateObjectsPrefix = ".pulumi/"
 
-// PreviewSubjects are the only OIDC subjects the preview role trusts: pull requests of the
-// infrastructure repository. Pull requests from forks get no OIDC token for this repository's
-// role: their workflows run without id-token permission, and the preview job does not run for them.
-func PreviewSubjects(infraRepository string) []string {
-	return []string{PullRequestSubject(infraRepository)}
-}
-
-// DriftSubjects are the only OIDC subjects the drift role trusts: runs on the infrastructure
-// repository's default branch, where the scheduled drift check runs and nobody pushes unreviewed.
-func DriftSubjects(infraRepository string) []string {
-	return []string{BranchSubject(infraRepository, DriftBranch)}
-}
-
 // BackendPolicy is what a preview needs of the state backend and the secrets provider that
 // ReadOnlyAccess does not give for certain: listing and reading the DIY backend's objects, and
 // decrypting the stack's data key. A preview takes no lock and writes no state or history (the
@@ -62,7 +49,7 @@ func BackendPolicy(partition, stateBucket, secretsProviderKeyARN string) iampoli
 // newPreviewRole is the role `pulumi preview` of a pull request runs as in CI: read-only on the
 // account, plus the state backend and secrets provider when they are in AWS.
 func newPreviewRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
-	return newReadOnlyRole(ctx, name, a, PreviewSubjects(a.InfraRepository),
+	return newReadOnlyRole(ctx, name, a, a.PreviewSubject(),
 		pulumi.Sprintf("Previews %s pull requests, read-only", a.InfraRepository), provider, parent)
 }
 
@@ -71,7 +58,7 @@ func newPreviewRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pul
 // since refreshing a secret's version reads its value. Pull requests cannot assume it, so they
 // never see the password.
 func newDriftRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
-	role, err := newReadOnlyRole(ctx, name, a, DriftSubjects(a.InfraRepository),
+	role, err := newReadOnlyRole(ctx, name, a, a.DriftSubject(),
 		pulumi.Sprintf("Checks %s of %s for drift, read-only", DriftBranch, a.InfraRepository), provider, parent)
 	if err != nil || a.DatabaseSecretARN == nil {
 		return role, err
@@ -93,11 +80,11 @@ func DriftSecretPolicy(secretARN string) iampolicy.Document {
 	})
 }
 
-// newReadOnlyRole is a role for GitHub workflow runs with the given subjects: ReadOnlyAccess, and
+// newReadOnlyRole is a role for GitHub workflow runs with exactly the given subject: ReadOnlyAccess, and
 // the state backend and secrets provider when they are in AWS.
-func newReadOnlyRole(ctx *pulumi.Context, name string, a GitHubArgs, subjects []string, description pulumi.StringInput, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+func newReadOnlyRole(ctx *pulumi.Context, name string, a GitHubArgs, subject string, description pulumi.StringInput, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
-		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subjects...) }, provider),
+		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subject) }, provider),
 		Description:      description,
 	}, parent)
 	if err != nil {

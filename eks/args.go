@@ -94,6 +94,11 @@ type ClusterArgs struct {
 	// stable name such as "ci-preview". They are roles the stack creates itself, so the program
 	// sets them; do not also list one in AdminRoleArns (EKS allows one entry per principal).
 	ViewerRoleARNs map[string]pulumi.StringInput `json:"-"`
+	// AWSProfile is aws:profile, the AWS CLI profile the stack deploys with: the kubeconfig's
+	// `aws eks get-token` runs with it (AWS_PROFILE in the exec env), so the Kubernetes provider
+	// and the exported kubeconfig use the same credentials as the AWS provider. Empty (the
+	// default): the default credential chain. Set by the program.
+	AWSProfile string `json:"-"`
 	// AWSProvider is handed to pulumi-eks explicitly: the Go SDK sends a remote component only
 	// the providers given in its own options, not those it would inherit from its parent, so
 	// without this pulumi-eks would create the cluster with the default provider and none of the

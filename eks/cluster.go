@@ -23,7 +23,8 @@ type Cluster struct {
 	// OIDC is the cluster's IAM OIDC provider, for IRSA roles (NewIRSARole).
 	OIDC          OIDCProvider
 	NodeGroupName pulumi.StringOutput `pulumi:"nodeGroupName"`
-	// Kubeconfig is secret: it names the cluster and how to get a token for it.
+	// Kubeconfig is secret: it names the cluster and how to get a token for it, with the stack's
+	// AWS profile (AWSProfile) in the token command's environment.
 	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
 	// UpdateKubeconfigCommand writes a kubeconfig entry for the cluster on an operator's machine.
 	UpdateKubeconfigCommand pulumi.StringOutput `pulumi:"updateKubeconfigCommand"`
@@ -97,7 +98,9 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 		ARN:       plane.Core.OidcProvider().Arn(),
 		IssuerURL: eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem(),
 	}
-	c.Kubeconfig = pulumi.ToSecret(plane.KubeconfigJson).(pulumi.StringOutput)
+	if c.Kubeconfig, err = kubeconfigOf(ctx, plane, a.AWSProfile); err != nil {
+		return err
+	}
 	c.UpdateKubeconfigCommand = pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", regionOf(ctx, parent), c.Name)
 
 	vpcCni, err := newVpcCniAddon(ctx, name, c.Name, a.VpcCni, parent)

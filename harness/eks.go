@@ -78,7 +78,8 @@ func eksClusterComponent(m *Mocks, c Resource) (resource.PropertyMap, error) {
 	if err := m.eksAccessEntries(c, in, clusterName, cluster.Resource); err != nil {
 		return nil, err
 	}
-	kubeconfig := eksKubeconfig(clusterName, cluster.State)
+	// The kubeconfig cluster.js returns is generated without the profile (kubeconfigWithoutProfile).
+	kubeconfig := eksKubeconfig(clusterName, cluster.State, kubeconfigOptions{})
 	text, err := json.Marshal(kubeconfig)
 	if err != nil {
 		return nil, fmt.Errorf("encoding kubeconfig: %w", err)
@@ -199,8 +200,21 @@ func issuerOf(cluster resource.PropertyMap) string {
 	return cluster["identities"].ArrayValue()[0].ObjectValue()["oidcs"].ArrayValue()[0].ObjectValue()["issuer"].StringValue()
 }
 
-// eksKubeconfig is the kubeconfig cluster.js generates: token from `aws eks get-token`.
-func eksKubeconfig(clusterName string, cluster resource.PropertyMap) map[string]any {
+// kubeconfigOptions are generateKubeconfig's options in cluster.js: a role for `aws eks
+// get-token --role`, and a profile that goes into the exec env as AWS_PROFILE.
+type kubeconfigOptions struct{ roleARN, profileName string }
+
+// eksKubeconfig is the kubeconfig cluster.js's generateKubeconfig builds: a token from `aws eks
+// get-token`, with --role when a role is given and AWS_PROFILE in its env when a profile is.
+func eksKubeconfig(clusterName string, cluster resource.PropertyMap, opts kubeconfigOptions) map[string]any {
+	args := []any{"eks", "get-token", "--cluster-name", clusterName, "--output", "json"}
+	if opts.roleARN != "" {
+		args = append(args, "--role", opts.roleARN)
+	}
+	env := []any{map[string]any{"name": "KUBERNETES_EXEC_INFO", "value": `{"apiVersion": "client.authentication.k8s.io/v1beta1"}`}}
+	if opts.profileName != "" {
+		env = append(env, map[string]any{"name": "AWS_PROFILE", "value": opts.profileName})
+	}
 	return map[string]any{
 		"apiVersion": "v1",
 		"kind":       "Config",
@@ -213,10 +227,39 @@ func eksKubeconfig(clusterName string, cluster resource.PropertyMap) map[string]
 		"users": []any{map[string]any{"name": "aws", "user": map[string]any{"exec": map[string]any{
 			"apiVersion": "client.authentication.k8s.io/v1beta1",
 			"command":    "aws",
-			"args":       []any{"eks", "get-token", "--cluster-name", clusterName, "--output", "json"},
-			"env":        []any{map[string]any{"name": "KUBERNETES_EXEC_INFO", "value": `{"apiVersion": "client.authentication.k8s.io/v1beta1"}`}},
+			"args":       args,
+			"env":        env,
 		}}}},
 	}
+}
+
+// eksGetKubeconfig answers eks:index:Cluster/getKubeconfig as pulumi-eks 2.8.1 does
+// (cmd/provider/index.js passes profileName and roleArn to ClusterInternal.getKubeconfig, which
+// calls generateKubeconfig with the profile included): the cluster's own name, endpoint and CA,
+// and the result as JSON text.
+func eksGetKubeconfig(m *Mocks, self Resource, args resource.PropertyMap) (resource.PropertyMap, error) {
+	ref := self.Outputs["eksCluster"]
+	if !ref.IsResourceReference() {
+		return nil, fmt.Errorf("component %s has no eksCluster output", self.URN)
+	}
+	m.mu.Lock()
+	cluster := m.outputs[string(ref.ResourceReferenceValue().URN)]
+	m.mu.Unlock()
+	if cluster == nil {
+		return nil, fmt.Errorf("no state for the EKS cluster of %s", self.URN)
+	}
+	var opts kubeconfigOptions
+	if v := args["profileName"]; v.IsString() {
+		opts.profileName = v.StringValue()
+	}
+	if v := args["roleArn"]; v.IsString() {
+		opts.roleARN = v.StringValue()
+	}
+	text, err := json.Marshal(eksKubeconfig(cluster["name"].StringValue(), cluster, opts))
+	if err != nil {
+		return nil, fmt.Errorf("encoding kubeconfig: %w", err)
+	}
+	return resource.PropertyMap{"result": resource.NewProperty(string(text))}, nil
 }
 
 func props(values map[string]any) resource.PropertyMap {

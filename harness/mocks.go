@@ -35,6 +35,7 @@ type Mocks struct {
 	states                 map[string]StateFunc
 	invokes                map[string]InvokeFunc
 	components             map[string]ComponentFunc
+	methods                map[string]MethodFunc
 
 	// ctx is the running program's context: remote components register stand-ins through it.
 	ctx *pulumi.Context
@@ -55,14 +56,18 @@ type Mocks struct {
 // stand-ins for the component's children with Mocks.StandIn.
 type ComponentFunc func(m *Mocks, component Resource) (resource.PropertyMap, error)
 
-var _ pulumi.MockResourceMonitor = (*Mocks)(nil)
+// MethodFunc answers a method call on a resource (a remote component's method, which runs in its
+// provider plugin), given the resource's record and the call's arguments without __self__.
+type MethodFunc func(m *Mocks, self Resource, args resource.PropertyMap) (resource.PropertyMap, error)
+
+var _ pulumi.MockResourceMonitorWithMethodCall = (*Mocks)(nil)
 
 // NewMocks answers for a stack in region. Components that need more answers (a remote
 // component's outputs, another invoke) add them with State and Answer.
 func NewMocks(project, stack, region string) *Mocks {
 	m := &Mocks{
 		project: project, stack: stack, region: region,
-		states: map[string]StateFunc{}, invokes: map[string]InvokeFunc{}, components: map[string]ComponentFunc{},
+		states: map[string]StateFunc{}, invokes: map[string]InvokeFunc{}, components: map[string]ComponentFunc{}, methods: map[string]MethodFunc{},
 		standIns: map[string]Resource{}, displayURN: map[string]string{}, outputs: map[string]resource.PropertyMap{},
 	}
 	m.Answer("aws:index/getAvailabilityZones:getAvailabilityZones", m.availabilityZones)
@@ -77,9 +82,14 @@ func NewMocks(project, stack, region string) *Mocks {
 	m.State("aws:sqs/queue:Queue", m.queueState)
 	m.State("aws:kms/key:Key", keyState)
 	m.State(eksClusterType, m.eksClusterState)
+	m.State("aws:eks/nodeGroup:NodeGroup", nodeGroupState)
 	m.Component("eks:index:Cluster", eksClusterComponent)
+	m.Method("eks:index:Cluster/getKubeconfig", eksGetKubeconfig)
 	return m
 }
+
+// Method sets the answer to a method token.
+func (m *Mocks) Method(token string, f MethodFunc) { m.methods[token] = f }
 
 // Component sets the answer to a remote component type.
 func (m *Mocks) Component(token string, f ComponentFunc) { m.components[token] = f }
@@ -95,13 +105,16 @@ func (m *Mocks) Answer(token string, f InvokeFunc) { m.invokes[token] = f }
 func (m *Mocks) Record() *Record {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := &Record{Invokes: slices.Clone(m.record.Invokes)}
+	r := &Record{Invokes: slices.Clone(m.record.Invokes), Calls: slices.Clone(m.record.Calls)}
 	for _, res := range m.record.Resources {
 		r.Resources = append(r.Resources, m.display(res))
 	}
 	slices.SortFunc(r.Resources, func(a, b Resource) int { return strings.Compare(a.URN, b.URN) })
 	slices.SortStableFunc(r.Invokes, func(a, b Invoke) int {
 		return strings.Compare(a.Token+canonical(a.Args), b.Token+canonical(b.Args))
+	})
+	slices.SortStableFunc(r.Calls, func(a, b Call) int {
+		return strings.Compare(a.Self+a.Token+canonical(a.Args), b.Self+b.Token+canonical(b.Args))
 	})
 	return r
 }
@@ -163,6 +176,44 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	}
 	m.mu.Lock()
 	m.record.Invokes = append(m.record.Invokes, Invoke{Token: args.Token, Args: args.Args, Provider: args.Provider, Result: result})
+	m.mu.Unlock()
+	return result, nil
+}
+
+// MethodCall answers a method call on a resource and records it, failing on a method the harness
+// does not know, like Call.
+func (m *Mocks) MethodCall(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	f, ok := m.methods[args.Token]
+	if !ok {
+		return nil, fmt.Errorf("harness: no mock answer for method %s", args.Token)
+	}
+	self := args.Args["__self__"]
+	var selfURN string
+	switch {
+	case self.IsResourceReference():
+		selfURN = string(self.ResourceReferenceValue().URN)
+	case self.IsString():
+		selfURN = self.StringValue()
+	}
+	m.mu.Lock()
+	var res Resource
+	for _, r := range m.record.Resources {
+		if r.URN == selfURN {
+			res = r
+		}
+	}
+	m.mu.Unlock()
+	if res.URN == "" {
+		return nil, fmt.Errorf("harness: method %s called on %q, which was not registered", args.Token, selfURN)
+	}
+	callArgs := args.Args.Copy()
+	delete(callArgs, "__self__")
+	result, err := f(m, res, callArgs)
+	if err != nil {
+		return nil, fmt.Errorf("mock of method %s on %s: %w", args.Token, res.URN, err)
+	}
+	m.mu.Lock()
+	m.record.Calls = append(m.record.Calls, Call{Token: args.Token, Self: m.display(res).URN, Args: callArgs, Result: result})
 	m.mu.Unlock()
 	return result, nil
 }
@@ -404,6 +455,17 @@ func (m *Mocks) queueState(args pulumi.MockResourceArgs) (resource.PropertyMap, 
 	return resource.PropertyMap{
 		"url": resource.NewProperty(fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", m.region, AccountID, args.Name)),
 	}, nil
+}
+
+// nodeGroupState gives a node group without a nodeGroupName the name Pulumi's autonaming would:
+// the resource name and a suffix (here stable, not random). Without it the output stays unknown
+// in a preview, and so would every stack output that waits on it.
+func nodeGroupState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	if v := args.Inputs["nodeGroupName"]; v.IsString() {
+		return resource.PropertyMap{"nodeGroupName": v}, nil
+	}
+	sum := sha256.Sum256([]byte(args.Name))
+	return resource.PropertyMap{"nodeGroupName": resource.NewProperty(fmt.Sprintf("%s-%x", args.Name, sum[:4])[:len(args.Name)+8])}, nil
 }
 
 // keyState gives a key its key ID.

@@ -60,11 +60,23 @@ type Invoke struct {
 	Result resource.PropertyMap
 }
 
-// Record is everything a run registered and invoked, sorted so that two runs of the same program
-// and config compare equal.
+// Call is one method call on a resource (pulumi-eks's Cluster.getKubeconfig).
+type Call struct {
+	Token string
+	// Self is the URN of the resource whose method was called.
+	Self string
+	// Args are the call's arguments, without __self__.
+	Args resource.PropertyMap
+	// Result is what the mocks answered.
+	Result resource.PropertyMap
+}
+
+// Record is everything a run registered, invoked and called, sorted so that two runs of the same
+// program and config compare equal.
 type Record struct {
 	Resources []Resource
 	Invokes   []Invoke
+	Calls     []Call
 }
 
 // ByType returns the resources of a type token, in URN order.

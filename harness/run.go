@@ -6,10 +6,22 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Run runs body with the stack's config under fresh mocks and returns what it registered, also
-// when body fails (what was registered before the failure is part of the evidence). The mocks
-// answer AWS invokes for the config's aws:region; extra adjusts them before the run.
+// Run runs body with the stack's config under fresh mocks as a preview (ctx.DryRun() is true, as
+// in `pulumi preview` and the preview step of `pulumi up`), and returns what it registered, also
+// when body fails (what was registered before the failure is part of the evidence). The offline
+// plan and the tests run this way: checks that only a real `pulumi up` enforces pass here. The
+// mocks answer AWS invokes for the config's aws:region; extra adjusts them before the run.
 func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, error) {
+	return run(cfg, body, true, extra)
+}
+
+// RunUp runs body like Run, but as the update step of a real `pulumi up` (ctx.DryRun() is false):
+// what tests of the checks that only a real deployment enforces need.
+func RunUp(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, error) {
+	return run(cfg, body, false, extra)
+}
+
+func run(cfg StackConfig, body pulumi.RunFunc, dryRun bool, extra []func(*Mocks)) (*Record, error) {
 	mocks := NewMocks(cfg.Project, cfg.Stack, cfg.Region())
 	for _, f := range extra {
 		f(mocks)
@@ -21,6 +33,7 @@ func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, 
 	err := pulumi.RunErr(program, pulumi.WithMocks(cfg.Project, cfg.Stack, mocks), func(info *pulumi.RunInfo) {
 		info.Config = cfg.Values
 		info.ConfigSecretKeys = cfg.SecretKeys
+		info.DryRun = dryRun
 	})
 	if err != nil {
 		return mocks.Record(), fmt.Errorf("running stack %s under mocks: %w", cfg.Stack, err)
@@ -28,8 +41,8 @@ func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, 
 	return mocks.Record(), nil
 }
 
-// RunComponent runs body as project mission-link, stack "test", in ap-northeast-2: what a
-// component's own tests need.
+// RunComponent runs body as project mission-link, stack "test", in ap-northeast-2, as a preview:
+// what a component's own tests need.
 func RunComponent(body pulumi.RunFunc) (*Record, error) {
 	return Run(StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}, body)
 }

@@ -2,11 +2,13 @@ package plan
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/stackconfig"
 )
 
 // Severities of findings. An unaccepted HIGH finding fails the plan.
@@ -52,6 +54,12 @@ func Rules() []Rule {
 		{ID: "ML-EKS-005", Severity: High, Title: "Pods do not fit on the node group",
 			Rationale: "Max pods per node times the node group's max size must hold the pods the stack runs, or pods stay Pending with `Too many pods`.",
 			check:     nil /* set by Build: it needs the price table's instance shapes */},
+		{ID: stackconfig.RuleDocumentationRange, Severity: Medium, Title: "EKS API admits a documentation address range",
+			Rationale: "RFC 5737's ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) hold no real hosts: listed alone, the API would admit nobody, pulumi-eks would wait five minutes for it, and every Kubernetes resource would fail as unreachable. The committed stack files use one as a placeholder; a real `pulumi up` refuses it before registering anything (deploy guard), previews and this plan accept it.",
+			check:     eksDocumentationRange},
+		{ID: "ML-EKS-007", Severity: Medium, Title: "No cluster admin besides the creator",
+			Rationale: "pulumi-eks makes only the identity that creates the cluster its admin (bootstrapClusterCreatorAdminPermissions). Every later `pulumi up` reaches the Kubernetes API, so a teammate's fails with 401 on the Kubernetes resources unless cluster.adminRoleArns lists the role they deploy as; the creator's own role must not be listed (EKS already made its entry, a second fails with ResourceInUseException).",
+			check:     eksAdminsBesidesCreator},
 		{ID: "ML-EC2-001", Severity: High, Title: "IMDSv2 not required",
 			Rationale: "IMDSv1 lets an SSRF in any process read the instance role's credentials.",
 			Checkov:   []string{"CKV_AWS_79"}, Trivy: []string{"AVD-AWS-0028", "AVD-AWS-0130"}, check: imdsv2},
@@ -91,6 +99,9 @@ func Rules() []Rule {
 		{ID: "ML-SNS-002", Severity: High, Title: "EventBridge cannot publish to its target topic",
 			Rationale: "A topic encrypted with a key that does not admit events.amazonaws.com drops every event silently.",
 			check:     snsAcceptsEventBridge},
+		{ID: stackconfig.RuleExampleDomain, Severity: Medium, Title: "Email subscription to a reserved example domain",
+			Rationale: "RFC 2606's names (example.com, .net, .org, .example, .test, .invalid, .localhost) receive no mail: the subscription can never be confirmed, SNS deletes it after 48 hours, and each later `pulumi up --refresh` subscribes it again and sends another confirmation. The committed stack files use one as a placeholder; a real `pulumi up` refuses it before registering anything (deploy guard), previews and this plan accept it.",
+			check:     snsExampleDomain},
 		{ID: "ML-KMS-001", Severity: Medium, Title: "KMS key rotation off",
 			Rationale: "Yearly rotation limits what one leaked key version can decrypt.",
 			Checkov:   []string{"CKV_AWS_7"}, Trivy: []string{"AVD-AWS-0065"}, check: kmsRotation},
@@ -146,6 +157,41 @@ func eksPublicEndpoint(r *harness.Record) []violation {
 			return fmt.Sprintf("public endpoint enabled for %v", res.Strings("vpcConfig.publicAccessCidrs"))
 		}
 		return ""
+	})
+}
+
+// eksDocumentationRange is the plan's view of the deploy guard on cluster.publicAccessCidrs: the
+// same test, on the cluster the graph would create.
+func eksDocumentationRange(r *harness.Record) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		var docs []string
+		for _, cidr := range res.Strings("vpcConfig.publicAccessCidrs") {
+			if p, err := netip.ParsePrefix(cidr); err == nil {
+				if doc, ok := stackconfig.DocumentationRange(p); ok {
+					docs = append(docs, fmt.Sprintf("%s (in %s)", cidr, doc))
+				}
+			}
+		}
+		if len(docs) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("publicAccessCidrs %s are documentation ranges: `pulumi up` refuses them until cluster.publicAccessCidrs names the addresses you deploy from", strings.Join(docs, ", "))
+	})
+}
+
+// eksAdminsBesidesCreator finds clusters where no access entry has cluster-admin: only the
+// identity that created the cluster can then use its Kubernetes API.
+func eksAdminsBesidesCreator(r *harness.Record) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(cluster harness.Resource) string {
+		for _, a := range r.ByType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") {
+			if a.String("clusterName") == cluster.String("name") && strings.HasSuffix(a.String("policyArn"), "/AmazonEKSClusterAdminPolicy") {
+				return ""
+			}
+		}
+		if bootstrap, _ := cluster.Bool("accessConfig.bootstrapClusterCreatorAdminPermissions"); !bootstrap {
+			return "no access entry has AmazonEKSClusterAdminPolicy and the creator gets none: nobody can administer the cluster; list roles in cluster.adminRoleArns"
+		}
+		return "only the identity that runs the first `pulumi up` is cluster-admin: list every other role that deploys the stack in cluster.adminRoleArns"
 	})
 }
 
@@ -356,6 +402,19 @@ func snsAcceptsEventBridge(r *harness.Record) []violation {
 		}
 	}
 	return out
+}
+
+// snsExampleDomain is the plan's view of the deploy guard on messaging.notificationEmails.
+func snsExampleDomain(r *harness.Record) []violation {
+	return each(r, "aws:sns/topicSubscription:TopicSubscription", func(res harness.Resource) string {
+		if !strings.HasPrefix(res.String("protocol"), "email") {
+			return ""
+		}
+		if reserved, ok := stackconfig.ReservedExampleDomain(res.String("endpoint")); ok {
+			return fmt.Sprintf("%s is at %s, which receives no mail: `pulumi up` refuses it until messaging.notificationEmails names an address someone reads", res.String("endpoint"), reserved)
+		}
+		return ""
+	})
 }
 
 func admits(doc iampolicy.Document, service, action string) bool {

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/stackconfig"
 )
 
 // edit changes an input (a dotted path) of the first resource of a type.
@@ -131,6 +132,35 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::1:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X"]},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{"oidc.eks.ap-northeast-2.amazonaws.com/id/X:sub":["system:serviceaccount:mission-link:mission-link"]}}}]}`))
 		},
 		"ML-SEC-001": func(t *testing.T, r *harness.Record) {}, // the database secret has no rotation (accepted)
+		"ML-EKS-006": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "aws:eks/cluster:Cluster", "vpcConfig.publicAccessCidrs", strs("198.51.7.0/24", "203.0.113.7/32"))
+		},
+		"ML-EKS-007": func(t *testing.T, r *harness.Record) {
+			drop(r, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+		},
+		"ML-SNS-003": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "aws:sns/topicSubscription:TopicSubscription", "endpoint", resource.NewProperty("oncall@ops.example.org"))
+		},
+	}
+	// repairs fix what the committed dev file keeps open (placeholders, no admin role), so that
+	// each of those rules is first seen silent on a good graph.
+	repairs := map[string]func(t *testing.T, r *harness.Record){
+		"ML-EKS-006": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "aws:eks/cluster:Cluster", "vpcConfig.publicAccessCidrs", strs("198.51.7.0/24", "192.0.3.0/24"))
+		},
+		"ML-EKS-007": func(t *testing.T, r *harness.Record) {
+			r.Resources = append(r.Resources, harness.Resource{
+				URN: "urn:pulumi:dev::mission-link::eks:index:Cluster$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::admin", Custom: true,
+				Type: "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", Name: "mission-link-dev-admin-123456789012-platform-cluster-admin",
+				Inputs: resource.PropertyMap{
+					"clusterName": resource.NewProperty("mission-link-dev"),
+					"policyArn":   resource.NewProperty("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
+				},
+			})
+		},
+		"ML-SNS-003": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "aws:sns/topicSubscription:TopicSubscription", "endpoint", resource.NewProperty("oncall@mission-link.io"))
+		},
 	}
 	for _, rule := range Rules() {
 		if rule.ID == "ML-EKS-005" {
@@ -142,6 +172,9 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 				t.Fatal("no broken graph proves this rule can fire")
 			}
 			p := build(t, "dev", options())
+			if _, open := shippedOpenFindings["dev"][rule.ID]; open {
+				repairs[rule.ID](t, p.Record) // TestShippedStacksHaveNoOpenHighFinding: it fires on the committed file
+			}
 			if v := rule.check(p.Record); len(v) != 0 && rule.ID != "ML-EKS-002" && rule.ID != "ML-SEC-001" {
 				t.Fatalf("fires on the good graph: %v", v[0].message)
 			}
@@ -192,5 +225,19 @@ func TestAutoscalerScalingNeedsItsTagCondition(t *testing.T) {
 	if len(v) != 1 || v[0].res.Name != p.Record.Resources[i].Name ||
 		!strings.Contains(v[0].message, `statement ScaleThisClustersGroups allows autoscaling:SetDesiredCapacity on "*"`) {
 		t.Errorf("without its tag condition: %v", v)
+	}
+}
+
+// TestEveryDeployGuardHasARule: a check that only a real `pulumi up` enforces is shown by the
+// plan (which runs as a preview) as a finding of the rule the guard names.
+func TestEveryDeployGuardHasARule(t *testing.T) {
+	ids := map[string]bool{}
+	for _, rule := range Rules() {
+		ids[rule.ID] = true
+	}
+	for _, g := range stackconfig.DeployGuards() {
+		if !ids[g.Rule] {
+			t.Errorf("deploy guard on %s names rule %s, which the plan does not have", g.Key, g.Rule)
+		}
 	}
 }

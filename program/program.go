@@ -40,6 +40,9 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := stackconfig.EnforceDeployGuards(ctx, cfg); err != nil {
+		return nil, err
+	}
 	// The AZ lookup decides how many resources exist and is validated before anything is
 	// registered, so it runs on the default provider, which reads the same aws:region.
 	zones, err := vpc.AvailableZones(ctx)
@@ -81,6 +84,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	clusterArgs.InstanceTags = cfg.DefaultTags(ctx.Project(), ctx.Stack())
 	clusterArgs.Protect = cfg.ProtectStatefulResources
 	clusterArgs.AWSProvider = provider
+	clusterArgs.AWSProfile = cfg.Profile
 	clusterArgs.ViewerRoleARNs = map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN, "ci-drift": ci.DriftRoleARN}
 	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
