@@ -5,8 +5,12 @@ import (
 	"testing"
 )
 
+// supportDate is the day versions are judged on in these tests: the calendar's own date, when
+// 1.33 is in extended support and 1.34 and 1.35 in standard support.
+const supportDate = "2026-11-24"
+
 func validArgs() ClusterArgs {
-	return ClusterArgs{Name: "mission-link-dev", PublicAccessCidrs: []string{"198.51.100.0/24"}}.WithDefaults()
+	return ClusterArgs{Name: "mission-link-dev", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: supportDate}.WithDefaults()
 }
 
 func TestDefaults(t *testing.T) {
@@ -37,7 +41,14 @@ func TestValidateRejects(t *testing.T) {
 		validationtest.Reject("bad instance type", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"medium"} }, `cluster.nodeGroup.instanceTypes[0] ("medium")`),
 		validationtest.Reject("mixed architectures", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t4g.medium"} }, `cluster.nodeGroup.instanceTypes[1] ("t4g.medium") is arm64`),
 		validationtest.Reject("small disk", func(a *ClusterArgs) { a.NodeGroup.DiskSizeGiB = 10 }, "cluster.nodeGroup.diskSizeGiB (10)"),
-		validationtest.Reject("version out of standard support", func(a *ClusterArgs) { a.Version = "1.32" }, `cluster.version ("1.32") is below 1.33`, "$0.60"),
+		validationtest.Reject("version past extended support", func(a *ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-24" },
+			`cluster.version ("1.32") left EKS extended support on 2027-03-23 (standard support ended 2026-03-23)`, "standard support on 2027-03-24: 1.35"),
+		validationtest.Reject("version older than the calendar", func(a *ClusterArgs) { a.Version = "1.31" },
+			`cluster.version ("1.31") is not in the EKS version calendar`, "1.32, 1.33, 1.34, 1.35"),
+		validationtest.Reject("version newer than the calendar", func(a *ClusterArgs) { a.Version = "1.36" },
+			`cluster.version ("1.36") is not in the EKS version calendar`, "awsspec.EKSVersions"),
+		validationtest.Reject("no support date", func(a *ClusterArgs) { a.SupportDate = "" }, `cluster.version ("1.35"): no date`),
+		validationtest.Reject("support date not a date", func(a *ClusterArgs) { a.SupportDate = "2026-13-01" }, `support date ("2026-13-01") must be a date YYYY-MM-DD`),
 		validationtest.Reject("version as a YAML float", func(a *ClusterArgs) { a.Version = "1.3" }, `cluster.version ("1.3")`, "quote it"),
 		validationtest.Reject("version not a version", func(a *ClusterArgs) { a.Version = "latest" }, `cluster.version ("latest")`),
 		validationtest.Reject("no public CIDRs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }, "cluster.publicAccessCidrs is empty"),
@@ -64,7 +75,11 @@ func TestValidateAccepts(t *testing.T) {
 	a.NodeGroup.CapacityType = CapacitySpot
 	a.NodeGroup.InstanceTypes = []string{"t4g.medium", "m7g.large"}
 	a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(0), ptr(0), ptr(3)
-	a.Version = "1.33"
+	a.Version = "1.33" // in extended support on supportDate: it works, and costs more (the plan says)
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a.Version, a.SupportDate = "1.32", "2027-03-23" // the last day of extended support
 	if err := a.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func mustRun(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs) {
 }
 
 func devArgs() eks.ClusterArgs {
-	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}}
+	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: "2026-11-24"}
 }
 
 func TestControlPlaneInputs(t *testing.T) {
@@ -210,6 +210,9 @@ func TestNodeGroup(t *testing.T) {
 	lt := harnesstest.Source(t, r, ng, "launchTemplate")
 	if lt.String("metadataOptions.httpTokens") != "required" {
 		t.Error("nodes do not require IMDSv2")
+	}
+	if hops, _ := lt.Number("metadataOptions.httpPutResponseHopLimit"); hops != 1 {
+		t.Errorf("IMDS hop limit %v: with more than 1 every pod can take the node role's credentials", hops)
 	}
 	if _, ok := lt.Value("imageId"); ok {
 		t.Error("the launch template pins an AMI: EKS would no longer compute max pods")

@@ -25,7 +25,7 @@ func runDev(t *testing.T, gitopsJSON string) (*harness.Record, []string, error) 
 		cfg.Values = maps.Clone(cfg.Values)
 		cfg.Values["mission-link:gitops"] = gitopsJSON
 	}
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: "2026-11-24"}
 	var outputs []string
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
 		out, err := program.Build(ctx, in)

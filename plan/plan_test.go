@@ -246,6 +246,37 @@ func TestCostFollowsTheSupportCalendar(t *testing.T) {
 	}
 }
 
+// A version in extended support works and is accepted by the config check, but the plan reports
+// what it costs; past extended support the plan fails as `pulumi up` would on that day.
+func TestExtendedSupportIsAFindingWithItsCost(t *testing.T) {
+	cfg := withConfig(t, "dev", func(v map[string]string) {
+		v["mission-link:cluster"] = `{"version":"1.33","publicAccessCidrs":["198.51.100.0/24"]}`
+	})
+	p, err := Build(cfg, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []Finding
+	for _, f := range p.Findings {
+		if f.ID == "ML-EKS-006" {
+			found = append(found, f)
+		}
+	}
+	want := "Kubernetes 1.33 left EKS standard support on 2026-07-29 and is in extended support until 2027-07-29: " +
+		"the control plane costs $0.60 an hour ($438.00 a month) instead of $0.10 ($73.00); upgrade to a version in standard support (1.34, 1.35)"
+	if len(found) != 1 || found[0].Message != want || found[0].Severity != Medium || found[0].Accepted {
+		t.Errorf("findings %+v, want one open MEDIUM ML-EKS-006: %s", found, want)
+	}
+	if slices.ContainsFunc(build(t, "dev", options()).Findings, func(f Finding) bool { return f.ID == "ML-EKS-006" }) {
+		t.Error("ML-EKS-006 fires on 1.35, which is in standard support")
+	}
+	opts := options()
+	opts.AsOf = "2027-07-30"
+	if _, err := Build(cfg, opts); err == nil || !strings.Contains(err.Error(), `cluster.version ("1.33") left EKS extended support on 2027-07-29`) {
+		t.Errorf("1.33 after its extended support: %v", err)
+	}
+}
+
 func TestUnknownPricesAreNamed(t *testing.T) {
 	cfg := withConfig(t, "dev", func(v map[string]string) {
 		v["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"instanceTypes":["m7i.large"]}}`

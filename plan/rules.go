@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/iampolicy"
 )
@@ -38,8 +39,10 @@ type violation struct {
 func Rules() []Rule {
 	return []Rule{
 		{ID: "ML-EKS-001", Severity: High, Title: "EKS API endpoint open to the internet",
-			Rationale: "A public endpoint reachable from 0.0.0.0/0 exposes the Kubernetes API to every scanner on the internet.",
-			Checkov:   []string{"CKV_AWS_38"}, Trivy: []string{"AVD-AWS-0041"}, check: eksOpenToWorld},
+			Rationale: "A public endpoint reachable from 0.0.0.0/0 exposes the Kubernetes API to every scanner on the internet. " +
+				"Checkov's CKV_AWS_38 matches exactly this; Trivy's AVD-AWS-0041 is broader: it fires on any public CIDR in publicAccessCidrs, " +
+				"so it also flags a stack limited to its own addresses, which here is ML-EKS-002 (accepted).",
+			Checkov: []string{"CKV_AWS_38"}, Trivy: []string{"AVD-AWS-0041"}, check: eksOpenToWorld},
 		{ID: "ML-EKS-002", Severity: Low, Title: "EKS public API endpoint enabled",
 			Rationale: "A private-only endpoint leaves no API surface on the internet; a public one must at least be limited to known CIDRs.",
 			Checkov:   []string{"CKV_AWS_39"}, Trivy: []string{"AVD-AWS-0040"}, check: eksPublicEndpoint},
@@ -52,9 +55,16 @@ func Rules() []Rule {
 		{ID: "ML-EKS-005", Severity: High, Title: "Pods do not fit on the node group",
 			Rationale: "Max pods per node times the node group's max size must hold the pods the stack runs, or pods stay Pending with `Too many pods`.",
 			check:     nil /* set by Build: it needs the price table's instance shapes */},
-		{ID: "ML-EC2-001", Severity: High, Title: "IMDSv2 not required",
-			Rationale: "IMDSv1 lets an SSRF in any process read the instance role's credentials.",
-			Checkov:   []string{"CKV_AWS_79"}, Trivy: []string{"AVD-AWS-0028", "AVD-AWS-0130"}, check: imdsv2},
+		{ID: "ML-EKS-006", Severity: Medium, Title: "Kubernetes version in EKS extended support",
+			Rationale: "A version past standard support keeps its patches for a year of extended support, at six times the control plane price; then EKS upgrades it. " +
+				"Judged on the plan's date against the dated EKS calendar (awsspec.EKSVersions); Checkov's CKV_AWS_339 checks a fixed list of versions instead. " +
+				"A version past extended support, or not in the calendar, is a config error, not a finding.",
+			Checkov: []string{"CKV_AWS_339"},
+			check:   nil /* set by Build: it needs the plan's date and prices */},
+		{ID: "ML-EC2-001", Severity: High, Title: "IMDSv2 not required, or reachable from containers",
+			Rationale: "IMDSv1 lets an SSRF in any process read the instance role's credentials; a PUT response hop limit above 1 lets every pod on the pod network fetch an IMDSv2 token, and so the node role's credentials. " +
+				"Workloads here get AWS rights through IRSA, and the node agents that read IMDS (aws-node, kube-proxy) run on the host network.",
+			Checkov: []string{"CKV_AWS_79", "CKV_AWS_341"}, Trivy: []string{"AVD-AWS-0028", "AVD-AWS-0130"}, check: imdsv2},
 		{ID: "ML-EC2-002", Severity: High, Title: "EBS volume not encrypted",
 			Rationale: "Unencrypted volumes and their snapshots expose data to anyone who can copy them.",
 			Checkov:   []string{"CKV_AWS_8", "CKV_AWS_3"}, Trivy: []string{"AVD-AWS-0131", "AVD-AWS-0026"}, check: ebsEncryption},
@@ -179,9 +189,42 @@ func imdsv2(r *harness.Record) []violation {
 		if res.String("metadataOptions.httpTokens") != "required" {
 			return "metadataOptions.httpTokens is not \"required\""
 		}
+		// Unset, the hop limit is the AMI's or the service's default, which can be 2.
+		if hops, set := res.Number("metadataOptions.httpPutResponseHopLimit"); !set || hops != 1 {
+			return fmt.Sprintf("metadataOptions.httpPutResponseHopLimit is %s, not 1: pods can reach IMDS and the instance role", hopLimit(hops, set))
+		}
 		return ""
 	}
 	return append(each(r, "aws:ec2/instance:Instance", bad), each(r, "aws:ec2/launchTemplate:LaunchTemplate", bad)...)
+}
+
+func hopLimit(hops float64, set bool) string {
+	if !set {
+		return "not set"
+	}
+	return fmt.Sprint(hops)
+}
+
+// extendedSupportViolations finds clusters whose Kubernetes version is in EKS extended support on
+// the plan's date, with what that costs against standard support.
+func extendedSupportViolations(r *harness.Record, cost Cost, table *PriceTable) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		version := res.String("version")
+		status, w := awsspec.EKSSupportOn(version, cost.AsOf)
+		if status != awsspec.SupportExtended {
+			return ""
+		}
+		msg := fmt.Sprintf("Kubernetes %s left EKS standard support on %s and is in extended support until %s", version, w.StandardUntil, w.ExtendedUntil)
+		if prices, ok := table.Regions[cost.Region]; ok {
+			h := table.HoursPerMonth
+			extended, standard := prices.EKSExtendedSupportHour.USD, prices.EKSClusterHour.USD
+			msg += fmt.Sprintf(": the control plane costs $%.2f an hour ($%.2f a month) instead of $%.2f ($%.2f)", extended, cents(h*extended), standard, cents(h*standard))
+		}
+		if newer := awsspec.VersionsInStandardSupport(cost.AsOf); len(newer) > 0 {
+			msg += fmt.Sprintf("; upgrade to a version in standard support (%s)", strings.Join(newer, ", "))
+		}
+		return msg
+	})
 }
 
 func ebsEncryption(r *harness.Record) []violation {

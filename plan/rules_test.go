@@ -133,8 +133,8 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-SEC-001": func(t *testing.T, r *harness.Record) {}, // the database secret has no rotation (accepted)
 	}
 	for _, rule := range Rules() {
-		if rule.ID == "ML-EKS-005" {
-			continue // TestPodCapacityNeedsPrefixDelegation
+		if rule.ID == "ML-EKS-005" || rule.ID == "ML-EKS-006" {
+			continue // TestPodCapacityNeedsPrefixDelegation, TestExtendedSupportIsAFindingWithItsCost
 		}
 		t.Run(rule.ID, func(t *testing.T) {
 			breakGraph, ok := breakages[rule.ID]
@@ -150,5 +150,20 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 				t.Error("does not fire on the broken graph")
 			}
 		})
+	}
+}
+
+// A hop limit above 1 (or none, which leaves it to the AMI) lets pods fetch an IMDSv2 token.
+func TestIMDSHopLimitIsChecked(t *testing.T) {
+	rule := Rules()[slices.IndexFunc(Rules(), func(r Rule) bool { return r.ID == "ML-EC2-001" })]
+	for name, hops := range map[string]resource.PropertyValue{"2": resource.NewProperty(2.0), "unset": null} {
+		for _, typ := range []string{"aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"} {
+			p := build(t, "dev", options())
+			edit(t, p.Record, typ, "metadataOptions.httpPutResponseHopLimit", hops)
+			v := rule.check(p.Record)
+			if len(v) != 1 || v[0].res.Type != typ || !strings.Contains(v[0].message, "httpPutResponseHopLimit is "+strings.TrimPrefix(name, "unset")) {
+				t.Errorf("hop limit %s on %s: findings %v", name, typ, v)
+			}
+		}
 	}
 }

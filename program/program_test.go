@@ -26,6 +26,9 @@ const (
 	typeInstance    = "aws:ec2/instance:Instance"
 )
 
+// testDate is the day the stacks are judged on (the EKS calendar's own date), never the clock.
+const testDate = "2026-11-24"
+
 func loadStack(t *testing.T, stack string) harness.StackConfig {
 	t.Helper()
 	cfg, err := harness.LoadStack("..", stack)
@@ -36,7 +39,7 @@ func loadStack(t *testing.T, stack string) harness.StackConfig {
 }
 
 func run(cfg harness.StackConfig) (*harness.Record, error) {
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
 	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, in) })
 }
 
@@ -419,7 +422,7 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, stack := range []string{"dev", "prod"} {
-		if _, err := stackconfig.Parse("mission-link", stack, stackconfig.Input{Values: loadStack(t, stack).Values}); err != nil {
+		if _, err := stackconfig.Parse("mission-link", stack, stackconfig.Input{Values: loadStack(t, stack).Values, Date: testDate}); err != nil {
 			t.Errorf("Pulumi.%s.yaml: %v", stack, errors.Unwrap(err))
 		}
 	}
@@ -488,7 +491,7 @@ type stackOutputs struct {
 func buildStack(t *testing.T, stack string) (*harness.Record, stackOutputs) {
 	t.Helper()
 	cfg := loadStack(t, stack)
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
 	out := stackOutputs{secret: map[string]bool{}}
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
 		outputs, err := program.Build(ctx, in)
