@@ -342,17 +342,23 @@ func (m *Mocks) callerIdentity(pulumi.MockCallArgs) (resource.PropertyMap, error
 	}, nil
 }
 
-// ssmParameter answers the AMI public parameters with a fixed, well-formed AMI ID.
+// mockAMI is the AMI ID the mocks answer for every AMI public parameter.
+const mockAMI = "ami-0123456789abcdef0"
+
+// ssmParameter answers the AMI public parameters with a fixed, well-formed AMI ID, the way the
+// provider answers a String parameter: `value` secret (terraform-provider-aws marks it Sensitive
+// whatever the type) and `insecureValue` plain (set for every type but SecureString).
 func ssmParameter(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	name := args.Args["name"].StringValue()
 	if !strings.HasPrefix(name, "/aws/service/ami-") {
 		return nil, fmt.Errorf("harness: no mock value for SSM parameter %s", name)
 	}
 	return resource.PropertyMap{
-		"id":    resource.NewProperty(name),
-		"name":  resource.NewProperty(name),
-		"type":  resource.NewProperty("String"),
-		"value": resource.NewProperty("ami-0123456789abcdef0"),
+		"id":            resource.NewProperty(name),
+		"name":          resource.NewProperty(name),
+		"type":          resource.NewProperty("String"),
+		"value":         resource.MakeSecret(resource.NewProperty(mockAMI)),
+		"insecureValue": resource.NewProperty(mockAMI),
 	}, nil
 }
 

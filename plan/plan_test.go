@@ -49,7 +49,7 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 95 resources",
+		"Stack dev of mission-link in ap-northeast-2: 96 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",
@@ -190,7 +190,7 @@ func TestCost(t *testing.T) {
 		"EKS nodes":                           37.96, // 1 x t3.medium, 730 h x $0.052
 		"NAT gateway hours":                   43.07, // 1 x 730 h x $0.059
 		"Public IPv4 addresses (elastic IPs)": 3.65,  // 1 x 730 h x $0.005
-		"KMS keys":                            2.00,
+		"KMS keys":                            3.00,  // the cluster's secrets, messaging, the database secret
 		"Secrets Manager secrets":             0.40,
 		"EKS node root volumes (gp3)":         1.82, // 20 GB x $0.0912
 	} {

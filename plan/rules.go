@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/iampolicy"
@@ -122,6 +124,13 @@ func Rules() []Rule {
 		{ID: "ML-SEC-001", Severity: Medium, Title: "Secret without rotation",
 			Rationale: "A secret that never rotates stays valid for as long as it has been leaked.",
 			Checkov:   []string{"CKV2_AWS_57"}, check: secretRotation},
+		{ID: "ML-SEC-002", Severity: Medium, Title: "Secret not encrypted with a customer managed key",
+			Rationale: "The AWS managed key aws/secretsmanager lets every principal of the account decrypt through Secrets Manager and cannot be narrowed; " +
+				"under the stack's own key, reading the secret also takes a kms:Decrypt grant, which only its readers get.",
+			Checkov: []string{"CKV_AWS_149"}, Trivy: []string{"AVD-AWS-0098"}, check: secretCMK},
+		{ID: "ML-SEC-003", Severity: High, Title: "A role that reads a secret cannot decrypt it",
+			Rationale: "Secrets Manager decrypts a secret under a customer managed key with the caller's own kms:Decrypt; without it GetSecretValue fails with AccessDeniedException at run time.",
+			check:     secretReadersDecrypt},
 	}
 }
 
@@ -550,4 +559,82 @@ func secretRotation(r *harness.Record) []violation {
 		}
 		return ""
 	})
+}
+
+// secretKey returns the stack's KMS key a secret is encrypted with, if it is one.
+func secretKey(r *harness.Record, secret harness.Resource) (harness.Resource, bool) {
+	key, err := r.InputSource(secret, "kmsKeyId")
+	return key, err == nil && key.Type == "aws:kms/key:Key"
+}
+
+func secretCMK(r *harness.Record) []violation {
+	return each(r, "aws:secretsmanager/secret:Secret", func(secret harness.Resource) string {
+		if _, ok := secretKey(r, secret); !ok {
+			return "encrypted with the AWS managed key aws/secretsmanager (no kmsKeyId from the stack's keys)"
+		}
+		return ""
+	})
+}
+
+// secretReadersDecrypt finds roles whose inline policies allow secretsmanager:GetSecretValue on a
+// secret under one of the stack's keys but not kms:Decrypt on that key through Secrets Manager.
+func secretReadersDecrypt(r *harness.Record) []violation {
+	var out []violation
+	for _, secret := range r.ByType("aws:secretsmanager/secret:Secret") {
+		key, ok := secretKey(r, secret)
+		secretARN, keyARN := outputString(secret, "arn"), outputString(key, "arn")
+		if !ok || secretARN == "" || keyARN == "" {
+			continue
+		}
+		for _, role := range r.ByType("aws:iam/role:Role") {
+			docs := inlinePolicies(r, role)
+			if allows(docs, "secretsmanager:GetSecretValue", secretARN, nil) &&
+				!allows(docs, "kms:Decrypt", keyARN, func(s iampolicy.Statement) bool { return viaService(s, "secretsmanager.") }) {
+				out = append(out, violation{role, fmt.Sprintf("reads %s but has no kms:Decrypt on its key %s through Secrets Manager", secret.Name, key.Name)})
+			}
+		}
+	}
+	return out
+}
+
+func outputString(res harness.Resource, key resource.PropertyKey) string {
+	if v, ok := res.Outputs[key]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// inlinePolicies are the documents of the role's inline policies.
+func inlinePolicies(r *harness.Record, role harness.Resource) []iampolicy.Document {
+	var out []iampolicy.Document
+	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
+		if src, err := r.InputSource(p, "role"); err == nil && src.URN == role.URN {
+			if doc, err := p.Policy("policy"); err == nil {
+				out = append(out, doc)
+			}
+		}
+	}
+	return out
+}
+
+// allows says whether an Allow statement of docs grants action on the ARN (or "*"), and meets
+// cond when given.
+func allows(docs []iampolicy.Document, action, arn string, cond func(iampolicy.Statement) bool) bool {
+	service, _, _ := strings.Cut(action, ":")
+	for _, d := range docs {
+		for _, s := range d.Statement {
+			if s.Effect == iampolicy.Allow && slices.ContainsFunc(s.Action, func(a string) bool { return a == action || a == service+":*" || a == "*" }) &&
+				(slices.Contains(s.Resource, arn) || slices.Contains(s.Resource, "*")) && (cond == nil || cond(s)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// viaService says whether a statement's kms:ViaService condition, if any, admits a service whose
+// endpoint starts with prefix ("secretsmanager.").
+func viaService(s iampolicy.Statement, prefix string) bool {
+	values, ok := s.Condition["StringEquals"]["kms:ViaService"]
+	return !ok || slices.ContainsFunc(values, func(v string) bool { return strings.HasPrefix(v, prefix) })
 }

@@ -131,6 +131,17 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::1:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X"]},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{"oidc.eks.ap-northeast-2.amazonaws.com/id/X:sub":["system:serviceaccount:mission-link:mission-link"]}}}]}`))
 		},
 		"ML-SEC-001": func(t *testing.T, r *harness.Record) {}, // the database secret has no rotation (accepted)
+		"ML-SEC-002": func(t *testing.T, r *harness.Record) {
+			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:secretsmanager/secret:Secret" })
+			r.Resources[i].PropertyDependencies = map[string][]string{} // encrypted with aws/secretsmanager
+		},
+		"ML-SEC-003": func(t *testing.T, r *harness.Record) { // the app reads the secret without its key
+			for i, res := range r.Resources {
+				if res.Type == "aws:iam/rolePolicy:RolePolicy" && strings.Contains(res.String("policy"), "DecryptDatabaseSecret") && strings.Contains(res.Name, "app") {
+					r.Resources[i].Inputs = setPath(res.Inputs.Copy(), []string{"policy"}, policy(strings.Replace(res.String("policy"), `"secretsmanager.ap-northeast-2.amazonaws.com"`, `"ssm.ap-northeast-2.amazonaws.com"`, 1)))
+				}
+			}
+		},
 	}
 	for _, rule := range Rules() {
 		if rule.ID == "ML-EKS-005" || rule.ID == "ML-EKS-006" {

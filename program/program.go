@@ -113,6 +113,7 @@ func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, a
 	ciArgs := cfg.CI
 	ciArgs.RepositoryARN = registry.RepositoryARN
 	ciArgs.DatabaseSecretARN = appSecrets.DatabaseSecretARN
+	ciArgs.DatabaseSecretKeyARN = appSecrets.KeyARN
 	ci, err := cicd.NewGitHubAccess(ctx, prefix, &ciArgs, withProvider)
 	if err != nil {
 		return nil, nil, err
@@ -144,6 +145,7 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 	identityArgs := cfg.App
 	identityArgs.OIDC = cluster.OIDC
 	identityArgs.SecretARN = appSecrets.DatabaseSecretARN
+	identityArgs.SecretKeyARN = appSecrets.KeyARN
 	identityArgs.EventBusARN = events.EventBusARN
 	identityArgs.TopicARN = events.TopicARN
 	identityArgs.TopicKeyARN = events.KeyARN

@@ -76,7 +76,7 @@ func TestStackGraphs(t *testing.T) {
 		typeSG: 2, // bastion, cluster
 		"aws:ec2/securityGroupRule:SecurityGroupRule": 1,
 		// cluster
-		"aws:kms/key:Key":                           2, // cluster secrets, messaging
+		"aws:kms/key:Key":                           3, // cluster secrets, messaging, the database secret
 		"aws:eks/cluster:Cluster":                   1,
 		"aws:eks/accessEntry:AccessEntry":           3, // nodes, CI preview, CI drift
 		"aws:eks/addon:Addon":                       5,
