@@ -90,11 +90,12 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	exportNetwork(out, network, networkArgs.Bastion.IsEnabled())
 	exportCluster(out, cluster)
 	exportCIAccess(out, registry, ci)
-	if err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider); err != nil {
+	identity, err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.GitOps.Enabled {
-		if err := buildGitOps(ctx, out, prefix, cfg, cluster); err != nil {
+		if err := buildGitOps(ctx, out, prefix, cfg, cluster, registry, identity); err != nil {
 			return nil, err
 		}
 	}
@@ -134,13 +135,13 @@ func buildSecrets(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, wi
 }
 
 // buildAppServices builds what the app uses at run time beside its secrets: messaging, and the
-// app's own role.
-func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, appSecrets *secrets.Secrets, withProvider pulumi.ResourceOption) error {
+// app's own role, which it returns.
+func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, appSecrets *secrets.Secrets, withProvider pulumi.ResourceOption) (*app.Identity, error) {
 	messagingArgs := cfg.Messaging
 	messagingArgs.Protect = cfg.ProtectStatefulResources
 	events, err := messaging.NewMessaging(ctx, prefix, &messagingArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	identityArgs := cfg.App
 	identityArgs.OIDC = cluster.OIDC
@@ -151,7 +152,7 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 	identityArgs.TopicKeyARN = events.KeyARN
 	identity, err := app.NewIdentity(ctx, prefix+"-app", &identityArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	out["eventBusName"] = events.EventBusName
@@ -165,14 +166,17 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 	out["appServiceAccount"] = pulumi.String(identityArgs.ServiceAccount)
 	out["appServiceAccountAnnotations"] = identity.ServiceAccountAnnotation
 	out["appEventSource"] = pulumi.String(messagingArgs.EventSource)
-	return nil
+	return identity, nil
 }
 
 // buildGitOps installs ArgoCD on the cluster, after its nodes and addons, and points it at the
-// app's overlay, deploying into the app's namespace.
-func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster) error {
+// app's overlay, deploying into the app's namespace with the stack's image repository and role.
+func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, registry *ecr.Registry, identity *app.Identity) error {
 	args := cfg.GitOps
 	args.AppNamespace = cfg.App.Namespace
+	args.AppServiceAccount = cfg.App.ServiceAccount
+	args.ImageRepository = registry.RepositoryURL
+	args.AppRoleARN = identity.RoleARN
 	args.KubernetesProvider = cluster.KubernetesProvider
 	args.After = cluster.Ready
 	argocd, err := gitops.NewArgoCD(ctx, prefix, &args, pulumi.Providers(cluster.KubernetesProvider))
