@@ -11,6 +11,7 @@ import (
 
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/secrets"
 )
 
 // ConfigKey is where IdentityArgs lives in Pulumi.<stack>.yaml.
@@ -40,10 +41,12 @@ type IdentityArgs struct {
 	ServiceAccount string `json:"serviceAccount"`
 
 	// What the role is allowed to use. Set by the program.
-	OIDC        eks.OIDCProvider   `json:"-"`
-	SecretARN   pulumi.StringInput `json:"-"`
-	EventBusARN pulumi.StringInput `json:"-"`
-	TopicARN    pulumi.StringInput `json:"-"`
+	OIDC      eks.OIDCProvider   `json:"-"`
+	SecretARN pulumi.StringInput `json:"-"`
+	// SecretKeyARN encrypts the secret: reading it needs the key, through Secrets Manager only.
+	SecretKeyARN pulumi.StringInput `json:"-"`
+	EventBusARN  pulumi.StringInput `json:"-"`
+	TopicARN     pulumi.StringInput `json:"-"`
 	// TopicKeyARN encrypts the topic: publishing needs the key, through SNS only.
 	TopicKeyARN pulumi.StringInput `json:"-"`
 }
@@ -81,8 +84,8 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 		return nil, fmt.Errorf("app identity %s: args are required", name)
 	}
 	a := args.WithDefaults()
-	if a.SecretARN == nil || a.EventBusARN == nil || a.TopicARN == nil || a.TopicKeyARN == nil {
-		return nil, fmt.Errorf("app identity %s: SecretARN, EventBusARN, TopicARN and TopicKeyARN are required", name)
+	if a.SecretARN == nil || a.SecretKeyARN == nil || a.EventBusARN == nil || a.TopicARN == nil || a.TopicKeyARN == nil {
+		return nil, fmt.Errorf("app identity %s: SecretARN, SecretKeyARN, EventBusARN, TopicARN and TopicKeyARN are required", name)
 	}
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("app identity %s: invalid config:\n%w", name, err)
@@ -94,8 +97,8 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 	parent := pulumi.Parent(id)
 	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent).Name()
 	policy := iampolicy.Render(func(v []string) iampolicy.Document {
-		return Permissions(v[0], v[1], v[2], v[3], v[4])
-	}, a.SecretARN, a.EventBusARN, a.TopicARN, a.TopicKeyARN, region)
+		return Permissions(Resources{SecretARN: v[0], SecretKeyARN: v[1], BusARN: v[2], TopicARN: v[3], TopicKeyARN: v[4]}, v[5])
+	}, a.SecretARN, a.SecretKeyARN, a.EventBusARN, a.TopicARN, a.TopicKeyARN, region)
 	role, err := eks.NewIRSARole(ctx, name, eks.IRSARoleArgs{
 		OIDC:           a.OIDC,
 		Namespace:      a.Namespace,
@@ -114,21 +117,28 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 	return id, nil
 }
 
-// Permissions are exactly what the app does: read its database secret, put events on its bus,
-// and subscribe to, list and publish on its topic, whose key it may use only through SNS.
-func Permissions(secretARN, busARN, topicARN, keyARN, region string) iampolicy.Document {
+// Resources are the ARNs the app's role is allowed to use.
+type Resources struct {
+	SecretARN, SecretKeyARN, BusARN, TopicARN, TopicKeyARN string
+}
+
+// Permissions are exactly what the app does: read its database secret (decrypting it with its
+// key through Secrets Manager only), put events on its bus, and subscribe to, list and publish on
+// its topic, whose key it may use only through SNS.
+func Permissions(r Resources, region string) iampolicy.Document {
 	return iampolicy.New(iampolicy.Statement{
 		Sid: "ReadDatabaseSecret", Effect: iampolicy.Allow,
-		Action: []string{"secretsmanager:GetSecretValue"}, Resource: []string{secretARN},
-	}, iampolicy.Statement{
-		Sid: "PutAppEvents", Effect: iampolicy.Allow,
-		Action: []string{"events:PutEvents"}, Resource: []string{busARN},
-	}, iampolicy.Statement{
-		Sid: "UseNotificationTopic", Effect: iampolicy.Allow,
-		Action: TopicActions, Resource: []string{topicARN},
-	}, iampolicy.Statement{
-		Sid: "EncryptForNotificationTopic", Effect: iampolicy.Allow,
-		Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{keyARN},
-		Condition: iampolicy.Conditions{"StringEquals": {"kms:ViaService": {fmt.Sprintf("sns.%s.amazonaws.com", region)}}},
-	})
+		Action: []string{"secretsmanager:GetSecretValue"}, Resource: []string{r.SecretARN},
+	}, secrets.DecryptThroughSecretsManager("DecryptDatabaseSecret", r.SecretKeyARN, region),
+		iampolicy.Statement{
+			Sid: "PutAppEvents", Effect: iampolicy.Allow,
+			Action: []string{"events:PutEvents"}, Resource: []string{r.BusARN},
+		}, iampolicy.Statement{
+			Sid: "UseNotificationTopic", Effect: iampolicy.Allow,
+			Action: TopicActions, Resource: []string{r.TopicARN},
+		}, iampolicy.Statement{
+			Sid: "EncryptForNotificationTopic", Effect: iampolicy.Allow,
+			Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: []string{r.TopicKeyARN},
+			Condition: iampolicy.Conditions{"StringEquals": {"kms:ViaService": {fmt.Sprintf("sns.%s.amazonaws.com", region)}}},
+		})
 }

@@ -20,13 +20,14 @@ const (
 	busARN    = "arn:aws:events:ap-northeast-2:123456789012:event-bus/mission-link-dev"
 	topicARN  = "arn:aws:sns:ap-northeast-2:123456789012:mission-link-dev-notifications"
 	keyARN    = "arn:aws:kms:ap-northeast-2:123456789012:key/1234"
+	secretKey = "arn:aws:kms:ap-northeast-2:123456789012:key/5678"
 )
 
 func run(t *testing.T, args app.IdentityArgs) *harness.Record {
 	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		args.OIDC = eks.OIDCProvider{ARN: pulumi.String(provider).ToStringOutput(), IssuerURL: pulumi.String(issuer).ToStringOutput()}
-		args.SecretARN, args.EventBusARN = pulumi.String(secretARN), pulumi.String(busARN)
+		args.SecretARN, args.SecretKeyARN, args.EventBusARN = pulumi.String(secretARN), pulumi.String(secretKey), pulumi.String(busARN)
 		args.TopicARN, args.TopicKeyARN = pulumi.String(topicARN), pulumi.String(keyARN)
 		_, err := app.NewIdentity(ctx, "app", &args)
 		return err
@@ -61,6 +62,7 @@ func TestAppRole(t *testing.T) {
 	}
 	want := map[string][2][]string{ // sid: actions, resources
 		"ReadDatabaseSecret":          {{"secretsmanager:GetSecretValue"}, {secretARN}},
+		"DecryptDatabaseSecret":       {{"kms:Decrypt"}, {secretKey}},
 		"PutAppEvents":                {{"events:PutEvents"}, {busARN}},
 		"UseNotificationTopic":        {{"sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"}, {topicARN}},
 		"EncryptForNotificationTopic": {{"kms:GenerateDataKey", "kms:Decrypt"}, {keyARN}},
@@ -77,6 +79,10 @@ func TestAppRole(t *testing.T) {
 	kms, _ := doc.FindStatement("EncryptForNotificationTopic")
 	if !slices.Equal(kms.Condition["StringEquals"]["kms:ViaService"], []string{"sns.ap-northeast-2.amazonaws.com"}) {
 		t.Errorf("the key is usable outside SNS: %v", kms.Condition)
+	}
+	decrypt, _ := doc.FindStatement("DecryptDatabaseSecret")
+	if len(decrypt.Condition) != 1 || !slices.Equal(decrypt.Condition["StringEquals"]["kms:ViaService"], []string{"secretsmanager.ap-northeast-2.amazonaws.com"}) {
+		t.Errorf("the secret's key is usable outside Secrets Manager: %v", decrypt.Condition)
 	}
 	for _, st := range doc.Statement {
 		if slices.Contains(st.Resource, "*") || slices.ContainsFunc(st.Action, func(a string) bool { return strings.Contains(a, "*") }) {

@@ -49,6 +49,9 @@ type GitHubArgs struct {
 	RepositoryARN pulumi.StringInput `json:"-"`
 	// DatabaseSecretARN is the secret the drift check refreshes (and so reads). Set by the program.
 	DatabaseSecretARN pulumi.StringInput `json:"-"`
+	// DatabaseSecretKeyARN encrypts that secret: the drift role decrypts with it through Secrets
+	// Manager. Set by the program, with DatabaseSecretARN.
+	DatabaseSecretKeyARN pulumi.StringInput `json:"-"`
 }
 
 var (

@@ -16,6 +16,7 @@ import (
 const (
 	repoARN   = "arn:aws:ecr:ap-northeast-2:123456789012:repository/mission-link-dev"
 	secretARN = "arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:mission-link/dev/database-AbCdEf"
+	secretKey = "arn:aws:kms:ap-northeast-2:123456789012:key/5678"
 	infraRepo = "mission-link/mission-link-infra"
 )
 
@@ -27,6 +28,7 @@ func run(t *testing.T, args cicd.GitHubArgs) *harness.Record {
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		args.RepositoryARN = pulumi.String(repoARN)
 		args.DatabaseSecretARN = pulumi.String(secretARN)
+		args.DatabaseSecretKeyARN = pulumi.String(secretKey)
 		_, err := cicd.NewGitHubAccess(ctx, "ci", &args)
 		return err
 	})
@@ -343,12 +345,17 @@ func TestDriftRole(t *testing.T) {
 		}
 	}
 	st, ok := secretPolicy.FindStatement("RefreshDatabaseSecret")
-	if !ok || len(secretPolicy.Statement) != 1 || !slices.Equal(st.Action, []string{"secretsmanager:GetSecretValue"}) || !slices.Equal(st.Resource, []string{secretARN}) {
+	if !ok || len(secretPolicy.Statement) != 2 || !slices.Equal(st.Action, []string{"secretsmanager:GetSecretValue"}) || !slices.Equal(st.Resource, []string{secretARN}) {
 		t.Errorf("drift secret policy %+v", secretPolicy)
+	}
+	decrypt, ok := secretPolicy.FindStatement("DecryptDatabaseSecret")
+	if !ok || !slices.Equal(decrypt.Action, []string{"kms:Decrypt"}) || !slices.Equal(decrypt.Resource, []string{secretKey}) ||
+		len(decrypt.Condition) != 1 || !slices.Equal(decrypt.Condition["StringEquals"]["kms:ViaService"], []string{"secretsmanager.ap-northeast-2.amazonaws.com"}) {
+		t.Errorf("the drift role cannot decrypt the secret (a refresh reads it), or can outside Secrets Manager: %+v", decrypt)
 	}
 	preview, _, _ := role(t, r, "ci-preview")
 	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
-		if src, err := r.InputSource(p, "role"); err == nil && src.URN == preview.URN && strings.Contains(p.String("policy"), "secretsmanager") {
+		if src, err := r.InputSource(p, "role"); err == nil && src.URN == preview.URN && (strings.Contains(p.String("policy"), "secretsmanager") || strings.Contains(p.String("policy"), secretKey)) {
 			t.Error("the preview role, which pull requests assume, can read the secret")
 		}
 	}

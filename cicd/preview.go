@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/secrets"
 )
 
 // DriftBranch is the infrastructure repository's default branch: GitHub runs scheduled workflows,
@@ -63,7 +64,11 @@ func newDriftRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulum
 	if err != nil || a.DatabaseSecretARN == nil {
 		return role, err
 	}
-	policy := iampolicy.Render(func(v []string) iampolicy.Document { return DriftSecretPolicy(v[0]) }, a.DatabaseSecretARN)
+	if a.DatabaseSecretKeyARN == nil {
+		return nil, fmt.Errorf("drift role %s: DatabaseSecretKeyARN is required with DatabaseSecretARN: the secret cannot be read without its key", name)
+	}
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent).Name()
+	policy := iampolicy.Render(func(v []string) iampolicy.Document { return DriftSecretPolicy(v[0], v[1], v[2]) }, a.DatabaseSecretARN, a.DatabaseSecretKeyARN, region)
 	if _, err := awsiam.NewRolePolicy(ctx, name+"-secret", &awsiam.RolePolicyArgs{Role: role.Name, Policy: policy}, parent); err != nil {
 		return nil, fmt.Errorf("creating secret policy of drift role %s: %w", name, err)
 	}
@@ -71,13 +76,13 @@ func newDriftRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulum
 }
 
 // DriftSecretPolicy lets the drift check refresh the database secret's version, which reads the
-// value. The secret is encrypted with the AWS managed key, whose policy admits any principal of
-// the account through Secrets Manager: no KMS permission is needed.
-func DriftSecretPolicy(secretARN string) iampolicy.Document {
+// value: GetSecretValue on the secret, and kms:Decrypt on its customer managed key through
+// Secrets Manager only, with which Secrets Manager decrypts it for the caller.
+func DriftSecretPolicy(secretARN, keyARN, region string) iampolicy.Document {
 	return iampolicy.New(iampolicy.Statement{
 		Sid: "RefreshDatabaseSecret", Effect: iampolicy.Allow,
 		Action: []string{"secretsmanager:GetSecretValue"}, Resource: []string{secretARN},
-	})
+	}, secrets.DecryptThroughSecretsManager("DecryptDatabaseSecret", keyARN, region))
 }
 
 // newReadOnlyRole is a role for GitHub workflow runs with exactly the given subject: ReadOnlyAccess, and

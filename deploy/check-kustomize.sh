@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned kustomize CLI into ./.bin and checks that it agrees with the in-process
 # build the deploy tests validate: `kustomize build deploy/overlays/dev` must print byte for byte
-# what sigs.k8s.io/kustomize/api (the version in go.mod) builds, and CI's
-# `kustomize edit set image` must keep the overlay valid. Run from anywhere; needs only Go.
+# what sigs.k8s.io/kustomize/api (the version in go.mod) builds, CI's
+# `kustomize edit set image` must keep the overlay valid, and the ArgoCD Application's image
+# override must keep CI's tag. Run from anywhere; needs only Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,4 @@ fi
 
 echo "== kustomize CLI vs in-process build"
 KUSTOMIZE_BIN="$GOBIN/kustomize" go test -count=1 -v \
-  -run '^(TestKustomizeCLIAgrees|TestKustomizeEditSetImage)$' ./deploy/
+  -run '^(TestKustomizeCLIAgrees|TestKustomizeEditSetImage|TestArgoCDOverridesOnTheOverlay)$' ./deploy/

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -26,11 +25,8 @@ const (
 
 // Defaults, named so that docs, config and code agree.
 const (
-	// DefaultVersion is in EKS standard support until 2027-03-27.
-	DefaultVersion = "1.35"
-	// MinVersion is the oldest version accepted: older ones are in extended support, where the
-	// control plane costs $0.60 an hour instead of $0.10.
-	MinVersion                = "1.33"
+	// DefaultVersion is in EKS standard support until 2027-03-27 (awsspec.EKSVersions).
+	DefaultVersion            = "1.35"
 	DefaultLogRetentionInDays = 30
 	DefaultInstanceType       = "t3.medium"
 	DefaultCapacityType       = CapacityOnDemand
@@ -42,7 +38,6 @@ const (
 	minDiskSizeGiB            = 20 // the Amazon Linux 2023 EKS AMI's root snapshot
 	maxDiskSizeGiB            = 16384
 	maxNodeGroupSize          = 100
-	minorOfMinVersion         = 33
 )
 
 // Defaults of the cluster.autoscaler block.
@@ -65,7 +60,8 @@ const (
 type ClusterArgs struct {
 	// Name is the EKS cluster name. Default "<project>-<stack>" (set by the program).
 	Name string `json:"name"`
-	// Version is the Kubernetes minor version, at least 1.33. Default "1.35".
+	// Version is the Kubernetes minor version: one the EKS calendar (awsspec.EKSVersions) still
+	// supports on SupportDate, in standard or extended support. Default "1.35".
 	Version string `json:"version"`
 	// PublicAccessCidrs may reach the public API endpoint. Required: the CIDRs you deploy from.
 	PublicAccessCidrs []string `json:"publicAccessCidrs"`
@@ -88,6 +84,10 @@ type ClusterArgs struct {
 	// InstanceTags are put on the nodes' instances and volumes, which the provider's default
 	// tags do not reach. Set by the program.
 	InstanceTags map[string]string `json:"-"`
+	// SupportDate (YYYY-MM-DD) is the day Version is judged on against the EKS calendar: today
+	// for `pulumi up` and `pulumi preview`, the plan's --as-of. Set by the program; never read
+	// from a clock here, so validation is deterministic.
+	SupportDate string `json:"-"`
 	// Protect protects the secrets encryption key and the log group. Set by the program.
 	Protect bool `json:"-"`
 	// ViewerRoleARNs get read-only access entries (AmazonEKSViewPolicy, cluster scope), keyed by a
@@ -201,7 +201,7 @@ func (a ClusterArgs) WithDefaults() ClusterArgs {
 func (a ClusterArgs) Validate() error {
 	var errs []error
 	errs = append(errs, awsspec.CheckClusterName(ConfigKey+".name", a.Name))
-	errs = append(errs, checkVersion(a.Version))
+	errs = append(errs, checkVersion(a.Version, a.SupportDate))
 	errs = append(errs, a.checkPublicAccess()...)
 	for i, arn := range a.AdminRoleArns {
 		errs = append(errs, awsspec.CheckRoleARN(fmt.Sprintf("%s.adminRoleArns[%d]", ConfigKey, i), arn))
@@ -223,21 +223,20 @@ func (a ClusterArgs) Validate() error {
 	return errors.Join(errs...)
 }
 
-func checkVersion(version string) error {
+// checkVersion accepts a minor version the EKS calendar still supports on date. One in extended
+// support passes: it works, and the plan reports what it costs.
+func checkVersion(version, date string) error {
 	key := ConfigKey + ".version"
-	m := versionPattern.FindStringSubmatch(version)
-	if m == nil {
+	if !versionPattern.MatchString(version) {
 		return fmt.Errorf("%s (%q) must be a Kubernetes minor version such as %q (quote it in YAML: 1.30 would read as 1.3)", key, version, DefaultVersion)
 	}
-	minor, err := strconv.Atoi(m[1])
-	if err != nil {
-		return fmt.Errorf("%s (%q): reading the minor version: %w", key, version, err)
+	if date == "" {
+		return fmt.Errorf("%s (%q): no date to judge EKS support on (ClusterArgs.SupportDate is set by the program)", key, version)
 	}
-	if minor < minorOfMinVersion {
-		return fmt.Errorf("%s (%q) is below %s: it has left EKS standard support, and extended support costs $0.60 an hour instead of $0.10; use %s or later (default %s)",
-			key, version, MinVersion, MinVersion, DefaultVersion)
+	if err := awsspec.CheckDate(key+": the support date", date); err != nil {
+		return err
 	}
-	return nil
+	return awsspec.CheckEKSVersion(key, version, date)
 }
 
 func (a ClusterArgs) checkPublicAccess() []error {
@@ -312,7 +311,7 @@ func (a ClusterArgs) checkAutoscaler() []error {
 	if !s.IsEnabled() {
 		return errs
 	}
-	if _, err := AutoscalerImageTag(a.Version); err != nil && checkVersion(a.Version) == nil {
+	if _, err := AutoscalerImageTag(a.Version); err != nil && checkVersion(a.Version, a.SupportDate) == nil {
 		errs = append(errs, err)
 	}
 	n := a.NodeGroup

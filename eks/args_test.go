@@ -7,8 +7,12 @@ import (
 	"github.com/mission-link/infra/internal/validationtest"
 )
 
+// supportDate is the day versions are judged on in these tests: the calendar's own date, when
+// 1.33 is in extended support and 1.34 and 1.35 in standard support.
+const supportDate = "2026-11-24"
+
 func validArgs() ClusterArgs {
-	return ClusterArgs{Name: "mission-link-dev", PublicAccessCidrs: []string{"198.51.100.0/24"}}.WithDefaults()
+	return ClusterArgs{Name: "mission-link-dev", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: supportDate}.WithDefaults()
 }
 
 func TestDefaults(t *testing.T) {
@@ -42,7 +46,14 @@ func TestValidateRejects(t *testing.T) {
 		validationtest.Reject("bad instance type", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"medium"} }, `cluster.nodeGroup.instanceTypes[0] ("medium")`),
 		validationtest.Reject("mixed architectures", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t4g.medium"} }, `cluster.nodeGroup.instanceTypes[1] ("t4g.medium") is arm64`),
 		validationtest.Reject("small disk", func(a *ClusterArgs) { a.NodeGroup.DiskSizeGiB = 10 }, "cluster.nodeGroup.diskSizeGiB (10)"),
-		validationtest.Reject("version out of standard support", func(a *ClusterArgs) { a.Version = "1.32" }, `cluster.version ("1.32") is below 1.33`, "$0.60"),
+		validationtest.Reject("version past extended support", func(a *ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-24" },
+			`cluster.version ("1.32") left EKS extended support on 2027-03-23 (standard support ended 2026-03-23)`, "standard support on 2027-03-24: 1.35"),
+		validationtest.Reject("version older than the calendar", func(a *ClusterArgs) { a.Version = "1.31" },
+			`cluster.version ("1.31") is not in the EKS version calendar`, "1.32, 1.33, 1.34, 1.35"),
+		validationtest.Reject("version newer than the calendar", func(a *ClusterArgs) { a.Version = "1.36" },
+			`cluster.version ("1.36") is not in the EKS version calendar`, "awsspec.EKSVersions"),
+		validationtest.Reject("no support date", func(a *ClusterArgs) { a.SupportDate = "" }, `cluster.version ("1.35"): no date`),
+		validationtest.Reject("support date not a date", func(a *ClusterArgs) { a.SupportDate = "2026-13-01" }, `support date ("2026-13-01") must be a date YYYY-MM-DD`),
 		validationtest.Reject("version as a YAML float", func(a *ClusterArgs) { a.Version = "1.3" }, `cluster.version ("1.3")`, "quote it"),
 		validationtest.Reject("version not a version", func(a *ClusterArgs) { a.Version = "latest" }, `cluster.version ("latest")`),
 		validationtest.Reject("no public CIDRs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }, "cluster.publicAccessCidrs is empty"),
@@ -71,8 +82,8 @@ func TestValidateRejects(t *testing.T) {
 			`cluster.nodeGroup.instanceTypes[1] ("t3.large") has 2 vCPUs and 8192 MiB but "t3.medium" has 2 and 4096`),
 		validationtest.Reject("instance type of unknown size in a group", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "m5d.large"} },
 			`cluster.nodeGroup.instanceTypes[1] ("m5d.large")`, "not in the program's table"),
-		validationtest.Reject("Kubernetes minor without an autoscaler image", func(a *ClusterArgs) { a.Version = "1.36" },
-			`cluster.version ("1.36") has no known Cluster Autoscaler image`, "1.33, 1.34, 1.35", "cluster.autoscaler.enabled: false"),
+		validationtest.Reject("Kubernetes minor without an autoscaler image", func(a *ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-23" },
+			`cluster.version ("1.32") has no known Cluster Autoscaler image`, "1.33, 1.34, 1.35", "cluster.autoscaler.enabled: false"),
 	}
 	validationtest.Rejects(t, validArgs, ClusterArgs.Validate, cases)
 }
@@ -86,7 +97,7 @@ func TestValidateAccepts(t *testing.T) {
 	// Spot from several pools of one size (2 vCPUs, 4 GiB), as the autoscaler needs.
 	a.NodeGroup.InstanceTypes = []string{"t4g.medium", "c6g.large", "c7g.large"}
 	a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(0), ptr(0), ptr(3)
-	a.Version = "1.33"
+	a.Version = "1.33" // in extended support on supportDate: it works, and costs more (the plan says)
 	if err := a.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +106,7 @@ func TestValidateAccepts(t *testing.T) {
 	fixed.Autoscaler.Enabled = ptr(false)
 	fixed.NodeGroup.MinSize, fixed.NodeGroup.DesiredSize, fixed.NodeGroup.MaxSize = ptr(2), ptr(2), ptr(2)
 	fixed.NodeGroup.InstanceTypes = []string{"t3.medium", "m5d.large"}
-	fixed.Version = "1.36"
+	fixed.Version, fixed.SupportDate = "1.32", "2027-03-23" // the last day of extended support
 	if err := fixed.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ var privateSubnets = []string{"subnet-private-a", "subnet-private-b"}
 
 type outputs struct{ updateKubeconfig, issuer string }
 
-func runCluster(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs, error) {
+func runCluster(t *testing.T, args eks.ClusterArgs, world ...func(*harness.Mocks)) (*harness.Record, outputs, error) {
 	t.Helper()
 	var out outputs
 	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}
@@ -50,7 +50,7 @@ func runCluster(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs, e
 		c.UpdateKubeconfigCommand.ApplyT(func(s string) string { out.updateKubeconfig = s; return s })
 		c.OIDC.IssuerURL.ApplyT(func(s string) string { out.issuer = s; return s })
 		return nil
-	})
+	}, world...)
 	return r, out, err
 }
 
@@ -64,7 +64,7 @@ func mustRun(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs) {
 }
 
 func devArgs() eks.ClusterArgs {
-	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}}
+	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: "2026-11-24"}
 }
 
 func TestControlPlaneInputs(t *testing.T) {
@@ -132,6 +132,59 @@ func TestControlPlaneInputs(t *testing.T) {
 	}
 }
 
+// The control plane log group after `pulumi destroy`: EKS re-creates it from late log
+// deliveries, so the next `up` adopts it (and sets its retention) instead of failing with
+// ResourceAlreadyExistsException; in a fresh account it is created.
+func TestControlPlaneLogGroupAdoptsWhatEKSLeft(t *testing.T) {
+	const logName = "/aws/eks/mission-link-test/cluster"
+	for _, tc := range []struct {
+		name     string
+		existing []string
+		want     string
+	}{
+		{"absent: created", nil, ""},
+		{"only a longer name with the same prefix: created", []string{logName + "-old"}, ""},
+		{"left by EKS after a destroy: imported", []string{logName}, logName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _, err := runCluster(t, devArgs(), harness.ExistingLogGroups(tc.existing...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs, ok := r.Get("aws:cloudwatch/logGroup:LogGroup", "k8s-control-plane")
+			if !ok {
+				t.Fatal("no control plane log group")
+			}
+			if logs.Options.Import != tc.want {
+				t.Errorf("import %q, want %q", logs.Options.Import, tc.want)
+			}
+			// A log group's ID is its name: the second `up` finds the state's ID equal to the
+			// import ID and diffs as usual.
+			if tc.want != "" && logs.String("name") != tc.want {
+				t.Errorf("imports %q but names the group %q", tc.want, logs.String("name"))
+			}
+			if days, _ := logs.Number("retentionInDays"); days != 30 {
+				t.Errorf("retention %v, want 30 also for an adopted group (EKS created it with none)", days)
+			}
+			if !logs.Options.RetainOnDelete {
+				t.Error("the log group is deleted on destroy: EKS then re-creates it without a retention")
+			}
+			lookups := 0
+			for _, inv := range r.Invokes {
+				if inv.Token == "aws:cloudwatch/getLogGroups:getLogGroups" {
+					lookups++
+					if inv.Args["logGroupNamePrefix"].StringValue() != logName || !strings.Contains(inv.Provider, "pulumi:providers:aws::aws") {
+						t.Errorf("lookup %v on provider %q, want prefix %s on the stack's provider", inv.Args, inv.Provider, logName)
+					}
+				}
+			}
+			if lookups != 1 {
+				t.Errorf("%d log group lookups, want 1", lookups)
+			}
+		})
+	}
+}
+
 func TestNodeGroup(t *testing.T) {
 	r, _ := mustRun(t, devArgs())
 	ng := harnesstest.Only(t, r, typeNodeGroup)
@@ -157,6 +210,9 @@ func TestNodeGroup(t *testing.T) {
 	lt := harnesstest.Source(t, r, ng, "launchTemplate")
 	if lt.String("metadataOptions.httpTokens") != "required" {
 		t.Error("nodes do not require IMDSv2")
+	}
+	if hops, _ := lt.Number("metadataOptions.httpPutResponseHopLimit"); hops != 1 {
+		t.Errorf("IMDS hop limit %v: with more than 1 every pod can take the node role's credentials", hops)
 	}
 	if _, ok := lt.Value("imageId"); ok {
 		t.Error("the launch template pins an AMI: EKS would no longer compute max pods")

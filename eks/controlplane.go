@@ -5,7 +5,6 @@ import (
 	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -35,13 +34,9 @@ func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *
 	if err != nil {
 		return nil, fmt.Errorf("creating secrets encryption key of %s: %w", name, err)
 	}
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
-		// EKS writes to exactly this name; made here first, the logs expire as configured.
-		Name:            pulumi.Sprintf("/aws/eks/%s/cluster", a.Name),
-		RetentionInDays: pulumi.Int(a.LogRetentionInDays),
-	}, parent, pulumi.Protect(a.Protect))
+	logs, err := newControlPlaneLogGroup(ctx, name, a, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating control plane log group of %s: %w", name, err)
+		return nil, err
 	}
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
 	api := pulumieks.AuthenticationModeApi

@@ -23,6 +23,9 @@ var NodePolicies = []string{
 	"AmazonSSMManagedInstanceCore",
 }
 
+// NodeIMDSHopLimit is the nodes' IMDSv2 PUT response hop limit: the host only, no pod.
+const NodeIMDSHopLimit = 1
+
 // amiTypes are the Amazon Linux 2023 EKS AMI types by architecture (AL2 is end of life).
 var amiTypes = map[string]string{
 	awsspec.X86_64: "AL2023_x86_64_STANDARD",
@@ -112,9 +115,14 @@ func newNodeLaunchTemplate(ctx *pulumi.Context, name string, a ClusterArgs, pare
 		MetadataOptions: awsec2.LaunchTemplateMetadataOptionsArgs{
 			HttpEndpoint: pulumi.String("enabled"),
 			HttpTokens:   pulumi.String("required"),
-			// 2 lets pods on the pod network reach IMDS (the EBS CSI node plugin reads its
-			// instance's AZ there); IRSA, not the node role, gives pods their AWS permissions.
-			HttpPutResponseHopLimit: pulumi.Int(2),
+			// 1: an IMDSv2 token does not survive the hop into a pod's network namespace, so no
+			// pod can take the node role's credentials (Checkov CKV_AWS_341). Every workload here
+			// has IRSA. The node agents that read IMDS, aws-node (VPC CNI) and kube-proxy, run on
+			// the host network, where the limit is 1 hop. The EBS CSI node plugin falls back to
+			// the Kubernetes API for its instance ID, type, region and zone (the Node's
+			// providerID and topology labels, which EKS sets) when it cannot reach IMDS:
+			// kubernetes-sigs/aws-ebs-csi-driver docs/install.md, "Metadata".
+			HttpPutResponseHopLimit: pulumi.Int(NodeIMDSHopLimit),
 		},
 		BlockDeviceMappings: awsec2.LaunchTemplateBlockDeviceMappingArray{
 			awsec2.LaunchTemplateBlockDeviceMappingArgs{

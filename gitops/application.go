@@ -7,6 +7,8 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/gitops/overlay"
 )
 
 // The app's ArgoCD Application.
@@ -37,6 +39,9 @@ type applicationSource struct {
 	RepoURL        string `json:"repoURL"`
 	Path           string `json:"path"`
 	TargetRevision string `json:"targetRevision"`
+	// Kustomize carries the stack's image repository and role into the overlay as ArgoCD renders
+	// it, so the first sync needs no commit (see overlay.ApplicationKustomize).
+	Kustomize overlay.KustomizeSource `json:"kustomize"`
 }
 
 type applicationDestination struct {
@@ -56,10 +61,10 @@ type automatedSync struct {
 	SelfHeal bool `json:"selfHeal"`
 }
 
-func newApplicationSpec(a Args) applicationSpec {
+func newApplicationSpec(a Args, kustomize overlay.KustomizeSource) applicationSpec {
 	return applicationSpec{
 		Project:     Project,
-		Source:      applicationSource{RepoURL: a.RepoURL, Path: a.Path, TargetRevision: a.TargetRevision},
+		Source:      applicationSource{RepoURL: a.RepoURL, Path: a.Path, TargetRevision: a.TargetRevision, Kustomize: kustomize},
 		Destination: applicationDestination{Server: InClusterServer, Namespace: a.AppNamespace},
 		SyncPolicy: syncPolicy{
 			Automated:   automatedSync{Prune: true, SelfHeal: true},
@@ -70,12 +75,18 @@ func newApplicationSpec(a Args) applicationSpec {
 
 // newApplication registers the app's Application in ArgoCD's namespace. Its options must make it
 // wait for the release, whose chart installs the Application CRD and the controller that
-// reconciles it.
+// reconciles it. The spec names the image repository and the role, which AWS assigns, so it is
+// an output; no resource is created inside the apply.
 func newApplication(ctx *pulumi.Context, name string, a Args, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) error {
-	spec, err := toMap(newApplicationSpec(a))
-	if err != nil {
-		return fmt.Errorf("building the spec of Application %s: %w", ApplicationName, err)
-	}
+	spec := pulumi.All(a.ImageRepository, a.AppRoleARN).ApplyT(func(v []any) (map[string]any, error) {
+		repository, _ := v[0].(string)
+		role, _ := v[1].(string)
+		kustomize, err := overlay.ApplicationKustomize(overlay.Outputs{RepositoryURL: repository, AppRoleARN: role}, a.AppServiceAccount)
+		if err != nil {
+			return nil, fmt.Errorf("building the spec of Application %s: %w", ApplicationName, err)
+		}
+		return toMap(newApplicationSpec(a, kustomize))
+	}).(pulumi.MapOutput)
 	if _, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(ApplicationAPIVersion),
 		Kind:       pulumi.String(ApplicationKind),

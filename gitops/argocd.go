@@ -33,8 +33,8 @@ func NewArgoCD(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Reso
 		return nil, fmt.Errorf("argocd %s: args are required", name)
 	}
 	a := args.WithDefaults()
-	if a.KubernetesProvider == nil || a.AppNamespace == "" {
-		return nil, fmt.Errorf("argocd %s: KubernetesProvider and AppNamespace are required", name)
+	if a.KubernetesProvider == nil || a.AppNamespace == "" || a.AppServiceAccount == "" || a.ImageRepository == nil || a.AppRoleARN == nil {
+		return nil, fmt.Errorf("argocd %s: KubernetesProvider, AppNamespace, AppServiceAccount, ImageRepository and AppRoleARN are required", name)
 	}
 	if !a.Enabled {
 		return nil, fmt.Errorf("argocd %s: %s.enabled is false, so nothing is to be created", name, ConfigKey)

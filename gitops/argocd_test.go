@@ -1,6 +1,7 @@
 package gitops_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,10 @@ const (
 	typeConfigMap   = "kubernetes:core/v1:ConfigMap"
 
 	repoURL = "https://github.com/mission-link/mission-link-infra.git"
+
+	// What the stack's registry and app identity would answer (a role name with Pulumi's suffix).
+	imageRepository = "210987654321.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev"
+	appRoleARN      = "arn:aws:iam::210987654321:role/mission-link-dev-app-7d3a1f0"
 )
 
 // validArgs are what the program passes for the dev stack, without the resources.
@@ -48,6 +53,15 @@ func run(t *testing.T, args gitops.Args) (*harness.Record, error) {
 		}
 		args.KubernetesProvider = provider
 		args.After = []pulumi.Resource{ready}
+		if args.AppServiceAccount == "" {
+			args.AppServiceAccount = "mission-link"
+		}
+		if args.ImageRepository == nil {
+			args.ImageRepository = pulumi.String(imageRepository)
+		}
+		if args.AppRoleARN == nil {
+			args.AppRoleARN = pulumi.String(appRoleARN)
+		}
 		_, err = gitops.NewArgoCD(ctx, "mission-link-dev", &args)
 		return err
 	})
@@ -240,6 +254,39 @@ func TestApplication(t *testing.T) {
 	}
 	if ns, err := r.InputSource(app, "metadata"); err != nil || ns.Type != typeNamespace {
 		t.Errorf("application namespace does not come from the Namespace resource: %v %v", ns.Type, err)
+	}
+}
+
+// The first sync runs the stack's image repository and role, not the overlay's placeholders:
+// the Application's kustomize options carry them (ArgoCD runs `kustomize edit set image` with
+// the images and appends the patches to the overlay's; deploy/argocd_overrides_test.go renders
+// the overlay that way).
+func TestApplicationCarriesTheStackOutputs(t *testing.T) {
+	app := one(t, mustRun(t, gitops.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "web", AppServiceAccount: "server"}), typeApplication)
+	if got := app.Strings("spec.source.kustomize.images"); !slices.Equal(got, []string{"mission-link=" + imageRepository + ":*"}) {
+		t.Errorf("kustomize images %v, want the stack's repository keeping the overlay's tag (name=newName:*)", got)
+	}
+	patches := app.Objects("spec.source.kustomize.patches")
+	if len(patches) != 1 {
+		t.Fatalf("kustomize patches %v, want one for the ServiceAccount", patches)
+	}
+	p := patches[0]
+	if p.String("target.kind") != "ServiceAccount" || p.String("target.name") != "server" || p.String("target.version") != "v1" {
+		t.Errorf("patch target %v, want ServiceAccount server", p.Inputs["target"])
+	}
+	var patch struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name        string            `json:"name"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal([]byte(p.String("patch")), &patch); err != nil {
+		t.Fatal(err)
+	}
+	if patch.Kind != "ServiceAccount" || patch.Metadata.Name != "server" || len(patch.Metadata.Annotations) != 1 ||
+		patch.Metadata.Annotations["eks.amazonaws.com/role-arn"] != appRoleARN {
+		t.Errorf("patch %+v, want only the IRSA annotation %s", patch, appRoleARN)
 	}
 }
 

@@ -42,6 +42,15 @@ type Args struct {
 
 	// AppNamespace is the namespace the app runs in (the `app.namespace` key). Set by the program.
 	AppNamespace string `json:"-"`
+	// AppServiceAccount is the app's ServiceAccount (the `app.serviceAccount` key), which the
+	// Application annotates with AppRoleARN. Set by the program.
+	AppServiceAccount string `json:"-"`
+	// ImageRepository is the ECR repository URL the Application sets as the overlay image's name
+	// (keeping the overlay's tag, which CI sets). Set by the program.
+	ImageRepository pulumi.StringInput `json:"-"`
+	// AppRoleARN is the app's IRSA role, which the Application patches into its ServiceAccount.
+	// Set by the program.
+	AppRoleARN pulumi.StringInput `json:"-"`
 	// KubernetesProvider deploys to the cluster (eks.Cluster.KubernetesProvider). Set by the program.
 	KubernetesProvider *kubernetes.Provider `json:"-"`
 	// After are resources ArgoCD waits for: the node group and its addons (eks.Cluster.Ready), so that its

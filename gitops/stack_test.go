@@ -1,6 +1,7 @@
 package gitops_test
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ func runDev(t *testing.T, gitopsJSON string) (*harness.Record, []string, error) 
 		cfg.Values = maps.Clone(cfg.Values)
 		cfg.Values["mission-link:gitops"] = gitopsJSON
 	}
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: "2026-11-24"}
 	var outputs []string
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
 		out, err := program.Build(ctx, in)
@@ -85,6 +86,24 @@ func TestDevStack(t *testing.T) {
 	}
 	if !slices.Contains(outputs, "argocdNamespace") {
 		t.Errorf("outputs %v lack argocdNamespace", outputs)
+	}
+	// The first sync gets the stack's repository and the app's role from the Application itself.
+	repo, role := one(t, r, "aws:ecr/repository:Repository"), harness.Resource{}
+	for _, res := range r.ByType("aws:iam/role:Role") {
+		if res.Name == "mission-link-dev-app" {
+			role = res
+		}
+	}
+	if !slices.Contains(app.PropertyDependencies["spec"], repo.URN) || role.URN == "" || !slices.Contains(app.PropertyDependencies["spec"], role.URN) {
+		t.Errorf("the Application's spec comes from %v, want the registry %s and the app role", app.PropertyDependencies["spec"], repo.URN)
+	}
+	wantImage := fmt.Sprintf("mission-link=%s:*", repo.Outputs["repositoryUrl"].StringValue())
+	if got := app.Strings("spec.source.kustomize.images"); !slices.Equal(got, []string{wantImage}) {
+		t.Errorf("kustomize images %v, want %s", got, wantImage)
+	}
+	if patch := app.Objects("spec.source.kustomize.patches"); len(patch) != 1 || patch[0].String("target.name") != "mission-link" ||
+		!strings.Contains(patch[0].String("patch"), role.Outputs["arn"].StringValue()) {
+		t.Errorf("kustomize patches %v, want the app role on ServiceAccount mission-link", patch)
 	}
 }
 

@@ -49,6 +49,9 @@ type Mocks struct {
 	// displayURN maps a stand-in's URN as the mock monitor knows it to the URN it would have as
 	// the remote component's child.
 	displayURN map[string]string
+	// logGroups are the CloudWatch log groups that exist in the account before the run, outside
+	// the stack (see ExistingLogGroups); a fresh account has none.
+	logGroups []string
 }
 
 // ComponentFunc answers a remote component's registration (its children run in a provider
@@ -75,6 +78,7 @@ func NewMocks(project, stack, region string) *Mocks {
 	m.Answer("aws:index/getRegion:getRegion", m.regionInfo)
 	m.Answer("aws:index/getCallerIdentity:getCallerIdentity", m.callerIdentity)
 	m.Answer("aws:ssm/getParameter:getParameter", ssmParameter)
+	m.Answer("aws:cloudwatch/getLogGroups:getLogGroups", m.logGroupsByPrefix)
 	m.State("aws:ec2/natGateway:NatGateway", natGatewayState)
 	m.State("aws:ec2/launchTemplate:LaunchTemplate", launchTemplateState)
 	m.State("random:index/randomPassword:RandomPassword", randomPasswordState)
@@ -90,6 +94,12 @@ func NewMocks(project, stack, region string) *Mocks {
 
 // Method sets the answer to a method token.
 func (m *Mocks) Method(token string, f MethodFunc) { m.methods[token] = f }
+
+// ExistingLogGroups makes the account hold log groups of these names before the run, as EKS
+// leaves `/aws/eks/<cluster>/cluster` behind after a destroy: pass it to Run.
+func ExistingLogGroups(names ...string) func(*Mocks) {
+	return func(m *Mocks) { m.logGroups = append(m.logGroups, names...) }
+}
 
 // Component sets the answer to a remote component type.
 func (m *Mocks) Component(token string, f ComponentFunc) { m.components[token] = f }
@@ -239,6 +249,7 @@ func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {
 		IgnoreChanges:       slices.Clone(rpc.GetIgnoreChanges()),
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 		RetainOnDelete:      rpc.GetRetainOnDelete(),
+		Import:              rpc.GetImportId(),
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -382,17 +393,46 @@ func (m *Mocks) callerIdentity(pulumi.MockCallArgs) (resource.PropertyMap, error
 	}, nil
 }
 
-// ssmParameter answers the AMI public parameters with a fixed, well-formed AMI ID.
+// mockAMI is the AMI ID the mocks answer for every AMI public parameter.
+const mockAMI = "ami-0123456789abcdef0"
+
+// ssmParameter answers the AMI public parameters with a fixed, well-formed AMI ID, the way the
+// provider answers a String parameter: `value` secret (terraform-provider-aws marks it Sensitive
+// whatever the type) and `insecureValue` plain (set for every type but SecureString).
 func ssmParameter(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	name := args.Args["name"].StringValue()
 	if !strings.HasPrefix(name, "/aws/service/ami-") {
 		return nil, fmt.Errorf("harness: no mock value for SSM parameter %s", name)
 	}
 	return resource.PropertyMap{
-		"id":    resource.NewProperty(name),
-		"name":  resource.NewProperty(name),
-		"type":  resource.NewProperty("String"),
-		"value": resource.NewProperty("ami-0123456789abcdef0"),
+		"id":            resource.NewProperty(name),
+		"name":          resource.NewProperty(name),
+		"type":          resource.NewProperty("String"),
+		"value":         resource.MakeSecret(resource.NewProperty(mockAMI)),
+		"insecureValue": resource.NewProperty(mockAMI),
+	}, nil
+}
+
+// logGroupsByPrefix answers cloudwatch.GetLogGroups as the provider does (DescribeLogGroups by
+// prefix, every page): the existing groups whose names start with the prefix, and no error when
+// there are none.
+func (m *Mocks) logGroupsByPrefix(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	prefix := ""
+	if v := args.Args["logGroupNamePrefix"]; v.IsString() {
+		prefix = v.StringValue()
+	}
+	names, arns := []resource.PropertyValue{}, []resource.PropertyValue{}
+	for _, name := range slices.Sorted(slices.Values(m.logGroups)) {
+		if strings.HasPrefix(name, prefix) {
+			names = append(names, resource.NewProperty(name))
+			arns = append(arns, resource.NewProperty(m.arn("aws:cloudwatch/logGroup:LogGroup", name)))
+		}
+	}
+	return resource.PropertyMap{
+		"id":                 resource.NewProperty(m.region),
+		"logGroupNamePrefix": resource.NewProperty(prefix),
+		"logGroupNames":      resource.NewProperty(names),
+		"arns":               resource.NewProperty(arns),
 	}, nil
 }
 

@@ -49,6 +49,8 @@ type Options struct {
 	IgnoreChanges       []string
 	DeleteBeforeReplace bool
 	RetainOnDelete      bool
+	// Import is the ID the resource adopts (the `import` resource option), "" when it is created.
+	Import string
 }
 
 // Invoke is one data-source call.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 )
 
@@ -117,22 +118,23 @@ func (c *coster) unpriced(item, urn, reason string) {
 	c.cost.Unpriced = append(c.cost.Unpriced, Unpriced{Item: item, Resource: urn, Reason: reason})
 }
 
-// cluster prices the control plane by its version's support status on the date.
+// cluster prices the control plane by its version's support status on the date, from the EKS
+// calendar (awsspec.EKSVersions).
 func (c *coster) cluster(res harness.Resource, asOf string) {
 	version := res.String("version")
-	window, ok := c.table.EKSSupport.Versions[version]
+	status, window := awsspec.EKSSupportOn(version, asOf)
 	item := LineItem{Item: fmt.Sprintf("EKS control plane (Kubernetes %s)", version), Resource: res.URN, Quantity: c.table.HoursPerMonth, Unit: "hour"}
-	switch {
-	case !ok:
-		c.unpriced(item.Item, res.URN, fmt.Sprintf("version %s is not in the EKS support calendar of data/prices.json", version))
-	case asOf <= window.StandardUntil:
+	switch status {
+	case awsspec.SupportStandard:
 		item.Note = "standard support until " + window.StandardUntil
 		c.add(item, c.prices.EKSClusterHour)
-	case asOf <= window.ExtendedUntil:
+	case awsspec.SupportExtended:
 		item.Note = fmt.Sprintf("extended support: standard support ended %s", window.StandardUntil)
 		c.add(item, c.prices.EKSExtendedSupportHour)
-	default:
+	case awsspec.SupportEnded:
 		c.unpriced(item.Item, res.URN, fmt.Sprintf("version %s left extended support on %s; EKS upgrades such clusters", version, window.ExtendedUntil))
+	default:
+		c.unpriced(item.Item, res.URN, fmt.Sprintf("version %s is not in the EKS version calendar (awsspec.EKSVersions)", version))
 	}
 }
 

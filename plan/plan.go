@@ -97,7 +97,8 @@ func Build(cfg harness.StackConfig, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Config: cfg}
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	// The program judges the cluster's version on the plan's date, as `pulumi up` would on that day.
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: opts.AsOf}
 	p.Record, err = harness.Run(cfg, func(ctx *pulumi.Context) error {
 		outputs, err := program.Build(ctx, in)
 		if err != nil {
@@ -113,16 +114,19 @@ func Build(cfg harness.StackConfig, opts Options) (*Plan, error) {
 	p.unknowns = indexUnknowns(p.Record)
 	p.Cost = estimateCost(p.Record, cfg.Region(), opts.AsOf, opts.Usage, table)
 	p.Capacity = podCapacity(p.Record, table.Instances.Types, opts.AppMaxPods)
-	p.Findings = evaluate(p.Record, p.Capacity, exceptions)
+	p.Findings = evaluate(p.Record, p.Capacity, exceptions, p.Cost, table)
 	return p, nil
 }
 
-func evaluate(r *harness.Record, caps []PodCapacity, exceptions []Exception) []Finding {
+func evaluate(r *harness.Record, caps []PodCapacity, exceptions []Exception, cost Cost, table *PriceTable) []Finding {
 	var out []Finding
 	for _, rule := range Rules() {
 		check := rule.check
-		if rule.ID == "ML-EKS-005" {
+		switch rule.ID {
+		case "ML-EKS-005":
 			check = func(r *harness.Record) []violation { return capacityViolations(r, caps) }
+		case "ML-EKS-008":
+			check = func(r *harness.Record) []violation { return extendedSupportViolations(r, cost, table) }
 		}
 		for _, v := range check(r) {
 			f := Finding{Rule: rule, Resource: v.res.URN, ResourceName: v.res.Name, Message: v.message}

@@ -49,7 +49,7 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 98 resources",
+		"Stack dev of mission-link in ap-northeast-2: 99 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",
@@ -194,7 +194,7 @@ func TestCost(t *testing.T) {
 		"EKS nodes":                           37.96, // 1 x t3.medium, 730 h x $0.052
 		"NAT gateway hours":                   43.07, // 1 x 730 h x $0.059
 		"Public IPv4 addresses (elastic IPs)": 3.65,  // 1 x 730 h x $0.005
-		"KMS keys":                            2.00,
+		"KMS keys":                            3.00,  // the cluster's secrets, messaging, the database secret
 		"Secrets Manager secrets":             0.40,
 		"EKS node root volumes (gp3)":         1.82, // 20 GB x $0.0912
 	} {
@@ -247,6 +247,37 @@ func TestCostFollowsTheSupportCalendar(t *testing.T) {
 	}
 	if price(before) != 73.00 || price(after) != 438.00 {
 		t.Errorf("1.34 costs %.2f before and %.2f after 2026-12-02, want 73.00 and 438.00", price(before), price(after))
+	}
+}
+
+// A version in extended support works and is accepted by the config check, but the plan reports
+// what it costs; past extended support the plan fails as `pulumi up` would on that day.
+func TestExtendedSupportIsAFindingWithItsCost(t *testing.T) {
+	cfg := withConfig(t, "dev", func(v map[string]string) {
+		v["mission-link:cluster"] = `{"version":"1.33","publicAccessCidrs":["198.51.100.0/24"]}`
+	})
+	p, err := Build(cfg, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []Finding
+	for _, f := range p.Findings {
+		if f.ID == "ML-EKS-008" {
+			found = append(found, f)
+		}
+	}
+	want := "Kubernetes 1.33 left EKS standard support on 2026-07-29 and is in extended support until 2027-07-29: " +
+		"the control plane costs $0.60 an hour ($438.00 a month) instead of $0.10 ($73.00); upgrade to a version in standard support (1.34, 1.35)"
+	if len(found) != 1 || found[0].Message != want || found[0].Severity != Medium || found[0].Accepted {
+		t.Errorf("findings %+v, want one open MEDIUM ML-EKS-008: %s", found, want)
+	}
+	if slices.ContainsFunc(build(t, "dev", options()).Findings, func(f Finding) bool { return f.ID == "ML-EKS-008" }) {
+		t.Error("ML-EKS-008 fires on 1.35, which is in standard support")
+	}
+	opts := options()
+	opts.AsOf = "2027-07-30"
+	if _, err := Build(cfg, opts); err == nil || !strings.Contains(err.Error(), `cluster.version ("1.33") left EKS extended support on 2027-07-29`) {
+		t.Errorf("1.33 after its extended support: %v", err)
 	}
 }
 

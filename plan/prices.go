@@ -36,12 +36,6 @@ type RegionPrices struct {
 	InstanceHour             map[string]Price `json:"instanceHour"`
 }
 
-// SupportWindow is when a Kubernetes version leaves EKS standard and extended support.
-type SupportWindow struct {
-	StandardUntil string `json:"standardUntil"`
-	ExtendedUntil string `json:"extendedUntil"`
-}
-
 // InstanceShape is what sets the pods an instance type runs.
 type InstanceShape struct {
 	ENIs       int `json:"enis"`
@@ -49,17 +43,13 @@ type InstanceShape struct {
 	VCPUs      int `json:"vcpus"`
 }
 
-// PriceTable is data/prices.json.
+// PriceTable is data/prices.json. The EKS version calendar that decides the control plane's
+// price is awsspec.EKSVersions, which the cluster's config check reads too.
 type PriceTable struct {
 	About         string                  `json:"about"`
 	HoursPerMonth float64                 `json:"hoursPerMonth"`
 	Regions       map[string]RegionPrices `json:"regions"`
-	EKSSupport    struct {
-		Source   string                   `json:"source"`
-		AsOf     string                   `json:"asOf"`
-		Versions map[string]SupportWindow `json:"versions"`
-	} `json:"eksSupport"`
-	Instances struct {
+	Instances     struct {
 		About  string                   `json:"about"`
 		Source string                   `json:"source"`
 		Types  map[string]InstanceShape `json:"types"`

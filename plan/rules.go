@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/stackconfig"
@@ -40,8 +43,10 @@ type violation struct {
 func Rules() []Rule {
 	return []Rule{
 		{ID: "ML-EKS-001", Severity: High, Title: "EKS API endpoint open to the internet",
-			Rationale: "A public endpoint reachable from 0.0.0.0/0 exposes the Kubernetes API to every scanner on the internet.",
-			Checkov:   []string{"CKV_AWS_38"}, Trivy: []string{"AVD-AWS-0041"}, check: eksOpenToWorld},
+			Rationale: "A public endpoint reachable from 0.0.0.0/0 exposes the Kubernetes API to every scanner on the internet. " +
+				"Checkov's CKV_AWS_38 matches exactly this; Trivy's AVD-AWS-0041 is broader: it fires on any public CIDR in publicAccessCidrs, " +
+				"so it also flags a stack limited to its own addresses, which here is ML-EKS-002 (accepted).",
+			Checkov: []string{"CKV_AWS_38"}, Trivy: []string{"AVD-AWS-0041"}, check: eksOpenToWorld},
 		{ID: "ML-EKS-002", Severity: Low, Title: "EKS public API endpoint enabled",
 			Rationale: "A private-only endpoint leaves no API surface on the internet; a public one must at least be limited to known CIDRs.",
 			Checkov:   []string{"CKV_AWS_39"}, Trivy: []string{"AVD-AWS-0040"}, check: eksPublicEndpoint},
@@ -60,9 +65,16 @@ func Rules() []Rule {
 		{ID: "ML-EKS-007", Severity: Medium, Title: "No cluster admin besides the creator",
 			Rationale: "pulumi-eks makes only the identity that creates the cluster its admin (bootstrapClusterCreatorAdminPermissions). Every later `pulumi up` reaches the Kubernetes API, so a teammate's fails with 401 on the Kubernetes resources unless cluster.adminRoleArns lists the role they deploy as; the creator's own role must not be listed (EKS already made its entry, a second fails with ResourceInUseException).",
 			check:     eksAdminsBesidesCreator},
-		{ID: "ML-EC2-001", Severity: High, Title: "IMDSv2 not required",
-			Rationale: "IMDSv1 lets an SSRF in any process read the instance role's credentials.",
-			Checkov:   []string{"CKV_AWS_79"}, Trivy: []string{"AVD-AWS-0028", "AVD-AWS-0130"}, check: imdsv2},
+		{ID: "ML-EKS-008", Severity: Medium, Title: "Kubernetes version in EKS extended support",
+			Rationale: "A version past standard support keeps its patches for a year of extended support, at six times the control plane price; then EKS upgrades it. " +
+				"Judged on the plan's date against the dated EKS calendar (awsspec.EKSVersions); Checkov's CKV_AWS_339 checks a fixed list of versions instead. " +
+				"A version past extended support, or not in the calendar, is a config error, not a finding.",
+			Checkov: []string{"CKV_AWS_339"},
+			check:   nil /* set by Build: it needs the plan's date and prices */},
+		{ID: "ML-EC2-001", Severity: High, Title: "IMDSv2 not required, or reachable from containers",
+			Rationale: "IMDSv1 lets an SSRF in any process read the instance role's credentials; a PUT response hop limit above 1 lets every pod on the pod network fetch an IMDSv2 token, and so the node role's credentials. " +
+				"Workloads here get AWS rights through IRSA, and the node agents that read IMDS (aws-node, kube-proxy) run on the host network.",
+			Checkov: []string{"CKV_AWS_79", "CKV_AWS_341"}, Trivy: []string{"AVD-AWS-0028", "AVD-AWS-0130"}, check: imdsv2},
 		{ID: "ML-EC2-002", Severity: High, Title: "EBS volume not encrypted",
 			Rationale: "Unencrypted volumes and their snapshots expose data to anyone who can copy them.",
 			Checkov:   []string{"CKV_AWS_8", "CKV_AWS_3"}, Trivy: []string{"AVD-AWS-0131", "AVD-AWS-0026"}, check: ebsEncryption},
@@ -123,6 +135,13 @@ func Rules() []Rule {
 		{ID: "ML-SEC-001", Severity: Medium, Title: "Secret without rotation",
 			Rationale: "A secret that never rotates stays valid for as long as it has been leaked.",
 			Checkov:   []string{"CKV2_AWS_57"}, check: secretRotation},
+		{ID: "ML-SEC-002", Severity: Medium, Title: "Secret not encrypted with a customer managed key",
+			Rationale: "The AWS managed key aws/secretsmanager lets every principal of the account decrypt through Secrets Manager and cannot be narrowed; " +
+				"under the stack's own key, reading the secret also takes a kms:Decrypt grant, which only its readers get.",
+			Checkov: []string{"CKV_AWS_149"}, Trivy: []string{"AVD-AWS-0098"}, check: secretCMK},
+		{ID: "ML-SEC-003", Severity: High, Title: "A role that reads a secret cannot decrypt it",
+			Rationale: "Secrets Manager decrypts a secret under a customer managed key with the caller's own kms:Decrypt; without it GetSecretValue fails with AccessDeniedException at run time.",
+			check:     secretReadersDecrypt},
 	}
 }
 
@@ -225,9 +244,42 @@ func imdsv2(r *harness.Record) []violation {
 		if res.String("metadataOptions.httpTokens") != "required" {
 			return "metadataOptions.httpTokens is not \"required\""
 		}
+		// Unset, the hop limit is the AMI's or the service's default, which can be 2.
+		if hops, set := res.Number("metadataOptions.httpPutResponseHopLimit"); !set || hops != 1 {
+			return fmt.Sprintf("metadataOptions.httpPutResponseHopLimit is %s, not 1: pods can reach IMDS and the instance role", hopLimit(hops, set))
+		}
 		return ""
 	}
 	return append(each(r, "aws:ec2/instance:Instance", bad), each(r, "aws:ec2/launchTemplate:LaunchTemplate", bad)...)
+}
+
+func hopLimit(hops float64, set bool) string {
+	if !set {
+		return "not set"
+	}
+	return fmt.Sprint(hops)
+}
+
+// extendedSupportViolations finds clusters whose Kubernetes version is in EKS extended support on
+// the plan's date, with what that costs against standard support.
+func extendedSupportViolations(r *harness.Record, cost Cost, table *PriceTable) []violation {
+	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
+		version := res.String("version")
+		status, w := awsspec.EKSSupportOn(version, cost.AsOf)
+		if status != awsspec.SupportExtended {
+			return ""
+		}
+		msg := fmt.Sprintf("Kubernetes %s left EKS standard support on %s and is in extended support until %s", version, w.StandardUntil, w.ExtendedUntil)
+		if prices, ok := table.Regions[cost.Region]; ok {
+			h := table.HoursPerMonth
+			extended, standard := prices.EKSExtendedSupportHour.USD, prices.EKSClusterHour.USD
+			msg += fmt.Sprintf(": the control plane costs $%.2f an hour ($%.2f a month) instead of $%.2f ($%.2f)", extended, cents(h*extended), standard, cents(h*standard))
+		}
+		if newer := awsspec.VersionsInStandardSupport(cost.AsOf); len(newer) > 0 {
+			msg += fmt.Sprintf("; upgrade to a version in standard support (%s)", strings.Join(newer, ", "))
+		}
+		return msg
+	})
 }
 
 func ebsEncryption(r *harness.Record) []violation {
@@ -598,4 +650,82 @@ func secretRotation(r *harness.Record) []violation {
 		}
 		return ""
 	})
+}
+
+// secretKey returns the stack's KMS key a secret is encrypted with, if it is one.
+func secretKey(r *harness.Record, secret harness.Resource) (harness.Resource, bool) {
+	key, err := r.InputSource(secret, "kmsKeyId")
+	return key, err == nil && key.Type == "aws:kms/key:Key"
+}
+
+func secretCMK(r *harness.Record) []violation {
+	return each(r, "aws:secretsmanager/secret:Secret", func(secret harness.Resource) string {
+		if _, ok := secretKey(r, secret); !ok {
+			return "encrypted with the AWS managed key aws/secretsmanager (no kmsKeyId from the stack's keys)"
+		}
+		return ""
+	})
+}
+
+// secretReadersDecrypt finds roles whose inline policies allow secretsmanager:GetSecretValue on a
+// secret under one of the stack's keys but not kms:Decrypt on that key through Secrets Manager.
+func secretReadersDecrypt(r *harness.Record) []violation {
+	var out []violation
+	for _, secret := range r.ByType("aws:secretsmanager/secret:Secret") {
+		key, ok := secretKey(r, secret)
+		secretARN, keyARN := outputString(secret, "arn"), outputString(key, "arn")
+		if !ok || secretARN == "" || keyARN == "" {
+			continue
+		}
+		for _, role := range r.ByType("aws:iam/role:Role") {
+			docs := inlinePolicies(r, role)
+			if allows(docs, "secretsmanager:GetSecretValue", secretARN, nil) &&
+				!allows(docs, "kms:Decrypt", keyARN, func(s iampolicy.Statement) bool { return viaService(s, "secretsmanager.") }) {
+				out = append(out, violation{role, fmt.Sprintf("reads %s but has no kms:Decrypt on its key %s through Secrets Manager", secret.Name, key.Name)})
+			}
+		}
+	}
+	return out
+}
+
+func outputString(res harness.Resource, key resource.PropertyKey) string {
+	if v, ok := res.Outputs[key]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// inlinePolicies are the documents of the role's inline policies.
+func inlinePolicies(r *harness.Record, role harness.Resource) []iampolicy.Document {
+	var out []iampolicy.Document
+	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
+		if src, err := r.InputSource(p, "role"); err == nil && src.URN == role.URN {
+			if doc, err := p.Policy("policy"); err == nil {
+				out = append(out, doc)
+			}
+		}
+	}
+	return out
+}
+
+// allows says whether an Allow statement of docs grants action on the ARN (or "*"), and meets
+// cond when given.
+func allows(docs []iampolicy.Document, action, arn string, cond func(iampolicy.Statement) bool) bool {
+	service, _, _ := strings.Cut(action, ":")
+	for _, d := range docs {
+		for _, s := range d.Statement {
+			if s.Effect == iampolicy.Allow && slices.ContainsFunc(s.Action, func(a string) bool { return a == action || a == service+":*" || a == "*" }) &&
+				(slices.Contains(s.Resource, arn) || slices.Contains(s.Resource, "*")) && (cond == nil || cond(s)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// viaService says whether a statement's kms:ViaService condition, if any, admits a service whose
+// endpoint starts with prefix ("secretsmanager.").
+func viaService(s iampolicy.Statement, prefix string) bool {
+	values, ok := s.Condition["StringEquals"]["kms:ViaService"]
+	return !ok || slices.ContainsFunc(values, func(v string) bool { return strings.HasPrefix(v, prefix) })
 }

@@ -132,6 +132,17 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::1:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/X"]},"Action":["sts:AssumeRoleWithWebIdentity"],"Condition":{"StringEquals":{"oidc.eks.ap-northeast-2.amazonaws.com/id/X:sub":["system:serviceaccount:mission-link:mission-link"]}}}]}`))
 		},
 		"ML-SEC-001": func(t *testing.T, r *harness.Record) {}, // the database secret has no rotation (accepted)
+		"ML-SEC-002": func(t *testing.T, r *harness.Record) {
+			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:secretsmanager/secret:Secret" })
+			r.Resources[i].PropertyDependencies = map[string][]string{} // encrypted with aws/secretsmanager
+		},
+		"ML-SEC-003": func(t *testing.T, r *harness.Record) { // the app reads the secret without its key
+			for i, res := range r.Resources {
+				if res.Type == "aws:iam/rolePolicy:RolePolicy" && strings.Contains(res.String("policy"), "DecryptDatabaseSecret") && strings.Contains(res.Name, "app") {
+					r.Resources[i].Inputs = setPath(res.Inputs.Copy(), []string{"policy"}, policy(strings.Replace(res.String("policy"), `"secretsmanager.ap-northeast-2.amazonaws.com"`, `"ssm.ap-northeast-2.amazonaws.com"`, 1)))
+				}
+			}
+		},
 		"ML-EKS-006": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:eks/cluster:Cluster", "vpcConfig.publicAccessCidrs", strs("198.51.7.0/24", "203.0.113.7/32"))
 		},
@@ -163,8 +174,8 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		},
 	}
 	for _, rule := range Rules() {
-		if rule.ID == "ML-EKS-005" {
-			continue // TestPodCapacityNeedsPrefixDelegation
+		if rule.ID == "ML-EKS-005" || rule.ID == "ML-EKS-008" {
+			continue // TestPodCapacityNeedsPrefixDelegation, TestExtendedSupportIsAFindingWithItsCost
 		}
 		t.Run(rule.ID, func(t *testing.T) {
 			breakGraph, ok := breakages[rule.ID]
@@ -238,6 +249,21 @@ func TestEveryDeployGuardHasARule(t *testing.T) {
 	for _, g := range stackconfig.DeployGuards() {
 		if !ids[g.Rule] {
 			t.Errorf("deploy guard on %s names rule %s, which the plan does not have", g.Key, g.Rule)
+		}
+	}
+}
+
+// A hop limit above 1 (or none, which leaves it to the AMI) lets pods fetch an IMDSv2 token.
+func TestIMDSHopLimitIsChecked(t *testing.T) {
+	rule := Rules()[slices.IndexFunc(Rules(), func(r Rule) bool { return r.ID == "ML-EC2-001" })]
+	for name, hops := range map[string]resource.PropertyValue{"2": resource.NewProperty(2.0), "unset": null} {
+		for _, typ := range []string{"aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"} {
+			p := build(t, "dev", options())
+			edit(t, p.Record, typ, "metadataOptions.httpPutResponseHopLimit", hops)
+			v := rule.check(p.Record)
+			if len(v) != 1 || v[0].res.Type != typ || !strings.Contains(v[0].message, "httpPutResponseHopLimit is "+strings.TrimPrefix(name, "unset")) {
+				t.Errorf("hop limit %s on %s: findings %v", name, typ, v)
+			}
 		}
 	}
 }

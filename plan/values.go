@@ -67,7 +67,8 @@ func indexUnknowns(r *harness.Record) *unknowns {
 				u.invokes = append(u.invokes, made{inv.Result[resource.PropertyKey(key)].StringValue(), source{Name: name, Invoke: inv.Token, Property: key}})
 			}
 		case "aws:ssm/getParameter:getParameter":
-			u.invokes = append(u.invokes, made{inv.Result["value"].StringValue(), source{Name: fmt.Sprintf("%s(%s)", name, inv.Args["name"].StringValue()), Invoke: inv.Token, Property: "value"}})
+			// The program reads insecureValue (a public parameter's value, not marked secret).
+			u.invokes = append(u.invokes, made{inv.Result["insecureValue"].StringValue(), source{Name: fmt.Sprintf("%s(%s)", name, inv.Args["name"].StringValue()), Invoke: inv.Token, Property: "insecureValue"}})
 		}
 	}
 	// Longest first, so that an ARN is matched before the account ID inside it.

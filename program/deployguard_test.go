@@ -28,7 +28,7 @@ func devWithRealValues(t *testing.T) harness.StackConfig {
 }
 
 func runMode(cfg harness.StackConfig, up bool) (*harness.Record, error) {
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
 	body := func(ctx *pulumi.Context) error { return program.Run(ctx, in) }
 	if up {
 		return harness.RunUp(cfg, body)

@@ -94,11 +94,12 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	exportNetwork(out, network, networkArgs.Bastion.IsEnabled())
 	exportCluster(out, cluster)
 	exportCIAccess(out, registry, ci)
-	if err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider); err != nil {
+	identity, err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider)
+	if err != nil {
 		return nil, err
 	}
 	if cfg.GitOps.Enabled {
-		if err := buildGitOps(ctx, out, prefix, cfg, cluster); err != nil {
+		if err := buildGitOps(ctx, out, prefix, cfg, cluster, registry, identity); err != nil {
 			return nil, err
 		}
 	}
@@ -117,6 +118,7 @@ func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, a
 	ciArgs := cfg.CI
 	ciArgs.RepositoryARN = registry.RepositoryARN
 	ciArgs.DatabaseSecretARN = appSecrets.DatabaseSecretARN
+	ciArgs.DatabaseSecretKeyARN = appSecrets.KeyARN
 	ci, err := cicd.NewGitHubAccess(ctx, prefix, &ciArgs, withProvider)
 	if err != nil {
 		return nil, nil, err
@@ -137,23 +139,24 @@ func buildSecrets(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, wi
 }
 
 // buildAppServices builds what the app uses at run time beside its secrets: messaging, and the
-// app's own role.
-func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, appSecrets *secrets.Secrets, withProvider pulumi.ResourceOption) error {
+// app's own role, which it returns.
+func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, appSecrets *secrets.Secrets, withProvider pulumi.ResourceOption) (*app.Identity, error) {
 	messagingArgs := cfg.Messaging
 	messagingArgs.Protect = cfg.ProtectStatefulResources
 	events, err := messaging.NewMessaging(ctx, prefix, &messagingArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	identityArgs := cfg.App
 	identityArgs.OIDC = cluster.OIDC
 	identityArgs.SecretARN = appSecrets.DatabaseSecretARN
+	identityArgs.SecretKeyARN = appSecrets.KeyARN
 	identityArgs.EventBusARN = events.EventBusARN
 	identityArgs.TopicARN = events.TopicARN
 	identityArgs.TopicKeyARN = events.KeyARN
 	identity, err := app.NewIdentity(ctx, prefix+"-app", &identityArgs, withProvider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	out["eventBusName"] = events.EventBusName
@@ -167,14 +170,17 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 	out["appServiceAccount"] = pulumi.String(identityArgs.ServiceAccount)
 	out["appServiceAccountAnnotations"] = identity.ServiceAccountAnnotation
 	out["appEventSource"] = pulumi.String(messagingArgs.EventSource)
-	return nil
+	return identity, nil
 }
 
 // buildGitOps installs ArgoCD on the cluster, after its nodes and addons, and points it at the
-// app's overlay, deploying into the app's namespace.
-func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster) error {
+// app's overlay, deploying into the app's namespace with the stack's image repository and role.
+func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, registry *ecr.Registry, identity *app.Identity) error {
 	args := cfg.GitOps
 	args.AppNamespace = cfg.App.Namespace
+	args.AppServiceAccount = cfg.App.ServiceAccount
+	args.ImageRepository = registry.RepositoryURL
+	args.AppRoleARN = identity.RoleARN
 	args.KubernetesProvider = cluster.KubernetesProvider
 	args.After = cluster.Ready
 	argocd, err := gitops.NewArgoCD(ctx, prefix, &args, pulumi.Providers(cluster.KubernetesProvider))

@@ -27,6 +27,9 @@ const (
 	typeInstance    = "aws:ec2/instance:Instance"
 )
 
+// testDate is the day the stacks are judged on (the EKS calendar's own date), never the clock.
+const testDate = "2026-11-24"
+
 func loadStack(t *testing.T, stack string) harness.StackConfig {
 	t.Helper()
 	cfg, err := harness.LoadStack("..", stack)
@@ -37,7 +40,7 @@ func loadStack(t *testing.T, stack string) harness.StackConfig {
 }
 
 func run(cfg harness.StackConfig) (*harness.Record, error) {
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
 	return harness.Run(cfg, func(ctx *pulumi.Context) error { return program.Run(ctx, in) })
 }
 
@@ -74,7 +77,7 @@ func TestStackGraphs(t *testing.T) {
 		typeSG: 2, // bastion, cluster
 		"aws:ec2/securityGroupRule:SecurityGroupRule": 1,
 		// cluster
-		"aws:kms/key:Key":                           2, // cluster secrets, messaging
+		"aws:kms/key:Key":                           3, // cluster secrets, messaging, the database secret
 		"aws:eks/cluster:Cluster":                   1,
 		"aws:eks/accessEntry:AccessEntry":           3, // nodes, CI preview, CI drift
 		"aws:eks/addon:Addon":                       5,
@@ -421,7 +424,7 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	for _, stack := range []string{"dev", "prod"} {
-		if _, err := stackconfig.Parse("mission-link", stack, stackconfig.Input{Values: loadStack(t, stack).Values}); err != nil {
+		if _, err := stackconfig.Parse("mission-link", stack, stackconfig.Input{Values: loadStack(t, stack).Values, Date: testDate}); err != nil {
 			t.Errorf("Pulumi.%s.yaml: %v", stack, errors.Unwrap(err))
 		}
 	}
@@ -531,7 +534,7 @@ type stackOutputs struct {
 func buildStack(t *testing.T, stack string) (*harness.Record, stackOutputs) {
 	t.Helper()
 	cfg := loadStack(t, stack)
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
 	out := stackOutputs{secret: map[string]bool{}}
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
 		outputs, err := program.Build(ctx, in)

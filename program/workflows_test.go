@@ -130,7 +130,8 @@ func TestDriftExcludeCoversExactlyTheClusterResources(t *testing.T) {
 		}
 	}
 	slices.Sort(excluded)
-	want := []string{"kubernetes:argoproj.io/v1alpha1:Application", "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release", "kubernetes:storage.k8s.io/v1:StorageClass"}
+	// ArgoCD and the Cluster Autoscaler are both Helm releases.
+	want := []string{"kubernetes:argoproj.io/v1alpha1:Application", "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Release", "kubernetes:storage.k8s.io/v1:StorageClass"}
 	if !slices.Equal(excluded, want) {
 		t.Errorf("excluded %v, want %v", excluded, want)
 	}

@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/iampolicy"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the secrets.
@@ -20,6 +24,9 @@ type Secrets struct {
 
 	DatabaseSecretARN  pulumi.StringOutput `pulumi:"databaseSecretArn"`
 	DatabaseSecretName pulumi.StringOutput `pulumi:"databaseSecretName"`
+	// KeyARN is the customer managed key the secret is encrypted with: a role that reads the
+	// secret also needs kms:Decrypt on it, through Secrets Manager (DecryptThroughSecretsManager).
+	KeyARN pulumi.StringOutput `pulumi:"keyArn"`
 }
 
 // DatabaseSecret is the JSON the app reads: the keys RDS-style secrets use.
@@ -59,10 +66,15 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 		}
 		password = generated.Result
 	}
+	key, err := newKey(ctx, name+"-database", a.Protect, parent)
+	if err != nil {
+		return nil, err
+	}
 	secret, err := secretsmanager.NewSecret(ctx, name+"-database", &secretsmanager.SecretArgs{
 		Name:                 pulumi.Sprintf("%s/database", a.NamePrefix),
 		Description:          pulumi.String("The app's database connection (host, port, username, password, dbname)"),
 		RecoveryWindowInDays: pulumi.Int(*a.RecoveryWindowInDays),
+		KmsKeyId:             key.Arn,
 	}, parent, pulumi.Protect(a.Protect))
 	if err != nil {
 		return nil, fmt.Errorf("creating database secret of %s: %w", name, err)
@@ -73,8 +85,8 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	}, parent); err != nil {
 		return nil, fmt.Errorf("storing database secret of %s: %w", name, err)
 	}
-	s.DatabaseSecretARN, s.DatabaseSecretName = secret.Arn, secret.Name
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"databaseSecretArn": s.DatabaseSecretARN, "databaseSecretName": s.DatabaseSecretName}); err != nil {
+	s.DatabaseSecretARN, s.DatabaseSecretName, s.KeyARN = secret.Arn, secret.Name, key.Arn
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"databaseSecretArn": s.DatabaseSecretARN, "databaseSecretName": s.DatabaseSecretName, "keyArn": s.KeyARN}); err != nil {
 		return nil, fmt.Errorf("registering outputs of secrets %s: %w", name, err)
 	}
 	return s, nil
@@ -90,4 +102,61 @@ func databaseSecretJSON(d DatabaseArgs, password pulumi.StringInput) pulumi.Stri
 		return string(b), nil
 	}).(pulumi.StringOutput)
 	return pulumi.ToSecret(value).(pulumi.StringOutput)
+}
+
+// newKey is the secret's customer managed key, rotated yearly, as every other data store of the
+// stack has (Checkov CKV_AWS_149, Trivy AVD-AWS-0098): under it, reading the secret takes an IAM
+// grant of kms:Decrypt, which only the roles that read it get, instead of the AWS managed key's
+// policy, which lets every principal of the account decrypt through Secrets Manager.
+func newKey(ctx *pulumi.Context, name string, protect bool, parent pulumi.ResourceOrInvokeOption) (*kms.Key, error) {
+	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
+	account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
+	region := aws.GetRegionOutput(ctx, aws.GetRegionOutputArgs{}, parent).Name()
+	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:       pulumi.String("Encrypts the app's database secret in Secrets Manager"),
+		EnableKeyRotation: pulumi.Bool(true),
+		Policy:            iampolicy.Render(func(v []string) iampolicy.Document { return KeyPolicy(v[0], v[1], v[2]) }, partition, account, region),
+		Tags:              pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent, pulumi.Protect(protect))
+	if err != nil {
+		return nil, fmt.Errorf("creating key %s: %w", name, err)
+	}
+	return key, nil
+}
+
+// SecretsManagerService is the kms:ViaService value of Secrets Manager's calls to KMS in region.
+func SecretsManagerService(region string) string {
+	return fmt.Sprintf("secretsmanager.%s.amazonaws.com", region)
+}
+
+// KeyPolicy leaves the key to the account's IAM policies (the default key policy: whoever runs
+// `pulumi up` uses it through their own rights, the roles that read the secret through
+// DecryptThroughSecretsManager), and denies every decryption that does not come through Secrets
+// Manager, so the key opens nothing but the secret.
+func KeyPolicy(partition, account, region string) iampolicy.Document {
+	return iampolicy.New(iampolicy.Statement{
+		Sid:       "AccountAdministersKey",
+		Effect:    iampolicy.Allow,
+		Principal: &iampolicy.Principal{AWS: []string{fmt.Sprintf("arn:%s:iam::%s:root", partition, account)}},
+		Action:    []string{"kms:*"},
+		Resource:  []string{"*"},
+	}, iampolicy.Statement{
+		Sid:       "DecryptOnlyThroughSecretsManager",
+		Effect:    iampolicy.Deny,
+		Principal: &iampolicy.Principal{AWS: []string{"*"}},
+		Action:    []string{"kms:Decrypt"},
+		Resource:  []string{"*"},
+		Condition: iampolicy.Conditions{"StringNotEquals": {"kms:ViaService": {SecretsManagerService(region)}}},
+	})
+}
+
+// DecryptThroughSecretsManager is the statement a role that reads the secret needs beside
+// secretsmanager:GetSecretValue: Secrets Manager decrypts the value with the caller's own
+// kms:Decrypt on the secret's key.
+func DecryptThroughSecretsManager(sid, keyARN, region string) iampolicy.Statement {
+	return iampolicy.Statement{
+		Sid: sid, Effect: iampolicy.Allow,
+		Action: []string{"kms:Decrypt"}, Resource: []string{keyARN},
+		Condition: iampolicy.Conditions{"StringEquals": {"kms:ViaService": {SecretsManagerService(region)}}},
+	}
 }

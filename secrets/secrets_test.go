@@ -2,11 +2,14 @@ package secrets_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/harness/harnesstest"
+	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 	"github.com/mission-link/infra/secrets"
 )
@@ -70,6 +73,38 @@ func TestGeneratedPassword(t *testing.T) {
 	value := secretValue(t, r)
 	if value.Host != "db.internal" || value.Port != 5432 || value.Username != "mission_link" || value.DBName != "mission_link" || len(value.Password) != 32 {
 		t.Errorf("secret value %+v", value)
+	}
+}
+
+// The secret is under its own customer managed key, rotated, that decrypts only through Secrets
+// Manager; who may use it is left to IAM (the roles that read the secret get kms:Decrypt).
+func TestSecretHasACustomerManagedKey(t *testing.T) {
+	r := run(t, dbArgs())
+	secret := r.ByType("aws:secretsmanager/secret:Secret")[0]
+	key := harnesstest.Source(t, r, secret, "kmsKeyId")
+	if rotate, _ := key.Bool("enableKeyRotation"); key.Type != "aws:kms/key:Key" || !rotate || key.Parent != secret.Parent {
+		t.Fatalf("the secret is encrypted with %s %s (rotation %v): want the component's own rotated key", key.Type, key.Name, rotate)
+	}
+	doc, err := key.Policy("policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, ok := doc.FindStatement("AccountAdministersKey")
+	if !ok || !slices.Equal(admin.Principal.AWS, []string{"arn:aws:iam::123456789012:root"}) || !slices.Equal(admin.Action, []string{"kms:*"}) {
+		t.Errorf("the key is not left to the account's IAM policies: %+v", admin)
+	}
+	deny, ok := doc.FindStatement("DecryptOnlyThroughSecretsManager")
+	if !ok || deny.Effect != iampolicy.Deny || !slices.Equal(deny.Principal.AWS, []string{"*"}) || !slices.Equal(deny.Action, []string{"kms:Decrypt"}) ||
+		!slices.Equal(deny.Condition["StringNotEquals"]["kms:ViaService"], []string{"secretsmanager.ap-northeast-2.amazonaws.com"}) {
+		t.Errorf("the key decrypts outside Secrets Manager: %+v", deny)
+	}
+	if len(doc.Statement) != 2 {
+		t.Errorf("key policy has %d statements, want 2: %+v", len(doc.Statement), doc.Statement)
+	}
+	protected := dbArgs()
+	protected.Protect = true
+	if k := run(t, protected).ByType("aws:kms/key:Key")[0]; !k.Options.Protect {
+		t.Error("protectStatefulResources does not protect the secret's key: deleting it loses the secret")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -49,6 +50,10 @@ type Input struct {
 	Values map[string]string
 	// SecretKeys are the keys whose values were stored encrypted.
 	SecretKeys []string
+	// Date (YYYY-MM-DD) is the day time-bound facts are judged on (the EKS version calendar):
+	// today for `pulumi up` (FromEnvironment reads the clock), the plan's --as-of, a fixed day in
+	// tests.
+	Date string
 }
 
 // Stack is the whole stack configuration. Fields tagged with a JSON name are keys under the
@@ -95,9 +100,10 @@ var (
 )
 
 // FromEnvironment returns the config the Pulumi engine hands the program: PULUMI_CONFIG, a flat
-// map from "namespace:key" to the value, and PULUMI_CONFIG_SECRET_KEYS.
+// map from "namespace:key" to the value, and PULUMI_CONFIG_SECRET_KEYS; and today's date (UTC),
+// the program's only reading of the clock.
 func FromEnvironment() (Input, error) {
-	in := Input{Values: map[string]string{}}
+	in := Input{Values: map[string]string{}, Date: time.Now().UTC().Format(time.DateOnly)}
 	if text := os.Getenv(pulumi.EnvConfig); text != "" {
 		if err := json.Unmarshal([]byte(text), &in.Values); err != nil {
 			return Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfig, err)
@@ -116,6 +122,7 @@ func FromEnvironment() (Input, error) {
 func Parse(project, stack string, in Input) (*Stack, error) {
 	s := &Stack{}
 	errs := s.decode(project, in)
+	s.Cluster.SupportDate = in.Date
 	*s = s.WithDefaults(project, stack)
 	if err := s.Validate(); err != nil {
 		errs = append(errs, err)
@@ -199,12 +206,21 @@ func (s Stack) Validate() error {
 	}
 	errs = append(errs, validateTags(s.Tags)...)
 	errs = append(errs, s.Network.Validate())
-	if s.Network.NatGateways == vpc.NatNone {
-		errs = append(errs, fmt.Errorf("network.natGateways (%q) leaves the private subnets without egress, but the EKS nodes there need it to pull images and reach AWS APIs: use %q or %q",
-			vpc.NatNone, vpc.NatSingle, vpc.NatPerAz))
-	}
+	errs = append(errs, checkNodeEgress(s.Network))
 	errs = append(errs, s.Cluster.Validate(), s.Registry.Validate(), s.CI.Validate(), s.Messaging.Validate(), s.Secrets.Validate(), s.App.Validate(), s.GitOps.Validate())
 	return errors.Join(errs...)
+}
+
+// checkNodeEgress rejects a network whose private subnets have no way out: the stack's node group
+// always runs there, and a node that cannot reach ECR, STS and the EKS API never joins (the node
+// group fails with NodeCreationFailure). vpc.NetworkArgs.PrivateEgress says which modes provide
+// egress, so a new mode (a NAT instance, VPC endpoints) changes only that.
+func checkNodeEgress(n vpc.NetworkArgs) error {
+	if n.PrivateEgress() {
+		return nil
+	}
+	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q or %q",
+		vpc.ConfigKey, n.NatGateways, vpc.NatSingle, vpc.NatPerAz)
 }
 
 func validateTags(tags map[string]string) []error {

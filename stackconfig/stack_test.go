@@ -9,6 +9,12 @@ import (
 
 func parse(t *testing.T, values map[string]string) (*Stack, error) {
 	t.Helper()
+	return parseOn(t, values, testDate)
+}
+
+// parseOn parses values, with the keys every stack needs filled in, judging time-bound facts on date.
+func parseOn(t *testing.T, values map[string]string, date string) (*Stack, error) {
+	t.Helper()
 	if _, ok := values["aws:region"]; !ok {
 		values["aws:region"] = "ap-northeast-2"
 	}
@@ -21,8 +27,11 @@ func parse(t *testing.T, values map[string]string) (*Stack, error) {
 			values[key] = value
 		}
 	}
-	return Parse("mission-link", "dev", Input{Values: values})
+	return Parse("mission-link", "dev", Input{Values: values, Date: date})
 }
+
+// testDate is the day the tests judge time-bound facts on (the EKS calendar's own date).
+const testDate = "2026-11-24"
 
 func TestParseFillsDefaults(t *testing.T) {
 	s, err := parse(t, map[string]string{
@@ -82,6 +91,8 @@ func TestParseRejects(t *testing.T) {
 			[]string{"tags.aws:owner", "reserved"}},
 		{"semantic network error", map[string]string{"mission-link:network": `{"bastion":{"enabled":true,"sshCidrs":["0.0.0.0/0"]}}`},
 			[]string{`network.bastion.sshCidrs[0] ("0.0.0.0/0")`}},
+		{"no NAT for the node group", map[string]string{"mission-link:network": `{"natGateways":"none"}`},
+			[]string{`network.natGateways ("none") gives the private subnets no egress, but the EKS node group runs there`, "NodeCreationFailure", `use "single" or "perAz"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +106,18 @@ func TestParseRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The version is judged on the date the caller gives (today for `pulumi up`, the plan's --as-of).
+func TestParseJudgesTheVersionOnTheDate(t *testing.T) {
+	cluster := map[string]string{"mission-link:cluster": `{"version":"1.32","publicAccessCidrs":["198.51.100.0/24"],"autoscaler":{"enabled":false}}`}
+	if _, err := parseOn(t, cluster, "2027-03-23"); err != nil {
+		t.Fatalf("1.32 on its last day of extended support: %v", err)
+	}
+	_, err := parseOn(t, cluster, "2027-03-24")
+	if err == nil || !strings.Contains(err.Error(), `cluster.version ("1.32") left EKS extended support on 2027-03-23`) {
+		t.Fatalf("1.32 after extended support: %v", err)
 	}
 }
 
@@ -141,14 +164,14 @@ func TestDatabasePasswordMustBeSecret(t *testing.T) {
 			"mission-link:databasePassword": "hunter2hunter2",
 		}
 	}
-	_, err := Parse("mission-link", "dev", Input{Values: values()})
+	_, err := Parse("mission-link", "dev", Input{Values: values(), Date: testDate})
 	if err == nil || !strings.Contains(err.Error(), "mission-link:databasePassword is stored in plain text") {
 		t.Fatalf("a plain-text password was accepted: %v", err)
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Error("the error shows the password")
 	}
-	s, err := Parse("mission-link", "dev", Input{Values: values(), SecretKeys: []string{"mission-link:databasePassword"}})
+	s, err := Parse("mission-link", "dev", Input{Values: values(), SecretKeys: []string{"mission-link:databasePassword"}, Date: testDate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +187,7 @@ func TestSecretValuesAreNotQuotedInErrors(t *testing.T) {
 		"mission-link:ci":      `{"githubRepository":"mission-link/mission-link","infraRepository":"mission-link/mission-link-infra"}`,
 		"mission-link:secrets": `{"database":{"host":"db.internal","port":"topsecret-5432"}}`,
 	}
-	_, err := Parse("mission-link", "dev", Input{Values: values, SecretKeys: []string{"mission-link:secrets"}})
+	_, err := Parse("mission-link", "dev", Input{Values: values, SecretKeys: []string{"mission-link:secrets"}, Date: testDate})
 	if err == nil || !strings.Contains(err.Error(), "secrets.database.port ([secret]) must be a whole number") {
 		t.Fatalf("error %v", err)
 	}

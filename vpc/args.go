@@ -27,6 +27,13 @@ const (
 
 var natModes = []NatMode{NatSingle, NatPerAz, NatNone}
 
+// PrivateEgress says whether the private subnets get a route to the internet: a NAT gateway
+// (single or per AZ). A further way out (a NAT instance) belongs here, and every check of what
+// needs egress follows.
+func (a NetworkArgs) PrivateEgress() bool {
+	return a.NatGateways == NatSingle || a.NatGateways == NatPerAz
+}
+
 // Defaults, named so that docs, config and code agree.
 const (
 	DefaultCidrBlock                 = "10.0.0.0/16"
@@ -148,7 +155,7 @@ func (a NetworkArgs) Validate() error {
 	if !slices.Contains(natModes, a.NatGateways) {
 		errs = append(errs, fmt.Errorf("%s.natGateways (%q) must be one of %s", ConfigKey, a.NatGateways, quoteAll(natModes)))
 	}
-	if a.NatGateways == NatNone && a.Bastion.IsEnabled() {
+	if !a.PrivateEgress() && a.Bastion.IsEnabled() {
 		errs = append(errs, fmt.Errorf("%s.natGateways (%q) leaves private subnets without egress, but %s.bastion.enabled is true and the bastion needs to reach SSM: use %q or %q, or disable the bastion",
 			ConfigKey, NatNone, ConfigKey, NatSingle, NatPerAz))
 	}

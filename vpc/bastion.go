@@ -74,7 +74,12 @@ func bastionAMI(ctx *pulumi.Context, b BastionArgs, parent pulumi.ResourceOrInvo
 	param := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
 		Name: pulumi.String(fmt.Sprintf(al2023Parameter, awsspec.Architecture(b.InstanceType))),
 	}, parent)
-	return param.Value(), []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
+	// The provider marks every parameter's `value` secret, and an output-form invoke with a secret
+	// in its result is secret as a whole, so each diff showed this public AMI ID as [secret].
+	// insecureValue is the same value for every parameter type but SecureString
+	// (terraform-provider-aws, data source aws_ssm_parameter), and Unsecret drops the mark.
+	ami := pulumi.Unsecret(param.InsecureValue()).(pulumi.StringOutput)
+	return ami, []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
 }
 
 func newBastionProfile(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvokeOption) (*awsiam.InstanceProfile, error) {

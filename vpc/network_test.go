@@ -297,6 +297,9 @@ func TestBastion(t *testing.T) {
 	if b.String("ami") != "ami-0123456789abcdef0" || !slices.Equal(b.Options.IgnoreChanges, []string{"ami"}) {
 		t.Errorf("bastion AMI %q with ignoreChanges %v: a new AMI release must not replace it", b.String("ami"), b.Options.IgnoreChanges)
 	}
+	if b.Inputs["ami"].IsSecret() {
+		t.Error("the public AMI ID is a secret: every diff would show [secret] (the provider marks SSM parameter values secret)")
+	}
 	param := slices.IndexFunc(r.Invokes, func(i harness.Invoke) bool {
 		return i.Token == "aws:ssm/getParameter:getParameter" &&
 			i.Args["name"].StringValue() == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
