@@ -32,22 +32,27 @@ type InvokeFunc func(args pulumi.MockCallArgs) (resource.PropertyMap, error)
 // Mocks answers the engine's calls for one run and records them.
 type Mocks struct {
 	project, stack, region string
-	states                 map[string]StateFunc
-	invokes                map[string]InvokeFunc
-	components             map[string]ComponentFunc
+	// awsProfile is the stack's aws:profile, which pulumi-eks writes into a kubeconfig.
+	awsProfile string
+	states     map[string]StateFunc
+	invokes    map[string]InvokeFunc
+	components map[string]ComponentFunc
 
 	// ctx is the running program's context: remote components register stand-ins through it.
 	ctx *pulumi.Context
 
 	mu     sync.Mutex
 	record Record
-	// standIns maps "<type>::<name>" of a stand-in being registered to the component it stands in for.
-	standIns map[string]Resource
+	// standIns maps "<type>::<name>" of a stand-in being registered to its parent in the record
+	// (the component it stands in for, or another stand-in) and its inputs' sources.
+	standIns map[string]standIn
 	// outputs are the states the mocks returned, by URN as the monitor knows it.
 	outputs map[string]resource.PropertyMap
 	// displayURN maps a stand-in's URN as the mock monitor knows it to the URN it would have as
 	// the remote component's child.
 	displayURN map[string]string
+	// ids are the made-up IDs given so far, to the URN that got each: no two resources share one.
+	ids map[string]string
 }
 
 // ComponentFunc answers a remote component's registration (its children run in a provider
@@ -63,7 +68,8 @@ func NewMocks(project, stack, region string) *Mocks {
 	m := &Mocks{
 		project: project, stack: stack, region: region,
 		states: map[string]StateFunc{}, invokes: map[string]InvokeFunc{}, components: map[string]ComponentFunc{},
-		standIns: map[string]Resource{}, displayURN: map[string]string{}, outputs: map[string]resource.PropertyMap{},
+		standIns: map[string]standIn{}, displayURN: map[string]string{}, outputs: map[string]resource.PropertyMap{},
+		ids: map[string]string{},
 	}
 	m.Answer("aws:index/getAvailabilityZones:getAvailabilityZones", m.availabilityZones)
 	m.Answer("aws:index/getPartition:getPartition", m.partition)
@@ -75,7 +81,7 @@ func NewMocks(project, stack, region string) *Mocks {
 	m.State("random:index/randomPassword:RandomPassword", randomPasswordState)
 	m.State("aws:ecr/repository:Repository", m.repositoryState)
 	m.State("aws:sqs/queue:Queue", m.queueState)
-	m.State("aws:kms/key:Key", keyState)
+	m.State("aws:kms/key:Key", m.keyState)
 	m.State(eksClusterType, m.eksClusterState)
 	m.Component("eks:index:Cluster", eksClusterComponent)
 	return m
@@ -129,6 +135,10 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			state["name"] = resource.NewProperty(args.Name)
 		}
 	}
+	id := args.ID
+	if id == "" {
+		id = madeUpID(args.Name, res.URN)
+	}
 	if f, ok := m.states[args.TypeToken]; ok {
 		computed, err := f(args)
 		if err != nil {
@@ -137,17 +147,37 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		for k, v := range computed {
 			state[k] = v
 		}
-	}
-	id := args.ID
-	if id == "" {
-		id = args.Name + "-id"
+		// A state may name the ID (a KMS key's ID is its key ID); "id" is not a property.
+		if v, ok := computed["id"]; ok && v.IsString() && args.ID == "" {
+			id = v.StringValue()
+			delete(state, "id")
+		}
 	}
 	res.ID, res.Outputs = id, state
 	m.mu.Lock()
+	defer m.mu.Unlock()
+	if owner, taken := m.ids[id]; taken && args.Custom {
+		return "", nil, fmt.Errorf("harness: made-up ID %s of %s was already given to %s", id, res.URN, owner)
+	}
+	if args.Custom {
+		m.ids[id] = res.URN
+	}
 	m.record.Resources = append(m.record.Resources, res)
 	m.outputs[res.URN] = state
-	m.mu.Unlock()
 	return id, state, nil
+}
+
+// madeUpID gives a resource an ID of its own: its name and a digest of its URN. Resources that
+// share a name (a subnet, its route table and their association) must not share an ID, or a
+// value traced back to its source finds the wrong resource.
+func madeUpID(name, urn string) string {
+	return name + "-" + digest(urn, 4)
+}
+
+// digest is the first n bytes of the SHA-256 of s, in hex.
+func digest(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return fmt.Sprintf("%x", sum[:n])
 }
 
 // Call answers an invoke, failing on one the harness does not know so that a new data source is
@@ -191,12 +221,17 @@ func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if owner, ok := m.standIns[args.TypeToken+"::"+args.Name]; ok {
+	if s, ok := m.standIns[args.TypeToken+"::"+args.Name]; ok {
+		owner := s.parent
 		display := m.urn(owner.URN, args.TypeToken, args.Name)
 		m.displayURN[res.URN] = display
 		res.StandIn = true
 		res.Parent = owner.URN
 		res.Provider = owner.Providers[packageOf(args.TypeToken)]
+		for key, urns := range s.from {
+			res.PropertyDependencies[key] = sortedUnique(urns)
+			res.Dependencies = sortedUnique(append(res.Dependencies, urns...))
+		}
 	}
 	return res
 }
@@ -243,11 +278,6 @@ func (m *Mocks) urn(parent, typ, name string) string {
 		parentType = p.QualifiedType()
 	}
 	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
-}
-
-// arn fabricates the ARN AWS would give a resource, in the mock account.
-func (m *Mocks) arn(token, name string) string {
-	return m.arnOf(token, name, nil)
 }
 
 // arnShapes are the ARN resource parts of the types whose ARNs policies and tests read.
@@ -406,7 +436,18 @@ func (m *Mocks) queueState(args pulumi.MockResourceArgs) (resource.PropertyMap, 
 	}, nil
 }
 
-// keyState gives a key its key ID.
-func keyState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{"keyId": resource.NewProperty(args.Name + "-key-id")}, nil
+// keyState gives a key its key ID, a UUID of its own, which is also the key's resource ID.
+func (m *Mocks) keyState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	sum := digest(m.argsURN(args), 16)
+	uuid := fmt.Sprintf("%s-%s-%s-%s-%s", sum[0:8], sum[8:12], sum[12:16], sum[16:20], sum[20:32])
+	return resource.PropertyMap{"keyId": resource.NewProperty(uuid), "id": resource.NewProperty(uuid)}, nil
+}
+
+// argsURN is the URN of the resource being registered, as the mock monitor knows it.
+func (m *Mocks) argsURN(args pulumi.MockResourceArgs) string {
+	parent := ""
+	if args.RegisterRPC != nil {
+		parent = args.RegisterRPC.GetParent()
+	}
+	return m.urn(parent, args.TypeToken, args.Name)
 }

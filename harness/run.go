@@ -11,6 +11,7 @@ import (
 // answer AWS invokes for the config's aws:region; extra adjusts them before the run.
 func Run(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record, error) {
 	mocks := NewMocks(cfg.Project, cfg.Stack, cfg.Region())
+	mocks.awsProfile = cfg.Values["aws:profile"]
 	for _, f := range extra {
 		f(mocks)
 	}
