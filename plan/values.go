@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -207,10 +208,15 @@ func (u *unknowns) text(v resource.PropertyValue, cands []made) string {
 		return "{" + strings.Join(parts, " ") + "}"
 	case v.IsNull():
 		return "null"
+	case v.IsNumber():
+		return number(v.NumberValue())
 	default:
 		return fmt.Sprint(v.V)
 	}
 }
+
+// number prints a number as a person writes it: 1209600, not 1.2096e+06.
+func number(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // replaceMade replaces the made-up values in s in one pass from the left, the longest candidate
 // first at each position, so that nothing is replaced inside a replacement already made (a
