@@ -51,12 +51,14 @@ func runStack(t *testing.T, stack string) *harness.Record {
 
 func TestStackGraphs(t *testing.T) {
 	common := map[string]int{
-		typeProvider:                  1,
-		"pulumi:providers:kubernetes": 1,
+		typeProvider: 1,
+		// the cluster component's, and pulumi-eks's two (<name>-eks-k8s, <name>-provider)
+		"pulumi:providers:kubernetes": 3,
 		// components
 		"mission-link:vpc:Network":         1,
 		"mission-link:eks:Cluster":         1,
 		"eks:index:Cluster":                1,
+		"eks:index:ServiceRole":            1, // pulumi-eks's cluster role
 		"mission-link:ecr:Registry":        1,
 		"mission-link:cicd:GitHubAccess":   1,
 		"mission-link:messaging:Messaging": 1,
@@ -70,8 +72,9 @@ func TestStackGraphs(t *testing.T) {
 		"aws:cloudwatch/logGroup:LogGroup":                  2, // flow logs, control plane
 		typeInstance:                                        1,
 		"aws:iam/instanceProfile:InstanceProfile":           1,
-		typeSG: 2, // bastion, cluster
-		"aws:ec2/securityGroupRule:SecurityGroupRule": 1,
+		typeSG: 3, // bastion; pulumi-eks's cluster and node groups
+		// pulumi-eks: the cluster group's egress, the node group's four rules and the cluster's 443 from nodes
+		"aws:ec2/securityGroupRule:SecurityGroupRule": 6,
 		// cluster
 		"aws:kms/key:Key":                           2, // cluster secrets, messaging
 		"aws:eks/cluster:Cluster":                   1,
