@@ -420,7 +420,10 @@ func TestViewerAccessEntry(t *testing.T) {
 	if !ok {
 		t.Fatal("no viewer role")
 	}
-	const roleARN = "arn:aws:iam::123456789012:role/ci-preview"
+	roleARN := role.Outputs["arn"].StringValue() // the ARN AWS gives the role
+	if !strings.HasPrefix(roleARN, "arn:aws:iam::123456789012:role/ci-preview-") {
+		t.Fatalf("viewer role ARN %q", roleARN)
+	}
 	c := harnesstest.Only(t, r, typeComponent)
 	entry := "accessEntries.viewer-ci-preview"
 	if got := c.String(entry + ".principalArn"); got != roleARN {

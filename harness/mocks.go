@@ -128,11 +128,19 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	state := args.Inputs.Copy()
 	if strings.HasPrefix(args.TypeToken, "aws:") && args.Custom {
+		// A resource given no name gets one the way Pulumi autonames it: its logical name, a dash
+		// and 7 hex digits. Never the bare logical name, which other resources share and which
+		// literals (a cluster name, a Name tag) repeat: a value traced back to a made-up name
+		// must find the one resource that has it.
+		physical := autoName(args.Name, res.URN)
+		if v, ok := state["name"]; ok && v.IsString() {
+			physical = v.StringValue()
+		}
 		if _, ok := state["arn"]; !ok {
-			state["arn"] = resource.NewProperty(m.arnOf(args.TypeToken, args.Name, args.Inputs))
+			state["arn"] = resource.NewProperty(m.arnOf(args.TypeToken, physical, args.Inputs))
 		}
 		if _, ok := state["name"]; !ok {
-			state["name"] = resource.NewProperty(args.Name)
+			state["name"] = resource.NewProperty(physical)
 		}
 	}
 	id := args.ID
@@ -172,6 +180,12 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 // value traced back to its source finds the wrong resource.
 func madeUpID(name, urn string) string {
 	return name + "-" + digest(urn, 4)
+}
+
+// autoName is the physical name a resource gets without one: its name, "-" and 7 hex digits,
+// digested from its URN so that runs compare equal.
+func autoName(name, urn string) string {
+	return name + "-" + digest(urn, 4)[:7]
 }
 
 // digest is the first n bytes of the SHA-256 of s, in hex.

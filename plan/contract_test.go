@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // The JSON plan is a contract other tools read: these tests check it as they would, on the
@@ -82,7 +85,29 @@ var refTargets = map[string]map[string]refTarget{
 	"deadLetterConfig.arn":     {"*": {"aws:sqs/queue:Queue", "arn"}},
 	"queueUrl":                 {"*": {"aws:sqs/queue:Queue", "url"}},
 	"openIdConnectProviderArn": {"*": {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "arn"}},
+	// the stack's outputs
+	"publicSubnetIds":            {stackOutput: {typeSubnet, "id"}},
+	"natGatewayPublicIps":        {stackOutput: {"aws:ec2/natGateway:NatGateway", "publicIp"}},
+	"clusterEndpoint":            {stackOutput: {typeCluster, "endpoint"}},
+	"oidcIssuerUrl":              {stackOutput: {typeCluster, "identities[0].oidcs[0].issuer"}},
+	"oidcProviderArn":            {stackOutput: {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "arn"}},
+	"githubOidcProviderArn":      {stackOutput: {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "arn"}},
+	"nodeGroupName":              {stackOutput: {"aws:eks/nodeGroup:NodeGroup", "nodeGroupName"}},
+	"repositoryUrl":              {stackOutput: {"aws:ecr/repository:Repository", "repositoryUrl"}},
+	"pushRoleArn":                {stackOutput: {typeRoleRef, "arn"}},
+	"previewRoleArn":             {stackOutput: {typeRoleRef, "arn"}},
+	"driftRoleArn":               {stackOutput: {typeRoleRef, "arn"}},
+	"appRoleArn":                 {stackOutput: {typeRoleRef, "arn"}},
+	"eventBusArn":                {stackOutput: {"aws:cloudwatch/eventBus:EventBus", "arn"}},
+	"topicArn":                   {stackOutput: {"aws:sns/topic:Topic", "arn"}},
+	"deadLetterQueueUrl":         {stackOutput: {"aws:sqs/queue:Queue", "url"}},
+	"databaseSecretArn":          {stackOutput: {"aws:secretsmanager/secret:Secret", "arn"}},
+	"bastionInstanceId":          {stackOutput: {"aws:ec2/instance:Instance", "id"}},
+	"eks.amazonaws.com/role-arn": {stackOutput: {typeRoleRef, "arn"}},
 }
+
+// stackOutput is the holder type of references in the stack's outputs.
+const stackOutput = "stack output"
 
 // ref is one {"$ref": {"urn", "property"}} found in the plan, and where.
 type ref struct {
@@ -133,6 +158,9 @@ func TestEveryRefPointsAtTheRightResource(t *testing.T) {
 		for _, r := range doc["resources"].([]any) {
 			res := r.(map[string]any)
 			refs = append(refs, refsIn(res["inputs"], res["name"].(string), res["type"].(string), "inputs", "", "")...)
+		}
+		for _, key := range slices.Sorted(maps.Keys(doc["outputs"].(map[string]any))) {
+			refs = append(refs, refsIn(doc["outputs"].(map[string]any)[key], key, stackOutput, "outputs."+key, "", key)...)
 		}
 		if len(refs) < 50 {
 			t.Fatalf("%s: only %d references in the plan", stack, len(refs))
@@ -215,5 +243,98 @@ func TestComputedStringsDoNotNest(t *testing.T) {
 				t.Errorf("%s: nested placeholder in %q", stack, s)
 			}
 		}
+	}
+}
+
+// planSchema compiles the committed JSON Schema of the plan.
+func planSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	sch, err := c.Compile("schema/plan.schema.json")
+	if err != nil {
+		t.Fatalf("compiling schema/plan.schema.json: %v", err)
+	}
+	return sch
+}
+
+// asInstance decodes JSON as the schema library validates it (numbers kept exact).
+func asInstance(t *testing.T, raw []byte) any {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+// TestPlansMatchTheSchema: both stacks' JSON plans validate against plan/schema/plan.schema.json,
+// whose version is the one the plan writes.
+func TestPlansMatchTheSchema(t *testing.T) {
+	sch := planSchema(t)
+	for _, stack := range []string{"dev", "prod"} {
+		_, raw := genericPlan(t, stack)
+		if err := sch.Validate(asInstance(t, raw)); err != nil {
+			t.Errorf("%s: the JSON plan does not match schema/plan.schema.json:\n%v", stack, err)
+		}
+	}
+	text, err := os.ReadFile("schema/plan.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(text, []byte(`"schema": {"const": "`+SchemaVersion+`"}`)) {
+		t.Errorf("schema/plan.schema.json does not pin schema to %s", SchemaVersion)
+	}
+}
+
+// TestSchemaRejectsBrokenPlans: the schema is strict enough that a change of shape fails it.
+func TestSchemaRejectsBrokenPlans(t *testing.T) {
+	sch := planSchema(t)
+	doc, _ := genericPlan(t, "dev")
+	firstWith := func(d map[string]any, input string) map[string]any {
+		for _, r := range d["resources"].([]any) {
+			if inputs := r.(map[string]any)["inputs"].(map[string]any); inputs[input] != nil {
+				return inputs
+			}
+		}
+		t.Fatalf("no resource with input %s", input)
+		return nil
+	}
+	breakages := map[string]func(d map[string]any){
+		"unknown version":      func(d map[string]any) { d["schema"] = "mission-link-plan/v2" },
+		"field missing":        func(d map[string]any) { delete(d, "failed") },
+		"field added":          func(d map[string]any) { d["extra"] = true },
+		"resource field added": func(d map[string]any) { d["resources"].([]any)[0].(map[string]any)["id"] = "vpc-1" },
+		"ref without a property": func(d map[string]any) {
+			firstWith(d, "vpcId")["vpcId"] = map[string]any{"$ref": map[string]any{"urn": "urn:pulumi:dev::mission-link::aws:ec2/vpc:Vpc::x"}}
+		},
+		"ref beside plain keys": func(d map[string]any) {
+			firstWith(d, "vpcId")["vpcId"] = map[string]any{"$ref": map[string]any{"urn": "urn:pulumi:dev::mission-link::aws:ec2/vpc:Vpc::x", "property": "id"}, "id": "x"}
+		},
+		"nested computed": func(d map[string]any) {
+			firstWith(d, "vpcId")["vpcId"] = map[string]any{"$computed": "${urn:pulumi:dev::mission-link::a:b:C::x${urn:pulumi:dev::mission-link::a:b:C::y.name}.arn}"}
+		},
+		"resource not a URN": func(d map[string]any) { firstWith(d, "vpcId")["vpcId"] = map[string]any{"$resource": "vpc"} },
+		"cost as text":       func(d map[string]any) { d["cost"].(map[string]any)["totalUsd"] = "185.32" },
+		"severity unknown":   func(d map[string]any) { d["findings"].([]any)[0].(map[string]any)["severity"] = "CRITICAL" },
+	}
+	for name, breakPlan := range breakages {
+		t.Run(name, func(t *testing.T) {
+			raw, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var broken map[string]any
+			if err := json.Unmarshal(raw, &broken); err != nil {
+				t.Fatal(err)
+			}
+			breakPlan(broken)
+			if raw, err = json.Marshal(broken); err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(asInstance(t, raw)); err == nil {
+				t.Error("the schema accepts the broken plan")
+			}
+		})
 	}
 }

@@ -131,6 +131,16 @@ func (p *Plan) JSON() Document {
 	if doc.Findings == nil {
 		doc.Findings = []Finding{}
 	}
+	// Lists are lists, never null (the schema says so): a stack without node groups has none.
+	doc.Capacity = slices.Clone(p.Capacity)
+	if doc.Capacity == nil {
+		doc.Capacity = []PodCapacity{}
+	}
+	for i := range doc.Capacity {
+		if doc.Capacity[i].Demand == nil {
+			doc.Capacity[i].Demand = []PodDemand{}
+		}
+	}
 	for _, res := range p.Record.Resources {
 		jr := JSONResource{URN: res.URN, Type: res.Type, Name: res.Name, Parent: res.Parent, Custom: res.Custom, Remote: res.Remote,
 			StandIn: res.StandIn, Inputs: map[string]any{}, Dependencies: res.Dependencies,
