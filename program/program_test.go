@@ -530,10 +530,13 @@ func TestStackOutputs(t *testing.T) {
 	}
 	appRole, _ := r.Get("aws:iam/role:Role", "mission-link-dev-app")
 	annotations, _ := out.values["appServiceAccountAnnotations"].(map[string]string)
-	if annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::123456789012:role/"+appRole.Name {
-		t.Errorf("service account annotation %v", annotations)
+	if annotations["eks.amazonaws.com/role-arn"] != appRole.Outputs["arn"].StringValue() {
+		t.Errorf("service account annotation %v, want the app role's ARN", annotations)
 	}
-	if out.values["previewRoleArn"] != "arn:aws:iam::123456789012:role/mission-link-dev-preview" {
+	// The roles have no name input, so AWS's names (and ARNs) are Pulumi's autonames.
+	previewRole, _ := r.Get("aws:iam/role:Role", "mission-link-dev-preview")
+	if arn, _ := out.values["previewRoleArn"].(string); arn != previewRole.Outputs["arn"].StringValue() ||
+		!strings.HasPrefix(arn, "arn:aws:iam::123456789012:role/mission-link-dev-preview-") {
 		t.Errorf("preview role ARN %v, what the infrastructure repository's PULUMI_PREVIEW_ROLE_ARN is set to", out.values["previewRoleArn"])
 	}
 	if out.values["repositoryUrl"] != "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev" {
