@@ -90,7 +90,7 @@ func TestAutoscalerRelease(t *testing.T) {
 	if _, set := rel.Value("values.replicaCount"); set {
 		t.Error("the release sets replicaCount: the plan and the sizing count one replica, the chart's default")
 	}
-	provider := harnesstest.Only(t, r, "pulumi:providers:kubernetes")
+	provider := harnesstest.OnlyOwn(t, r, "pulumi:providers:kubernetes")
 	if rel.ProviderURN() != provider.URN {
 		t.Errorf("release deployed with %q, want the cluster's provider", rel.Provider)
 	}

@@ -375,7 +375,10 @@ func TestDefaultStorageClass(t *testing.T) {
 	if grow, _ := sc.Bool("allowVolumeExpansion"); !grow {
 		t.Error("volumes cannot grow")
 	}
-	provider := harnesstest.Only(t, r, "pulumi:providers:kubernetes")
+	provider, ok := r.Get("pulumi:providers:kubernetes", "k8s")
+	if !ok {
+		t.Fatal("no Kubernetes provider k8s")
+	}
 	if sc.ProviderURN() != provider.URN {
 		t.Errorf("storage class deployed with %q, want the cluster's provider", sc.Provider)
 	}
@@ -473,7 +476,10 @@ func TestViewerAccessEntry(t *testing.T) {
 	if !ok {
 		t.Fatal("no viewer role")
 	}
-	const roleARN = "arn:aws:iam::123456789012:role/ci-preview"
+	roleARN := role.Outputs["arn"].StringValue() // the ARN AWS gives the role
+	if !strings.HasPrefix(roleARN, "arn:aws:iam::123456789012:role/ci-preview-") {
+		t.Fatalf("viewer role ARN %q", roleARN)
+	}
 	c := harnesstest.Only(t, r, typeComponent)
 	entry := "accessEntries.viewer-ci-preview"
 	if got := c.String(entry + ".principalArn"); got != roleARN {
@@ -520,5 +526,153 @@ func TestViewerKeyIsValidated(t *testing.T) {
 	_, err := runWithViewer(t, "CI preview")
 	if err == nil || !strings.Contains(err.Error(), `viewer role "CI preview"`) {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestPulumiEKSStandIns pins what the harness registers for pulumi-eks 2.8.1's Cluster with this
+// component's arguments (skipDefaultNodeGroup, useDefaultVpcCni, authentication mode API, an OIDC
+// provider, an instance role and access entries): what cluster.js's createCore and createCluster,
+// securitygroup.js's createNodeGroupSecurityGroup, servicerole.js and authenticationMode.js
+// create, with their parents. An upgrade of pulumi-eks must read the new version's source and
+// revisit this list and harness/eks.go.
+func TestPulumiEKSStandIns(t *testing.T) {
+	args := devArgs()
+	args.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform-admin"}
+	r, _ := mustRun(t, args)
+	component := harnesstest.Only(t, r, typeComponent)
+	got := map[string]string{}
+	for _, res := range r.Resources {
+		if res.StandIn {
+			parent, _ := r.ByURN(res.Parent)
+			got[res.Type+" "+res.Name] = parent.Type + " " + parent.Name
+		}
+	}
+	const (
+		cluster     = "eks:index:Cluster k8s"
+		serviceRole = "eks:index:ServiceRole k8s-eksRole"
+		adminEntry  = "aws:eks/accessEntry:AccessEntry k8s-admin-123456789012-platform-admin"
+	)
+	want := map[string]string{
+		serviceRole:                          cluster,
+		"aws:iam/role:Role k8s-eksRole-role": serviceRole,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment k8s-eksRole-4b490823":       serviceRole, // sha1("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")[:8]
+		"aws:ec2/securityGroup:SecurityGroup k8s-eksClusterSecurityGroup":              cluster,
+		"aws:ec2/securityGroupRule:SecurityGroupRule k8s-eksClusterInternetEgressRule": cluster,
+		"aws:eks/cluster:Cluster k8s-eksCluster":                                       cluster,
+		"pulumi:providers:kubernetes k8s-eks-k8s":                                      cluster,
+		"aws:eks/accessEntry:AccessEntry k8s-defaultNodeGroupInstanceRole":             cluster,
+		adminEntry: cluster,
+		"aws:eks/accessPolicyAssociation:AccessPolicyAssociation k8s-admin-123456789012-platform-admin-cluster-admin": adminEntry,
+		"aws:iam/openIdConnectProvider:OpenIdConnectProvider k8s-oidcProvider":                                        cluster,
+		"aws:ec2/securityGroup:SecurityGroup k8s-nodeSecurityGroup":                                                   cluster,
+		"aws:ec2/securityGroupRule:SecurityGroupRule k8s-eksNodeIngressRule":                                          cluster,
+		"aws:ec2/securityGroupRule:SecurityGroupRule k8s-eksNodeClusterIngressRule":                                   cluster,
+		"aws:ec2/securityGroupRule:SecurityGroupRule k8s-eksExtApiServerClusterIngressRule":                           cluster,
+		"aws:ec2/securityGroupRule:SecurityGroupRule k8s-eksNodeInternetEgressRule":                                   cluster,
+		"aws:ec2/securityGroupRule:SecurityGroupRule k8s-eksClusterIngressRule":                                       cluster,
+		"pulumi:providers:kubernetes k8s-provider":                                                                    cluster,
+	}
+	for res, parent := range want {
+		if got[res] != parent {
+			t.Errorf("stand-in %s: parent %q, want %q", res, got[res], parent)
+		}
+	}
+	for res := range got {
+		if _, ok := want[res]; !ok {
+			t.Errorf("unexpected stand-in %s", res)
+		}
+	}
+	if aws := component.Providers["aws"]; aws == "" {
+		t.Fatal("the component has no AWS provider")
+	}
+	for _, res := range r.Resources {
+		if res.StandIn && strings.HasPrefix(res.Type, "aws:") && res.Provider != component.Providers["aws"] {
+			t.Errorf("stand-in %s %s uses provider %q, want the component's %q", res.Type, res.Name, res.Provider, component.Providers["aws"])
+		}
+	}
+}
+
+// TestNodeSecurityGroupStandIn: securitygroup.js's inputs, each rule on the right group.
+func TestNodeSecurityGroupStandIn(t *testing.T) {
+	r, _ := mustRun(t, devArgs())
+	get := func(typ, name string) harness.Resource {
+		res, ok := r.Get(typ, name)
+		if !ok {
+			t.Fatalf("no %s %s", typ, name)
+		}
+		return res
+	}
+	const typeSG, typeRule = "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule"
+	nodeSG, clusterSG := get(typeSG, "k8s-nodeSecurityGroup"), get(typeSG, "k8s-eksClusterSecurityGroup")
+	if tags := nodeSG.StringMap("tags"); tags["Name"] != "k8s-nodeSecurityGroup" || tags["kubernetes.io/cluster/mission-link-test"] != "owned" || len(tags) != 2 {
+		t.Errorf("node security group tags %v", tags)
+	}
+	if revoke, _ := nodeSG.Bool("revokeRulesOnDelete"); !revoke || nodeSG.String("vpcId") != "vpc-1234" {
+		t.Errorf("node security group in %q, revokeRulesOnDelete %v", nodeSG.String("vpcId"), revoke)
+	}
+	eks := get(typeEKS, "k8s-eksCluster")
+	if !nodeSG.DependsOn(eks.URN) {
+		t.Error("the node security group's tags name the cluster, so it waits for it")
+	}
+	type rule struct {
+		kind, protocol string
+		from, to       float64
+		group, source  string // "node", "cluster", "self", or a CIDR
+	}
+	groupOf := map[string]string{nodeSG.URN: "node", clusterSG.URN: "cluster"}
+	for name, want := range map[string]rule{
+		"k8s-eksNodeIngressRule":                {"ingress", "-1", 0, 0, "node", "self"},
+		"k8s-eksNodeClusterIngressRule":         {"ingress", "tcp", 1025, 65535, "node", "cluster"},
+		"k8s-eksExtApiServerClusterIngressRule": {"ingress", "tcp", 443, 443, "node", "cluster"},
+		"k8s-eksNodeInternetEgressRule":         {"egress", "-1", 0, 0, "node", "0.0.0.0/0"},
+		"k8s-eksClusterIngressRule":             {"ingress", "tcp", 443, 443, "cluster", "node"},
+	} {
+		res := get(typeRule, name)
+		from, _ := res.Number("fromPort")
+		to, _ := res.Number("toPort")
+		got := rule{res.String("type"), res.String("protocol"), from, to, groupOf[harnesstest.Source(t, r, res, "securityGroupId").URN], ""}
+		switch self, _ := res.Bool("self"); {
+		case self:
+			got.source = "self"
+		case len(res.Strings("cidrBlocks")) > 0:
+			got.source = strings.Join(res.Strings("cidrBlocks"), ",")
+		default:
+			got.source = groupOf[harnesstest.Source(t, r, res, "sourceSecurityGroupId").URN]
+		}
+		if got != want {
+			t.Errorf("%s: %+v, want %+v", name, got, want)
+		}
+	}
+}
+
+// TestKubernetesProviderStandIns: both providers cluster.js creates talk to this cluster; the
+// first carries aws:profile in its kubeconfig, as pulumi-eks's providerCredentialOpts do.
+func TestKubernetesProviderStandIns(t *testing.T) {
+	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2", "aws:profile": "ops"}}
+	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
+		args := devArgs()
+		args.VpcID = pulumi.String("vpc-1234")
+		args.PrivateSubnetIDs = pulumi.ToStringArray(privateSubnets)
+		_, err := eks.NewCluster(ctx, "k8s", &args)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, profile := range map[string]bool{"k8s-eks-k8s": true, "k8s-provider": false} {
+		p, ok := r.Get("pulumi:providers:kubernetes", name)
+		if !ok {
+			t.Fatalf("no Kubernetes provider %s", name)
+		}
+		kubeconfig := p.String("kubeconfig")
+		if !strings.Contains(kubeconfig, `"--cluster-name","mission-link-test"`) {
+			t.Errorf("%s: kubeconfig %s does not name the cluster", name, kubeconfig)
+		}
+		if got := strings.Contains(kubeconfig, `{"name":"AWS_PROFILE","value":"ops"}`); got != profile {
+			t.Errorf("%s: AWS_PROFILE in kubeconfig %v, want %v", name, got, profile)
+		}
+		if src := harnesstest.Source(t, r, p, "kubeconfig"); src.Type != typeEKS {
+			t.Errorf("%s: kubeconfig comes from %s", name, src.Type)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // kubeconfigEnv returns the exec env of the kubeconfig the Kubernetes provider runs with.
 func kubeconfigEnv(t *testing.T, r *harness.Record) (map[string]string, []string) {
 	t.Helper()
-	provider := harnesstest.Only(t, r, "pulumi:providers:kubernetes")
+	provider := harnesstest.OnlyOwn(t, r, "pulumi:providers:kubernetes")
 	v := provider.Inputs["kubeconfig"]
 	if !v.ContainsSecrets() {
 		t.Error("the kubeconfig is not secret")

@@ -61,7 +61,11 @@ func TestDevStack(t *testing.T) {
 		t.Fatalf("%d ArgoCD releases", len(releases))
 	}
 	rel, app := releases[0], one(t, r, typeApplication)
-	provider := one(t, r, typeK8sProvider)
+	// The cluster component's provider; pulumi-eks's own two are stand-ins no workload uses.
+	provider, ok := r.Get(typeK8sProvider, "mission-link-dev")
+	if !ok || provider.StandIn {
+		t.Fatal("no Kubernetes provider of the cluster component")
+	}
 	for _, res := range []harness.Resource{one(t, r, typeNamespace), rel, app} {
 		if res.ProviderURN() != provider.URN {
 			t.Errorf("%s uses provider %q, want the cluster's %s", res.Name, res.Provider, provider.URN)

@@ -32,18 +32,21 @@ type InvokeFunc func(args pulumi.MockCallArgs) (resource.PropertyMap, error)
 // Mocks answers the engine's calls for one run and records them.
 type Mocks struct {
 	project, stack, region string
-	states                 map[string]StateFunc
-	invokes                map[string]InvokeFunc
-	components             map[string]ComponentFunc
-	methods                map[string]MethodFunc
+	// awsProfile is the stack's aws:profile, which pulumi-eks writes into a kubeconfig.
+	awsProfile string
+	states     map[string]StateFunc
+	invokes    map[string]InvokeFunc
+	components map[string]ComponentFunc
+	methods    map[string]MethodFunc
 
 	// ctx is the running program's context: remote components register stand-ins through it.
 	ctx *pulumi.Context
 
 	mu     sync.Mutex
 	record Record
-	// standIns maps "<type>::<name>" of a stand-in being registered to the component it stands in for.
-	standIns map[string]Resource
+	// standIns maps "<type>::<name>" of a stand-in being registered to its parent in the record
+	// (the component it stands in for, or another stand-in) and its inputs' sources.
+	standIns map[string]standIn
 	// outputs are the states the mocks returned, by URN as the monitor knows it.
 	outputs map[string]resource.PropertyMap
 	// displayURN maps a stand-in's URN as the mock monitor knows it to the URN it would have as
@@ -52,6 +55,8 @@ type Mocks struct {
 	// logGroups are the CloudWatch log groups that exist in the account before the run, outside
 	// the stack (see ExistingLogGroups); a fresh account has none.
 	logGroups []string
+	// ids are the made-up IDs given so far, to the URN that got each: no two resources share one.
+	ids map[string]string
 }
 
 // ComponentFunc answers a remote component's registration (its children run in a provider
@@ -71,7 +76,8 @@ func NewMocks(project, stack, region string) *Mocks {
 	m := &Mocks{
 		project: project, stack: stack, region: region,
 		states: map[string]StateFunc{}, invokes: map[string]InvokeFunc{}, components: map[string]ComponentFunc{}, methods: map[string]MethodFunc{},
-		standIns: map[string]Resource{}, displayURN: map[string]string{}, outputs: map[string]resource.PropertyMap{},
+		standIns: map[string]standIn{}, displayURN: map[string]string{}, outputs: map[string]resource.PropertyMap{},
+		ids: map[string]string{},
 	}
 	m.Answer("aws:index/getAvailabilityZones:getAvailabilityZones", m.availabilityZones)
 	m.Answer("aws:index/getPartition:getPartition", m.partition)
@@ -84,7 +90,7 @@ func NewMocks(project, stack, region string) *Mocks {
 	m.State("random:index/randomPassword:RandomPassword", randomPasswordState)
 	m.State("aws:ecr/repository:Repository", m.repositoryState)
 	m.State("aws:sqs/queue:Queue", m.queueState)
-	m.State("aws:kms/key:Key", keyState)
+	m.State("aws:kms/key:Key", m.keyState)
 	m.State(eksClusterType, m.eksClusterState)
 	m.State("aws:eks/nodeGroup:NodeGroup", nodeGroupState)
 	m.Component("eks:index:Cluster", eksClusterComponent)
@@ -145,12 +151,24 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	state := args.Inputs.Copy()
 	if strings.HasPrefix(args.TypeToken, "aws:") && args.Custom {
+		// A resource given no name gets one the way Pulumi autonames it: its logical name, a dash
+		// and 7 hex digits. Never the bare logical name, which other resources share and which
+		// literals (a cluster name, a Name tag) repeat: a value traced back to a made-up name
+		// must find the one resource that has it.
+		physical := autoName(args.Name, res.URN)
+		if v, ok := state["name"]; ok && v.IsString() {
+			physical = v.StringValue()
+		}
 		if _, ok := state["arn"]; !ok {
-			state["arn"] = resource.NewProperty(m.arnOf(args.TypeToken, args.Name, args.Inputs))
+			state["arn"] = resource.NewProperty(m.arnOf(args.TypeToken, physical, args.Inputs))
 		}
 		if _, ok := state["name"]; !ok {
-			state["name"] = resource.NewProperty(args.Name)
+			state["name"] = resource.NewProperty(physical)
 		}
+	}
+	id := args.ID
+	if id == "" {
+		id = madeUpID(args.Name, res.URN)
 	}
 	if f, ok := m.states[args.TypeToken]; ok {
 		computed, err := f(args)
@@ -160,17 +178,43 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		for k, v := range computed {
 			state[k] = v
 		}
-	}
-	id := args.ID
-	if id == "" {
-		id = args.Name + "-id"
+		// A state may name the ID (a KMS key's ID is its key ID); "id" is not a property.
+		if v, ok := computed["id"]; ok && v.IsString() && args.ID == "" {
+			id = v.StringValue()
+			delete(state, "id")
+		}
 	}
 	res.ID, res.Outputs = id, state
 	m.mu.Lock()
+	defer m.mu.Unlock()
+	if owner, taken := m.ids[id]; taken && args.Custom {
+		return "", nil, fmt.Errorf("harness: made-up ID %s of %s was already given to %s", id, res.URN, owner)
+	}
+	if args.Custom {
+		m.ids[id] = res.URN
+	}
 	m.record.Resources = append(m.record.Resources, res)
 	m.outputs[res.URN] = state
-	m.mu.Unlock()
 	return id, state, nil
+}
+
+// madeUpID gives a resource an ID of its own: its name and a digest of its URN. Resources that
+// share a name (a subnet, its route table and their association) must not share an ID, or a
+// value traced back to its source finds the wrong resource.
+func madeUpID(name, urn string) string {
+	return name + "-" + digest(urn, 4)
+}
+
+// autoName is the physical name a resource gets without one: its name, "-" and 7 hex digits,
+// digested from its URN so that runs compare equal.
+func autoName(name, urn string) string {
+	return name + "-" + digest(urn, 4)[:7]
+}
+
+// digest is the first n bytes of the SHA-256 of s, in hex.
+func digest(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return fmt.Sprintf("%x", sum[:n])
 }
 
 // Call answers an invoke, failing on one the harness does not know so that a new data source is
@@ -253,12 +297,17 @@ func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if owner, ok := m.standIns[args.TypeToken+"::"+args.Name]; ok {
+	if s, ok := m.standIns[args.TypeToken+"::"+args.Name]; ok {
+		owner := s.parent
 		display := m.urn(owner.URN, args.TypeToken, args.Name)
 		m.displayURN[res.URN] = display
 		res.StandIn = true
 		res.Parent = owner.URN
 		res.Provider = owner.Providers[packageOf(args.TypeToken)]
+		for key, urns := range s.from {
+			res.PropertyDependencies[key] = sortedUnique(urns)
+			res.Dependencies = sortedUnique(append(res.Dependencies, urns...))
+		}
 	}
 	return res
 }
@@ -305,11 +354,6 @@ func (m *Mocks) urn(parent, typ, name string) string {
 		parentType = p.QualifiedType()
 	}
 	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(m.project), parentType, tokens.Type(typ), name))
-}
-
-// arn fabricates the ARN AWS would give a resource, in the mock account.
-func (m *Mocks) arn(token, name string) string {
-	return m.arnOf(token, name, nil)
 }
 
 // arnShapes are the ARN resource parts of the types whose ARNs policies and tests read.
@@ -425,7 +469,7 @@ func (m *Mocks) logGroupsByPrefix(args pulumi.MockCallArgs) (resource.PropertyMa
 	for _, name := range slices.Sorted(slices.Values(m.logGroups)) {
 		if strings.HasPrefix(name, prefix) {
 			names = append(names, resource.NewProperty(name))
-			arns = append(arns, resource.NewProperty(m.arn("aws:cloudwatch/logGroup:LogGroup", name)))
+			arns = append(arns, resource.NewProperty(m.arnOf("aws:cloudwatch/logGroup:LogGroup", name, nil)))
 		}
 	}
 	return resource.PropertyMap{
@@ -508,7 +552,18 @@ func nodeGroupState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) 
 	return resource.PropertyMap{"nodeGroupName": resource.NewProperty(fmt.Sprintf("%s-%x", args.Name, sum[:4])[:len(args.Name)+8])}, nil
 }
 
-// keyState gives a key its key ID.
-func keyState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{"keyId": resource.NewProperty(args.Name + "-key-id")}, nil
+// keyState gives a key its key ID, a UUID of its own, which is also the key's resource ID.
+func (m *Mocks) keyState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+	sum := digest(m.argsURN(args), 16)
+	uuid := fmt.Sprintf("%s-%s-%s-%s-%s", sum[0:8], sum[8:12], sum[12:16], sum[16:20], sum[20:32])
+	return resource.PropertyMap{"keyId": resource.NewProperty(uuid), "id": resource.NewProperty(uuid)}, nil
+}
+
+// argsURN is the URN of the resource being registered, as the mock monitor knows it.
+func (m *Mocks) argsURN(args pulumi.MockResourceArgs) string {
+	parent := ""
+	if args.RegisterRPC != nil {
+		parent = args.RegisterRPC.GetParent()
+	}
+	return m.urn(parent, args.TypeToken, args.Name)
 }

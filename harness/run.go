@@ -23,6 +23,7 @@ func RunUp(cfg StackConfig, body pulumi.RunFunc, extra ...func(*Mocks)) (*Record
 
 func run(cfg StackConfig, body pulumi.RunFunc, dryRun bool, extra []func(*Mocks)) (*Record, error) {
 	mocks := NewMocks(cfg.Project, cfg.Stack, cfg.Region())
+	mocks.awsProfile = cfg.Values["aws:profile"]
 	for _, f := range extra {
 		f(mocks)
 	}

@@ -58,7 +58,7 @@ func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ruleARN := "arn:aws:events:ap-northeast-2:123456789012:rule/" + rule.Name
+	ruleARN := rule.Outputs["arn"].StringValue()
 	if len(doc.Statement) != 1 {
 		t.Fatalf("topic policy has %d statements: nothing else may publish", len(doc.Statement))
 	}
@@ -116,7 +116,7 @@ func TestFailedDeliveriesAreKept(t *testing.T) {
 	s := doc.Statement[0]
 	if len(doc.Statement) != 1 || !slices.Equal(s.Action, []string{"sqs:SendMessage"}) ||
 		!slices.Equal(s.Principal.Service, []string{"events.amazonaws.com"}) ||
-		!slices.Equal(s.Condition["ArnEquals"]["aws:SourceArn"], []string{"arn:aws:events:ap-northeast-2:123456789012:rule/" + rule.Name}) {
+		!slices.Equal(s.Condition["ArnEquals"]["aws:SourceArn"], []string{rule.Outputs["arn"].StringValue()}) {
 		t.Errorf("queue policy %+v", doc)
 	}
 	for _, policy := range []string{"aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy"} {

@@ -198,7 +198,17 @@ func (c *coster) messaging(r *harness.Record, events float64) {
 			emails++
 		}
 	}
-	c.add(LineItem{Item: "SNS email deliveries", Quantity: events * float64(emails) / 1e5, Unit: "100k emails", Note: fmt.Sprintf("every event to %d address(es)", emails)}, c.prices.SNSEmailPer100k)
+	deliveries := events * float64(emails)
+	c.add(LineItem{Item: "SNS email deliveries", Quantity: deliveries / 1e5, Unit: "100k emails",
+		Note: fmt.Sprintf("%s events a month, each emailed to %d subscribed %s: %s emails, priced per 100,000; assumed (--events)",
+			number(events), emails, plural(emails, "address", "addresses"), number(deliveries))}, c.prices.SNSEmailPer100k)
 }
 
 func cents(usd float64) float64 { return math.Round(usd*100) / 100 }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

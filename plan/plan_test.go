@@ -49,7 +49,7 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 99 resources",
+		"Stack dev of mission-link in ap-northeast-2: 108 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",
@@ -67,6 +67,13 @@ func TestTextShowsWhatAReviewerReads(t *testing.T) {
 		"      values.image.tag: v1.35.2\n      values.autoDiscovery.tags: [k8s.io/cluster-autoscaler/enabled, k8s.io/cluster-autoscaler/mission-link-dev]",
 		"73.00  EKS control plane (Kubernetes 1.35)",
 		"[LOW accepted] ML-EKS-002 mission-link-dev-eksCluster",
+		// integers as integers, and a cost line that says what it counts
+		"      messageRetentionSeconds: 1209600\n",
+		"2.00  SNS email deliveries: 1 x 100k emails x $2  (100000 events a month, each emailed to 1 subscribed address: 100000 emails, priced per 100,000; assumed (--events))",
+		// what pulumi-eks creates beside the cluster, with the rules a reviewer reads
+		"    mission-link-dev-nodeSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]\n",
+		"    mission-link-dev-eksNodeInternetEgressRule  aws:ec2/securityGroupRule:SecurityGroupRule  [stand-in]\n        type: egress\n        protocol: -1\n        fromPort: 0\n        toPort: 0\n        cidrBlocks: [0.0.0.0/0]\n        securityGroupId: -> mission-link-dev-nodeSecurityGroup\n",
+		"    mission-link-dev-eks-k8s  pulumi:providers:kubernetes  [stand-in]\n    mission-link-dev-provider  pulumi:providers:kubernetes  [stand-in]\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q", want)

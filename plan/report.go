@@ -28,7 +28,7 @@ func (p *Plan) WriteText(out io.Writer) error {
 		if item.Note != "" {
 			note = "  (" + item.Note + ")"
 		}
-		w.printf("  %9.2f  %s: %v %s x $%v%s\n", item.MonthlyUSD, item.Item, round(item.Quantity), item.Unit, item.UnitUSD, note)
+		w.printf("  %9.2f  %s: %s x $%s%s\n", item.MonthlyUSD, item.Item, quantity(item), number(item.UnitUSD), note)
 	}
 	for _, u := range c.Unpriced {
 		w.printf("  %9s  %s: %s\n", "unpriced", u.Item, u.Reason)
@@ -89,6 +89,16 @@ func nodesOnDemand(pc PodCapacity) string {
 
 func round(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
 
+// quantity prints a line item's quantity in its unit: "730 hour", or "1 x 100k emails" for a
+// unit that is itself a batch.
+func quantity(item LineItem) string {
+	q := number(round(item.Quantity))
+	if item.Unit != "" && item.Unit[0] >= '0' && item.Unit[0] <= '9' {
+		return q + " x " + item.Unit
+	}
+	return q + " " + item.Unit
+}
+
 // Document is the JSON plan. Its shape is documented in README.md.
 type Document struct {
 	Schema    string         `json:"schema"`
@@ -135,6 +145,16 @@ func (p *Plan) JSON() Document {
 		Resources: []JSONResource{}, Outputs: map[string]any{}, Cost: p.Cost, Capacity: p.Capacity, Findings: p.Findings, Failed: p.Failed()}
 	if doc.Findings == nil {
 		doc.Findings = []Finding{}
+	}
+	// Lists are lists, never null (the schema says so): a stack without node groups has none.
+	doc.Capacity = slices.Clone(p.Capacity)
+	if doc.Capacity == nil {
+		doc.Capacity = []PodCapacity{}
+	}
+	for i := range doc.Capacity {
+		if doc.Capacity[i].Demand == nil {
+			doc.Capacity[i].Demand = []PodDemand{}
+		}
 	}
 	for _, res := range p.Record.Resources {
 		jr := JSONResource{URN: res.URN, Type: res.Type, Name: res.Name, Parent: res.Parent, Custom: res.Custom, Remote: res.Remote,
@@ -199,7 +219,7 @@ func (p *Plan) WriteMarkdown(out io.Writer) error {
 	}
 	w.printf("\n### Monthly cost (prices as of %s)\n\n| USD | item | quantity |\n|---:|---|---|\n", p.Cost.AsOf)
 	for _, item := range p.Cost.Items {
-		w.printf("| %.2f | %s | %v %s |\n", item.MonthlyUSD, mdEscape(item.Item), round(item.Quantity), item.Unit)
+		w.printf("| %.2f | %s | %s |\n", item.MonthlyUSD, mdEscape(item.Item), quantity(item))
 	}
 	for _, u := range p.Cost.Unpriced {
 		w.printf("| unpriced | %s | %s |\n", mdEscape(u.Item), mdEscape(u.Reason))

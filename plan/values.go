@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -116,12 +117,8 @@ func walkStrings(v resource.PropertyValue, path string, visit func(value, path s
 }
 
 // candidates are the made-up values an input of res can contain: those of the resources the
-// input came from, and the data sources'.
+// input came from (for a stand-in, as the harness recorded them), and the data sources'.
 func (u *unknowns) candidates(res harness.Resource, key string) []made {
-	if res.StandIn {
-		// A stand-in's inputs were copied from its component's, without dependencies.
-		return u.allMade()
-	}
 	var out []made
 	deps := res.PropertyDependencies[key]
 	for _, urn := range deps {
@@ -212,20 +209,41 @@ func (u *unknowns) text(v resource.PropertyValue, cands []made) string {
 		return "{" + strings.Join(parts, " ") + "}"
 	case v.IsNull():
 		return "null"
+	case v.IsNumber():
+		return number(v.NumberValue())
 	default:
 		return fmt.Sprint(v.V)
 	}
 }
 
+// number prints a number as a person writes it: 1209600, not 1.2096e+06.
+func number(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// replaceMade replaces the made-up values in s in one pass from the left, the longest candidate
+// first at each position, so that nothing is replaced inside a replacement already made (a
+// resource's name inside a URN just inserted).
 func replaceMade(s string, cands []made, with func(made) string) (string, bool) {
-	changed := false
+	var present []made
 	for _, c := range cands {
 		if strings.Contains(s, c.value) {
-			s = strings.ReplaceAll(s, c.value, with(c))
-			changed = true
+			present = append(present, c)
 		}
 	}
-	return s, changed
+	if len(present) == 0 {
+		return s, false
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := slices.IndexFunc(present, func(c made) bool { return strings.HasPrefix(s[i:], c.value) })
+		if j < 0 {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		b.WriteString(with(present[j]))
+		i += len(present[j].value)
+	}
+	return b.String(), true
 }
 
 // ref is the JSON form of a source.

@@ -55,12 +55,14 @@ func runStack(t *testing.T, stack string) *harness.Record {
 
 func TestStackGraphs(t *testing.T) {
 	common := map[string]int{
-		typeProvider:                  1,
-		"pulumi:providers:kubernetes": 1,
+		typeProvider: 1,
+		// the cluster component's, and pulumi-eks's two (<name>-eks-k8s, <name>-provider)
+		"pulumi:providers:kubernetes": 3,
 		// components
 		"mission-link:vpc:Network":         1,
 		"mission-link:eks:Cluster":         1,
 		"eks:index:Cluster":                1,
+		"eks:index:ServiceRole":            1, // pulumi-eks's cluster role
 		"mission-link:ecr:Registry":        1,
 		"mission-link:cicd:GitHubAccess":   1,
 		"mission-link:messaging:Messaging": 1,
@@ -74,8 +76,9 @@ func TestStackGraphs(t *testing.T) {
 		"aws:cloudwatch/logGroup:LogGroup":                  2, // flow logs, control plane
 		typeInstance:                                        1,
 		"aws:iam/instanceProfile:InstanceProfile":           1,
-		typeSG: 2, // bastion, cluster
-		"aws:ec2/securityGroupRule:SecurityGroupRule": 1,
+		typeSG: 3, // bastion; pulumi-eks's cluster and node groups
+		// pulumi-eks: the cluster group's egress, the node group's four rules and the cluster's 443 from nodes
+		"aws:ec2/securityGroupRule:SecurityGroupRule": 6,
 		// cluster
 		"aws:kms/key:Key":                           3, // cluster secrets, messaging, the database secret
 		"aws:eks/cluster:Cluster":                   1,
@@ -574,10 +577,13 @@ func TestStackOutputs(t *testing.T) {
 	}
 	appRole, _ := r.Get("aws:iam/role:Role", "mission-link-dev-app")
 	annotations, _ := out.values["appServiceAccountAnnotations"].(map[string]string)
-	if annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::123456789012:role/"+appRole.Name {
-		t.Errorf("service account annotation %v", annotations)
+	if annotations["eks.amazonaws.com/role-arn"] != appRole.Outputs["arn"].StringValue() {
+		t.Errorf("service account annotation %v, want the app role's ARN", annotations)
 	}
-	if out.values["previewRoleArn"] != "arn:aws:iam::123456789012:role/mission-link-dev-preview" {
+	// The roles have no name input, so AWS's names (and ARNs) are Pulumi's autonames.
+	previewRole, _ := r.Get("aws:iam/role:Role", "mission-link-dev-preview")
+	if arn, _ := out.values["previewRoleArn"].(string); arn != previewRole.Outputs["arn"].StringValue() ||
+		!strings.HasPrefix(arn, "arn:aws:iam::123456789012:role/mission-link-dev-preview-") {
 		t.Errorf("preview role ARN %v, what the infrastructure repository's PULUMI_PREVIEW_ROLE_ARN is set to", out.values["previewRoleArn"])
 	}
 	if out.values["repositoryUrl"] != "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev" {
@@ -592,7 +598,7 @@ func TestStackOutputs(t *testing.T) {
 	// What a verifier needs to find the autoscaler: kubectl -n <namespace> get deploy/<deployment>.
 	if out.values["clusterAutoscalerNamespace"] != "kube-system" || out.values["clusterAutoscalerDeployment"] != "cluster-autoscaler" ||
 		out.values["clusterAutoscalerServiceAccount"] != "cluster-autoscaler" ||
-		out.values["clusterAutoscalerRoleArn"] != "arn:aws:iam::123456789012:role/mission-link-dev-cluster-autoscaler" {
+		!strings.HasPrefix(fmt.Sprint(out.values["clusterAutoscalerRoleArn"]), "arn:aws:iam::123456789012:role/mission-link-dev-cluster-autoscaler-") {
 		t.Errorf("autoscaler outputs %v %v %v %v", out.values["clusterAutoscalerNamespace"], out.values["clusterAutoscalerDeployment"],
 			out.values["clusterAutoscalerServiceAccount"], out.values["clusterAutoscalerRoleArn"])
 	}

@@ -18,6 +18,23 @@ func Only(t testing.TB, r *harness.Record, token string) harness.Resource {
 	return rs[0]
 }
 
+// OnlyOwn returns the one resource of a type that the program registered itself, leaving out
+// the stand-ins for what a remote component creates in its plugin (pulumi-eks registers Kubernetes
+// providers of its own), failing the test otherwise.
+func OnlyOwn(t testing.TB, r *harness.Record, token string) harness.Resource {
+	t.Helper()
+	var own []harness.Resource
+	for _, res := range r.ByType(token) {
+		if !res.StandIn {
+			own = append(own, res)
+		}
+	}
+	if len(own) != 1 {
+		t.Fatalf("%d resources of %s registered by the program, want 1", len(own), token)
+	}
+	return own[0]
+}
+
 // Source returns the one resource an input's value came from, failing the test otherwise.
 func Source(t testing.TB, r *harness.Record, res harness.Resource, input string) harness.Resource {
 	t.Helper()
