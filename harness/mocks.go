@@ -188,6 +188,7 @@ func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {
 		IgnoreChanges:       slices.Clone(rpc.GetIgnoreChanges()),
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 		RetainOnDelete:      rpc.GetRetainOnDelete(),
+		ReplaceOnChanges:    slices.Clone(rpc.GetReplaceOnChanges()),
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

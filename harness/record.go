@@ -49,6 +49,7 @@ type Options struct {
 	IgnoreChanges       []string
 	DeleteBeforeReplace bool
 	RetainOnDelete      bool
+	ReplaceOnChanges    []string
 }
 
 // Invoke is one data-source call.

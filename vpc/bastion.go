@@ -51,7 +51,9 @@ func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vp
 			Encrypted:  pulumi.Bool(true),
 		},
 		Tags: nameTag(bastionName),
-	}, append(instanceOpts, parent)...)
+		// A new type replaces the bastion (it holds nothing): EC2 cannot change a running
+		// instance between x86_64 and arm64, and an unpinned AMI is not refreshed in place.
+	}, append(instanceOpts, parent, pulumi.ReplaceOnChanges([]string{"instanceType"}))...)
 	if err != nil {
 		return fmt.Errorf("creating bastion instance %s: %w", bastionName, err)
 	}

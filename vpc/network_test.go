@@ -319,6 +319,9 @@ func TestBastion(t *testing.T) {
 		return i.Token == "aws:ssm/getParameter:getParameter" &&
 			i.Args["name"].StringValue() == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 	})
+	if !slices.Equal(b.Options.ReplaceOnChanges, []string{"instanceType"}) {
+		t.Errorf("bastion replaceOnChanges %v: moving between x86_64 and arm64 types cannot be done in place", b.Options.ReplaceOnChanges)
+	}
 	if b.String("instanceType") != "t4g.nano" || param < 0 {
 		t.Errorf("bastion is a %s: the default t4g.nano needs the Amazon Linux 2023 arm64 parameter", b.String("instanceType"))
 	}
