@@ -170,6 +170,12 @@ func TestJSONShowsReferencesNotMadeUpValues(t *testing.T) {
 	if doc.Outputs["kubeconfig"] != "[secret]" {
 		t.Errorf("kubeconfig output %v", doc.Outputs["kubeconfig"])
 	}
+	// The address private egress leaves from is the NAT instance's elastic IP, shown as a reference.
+	eip := resourceOf(t, doc, "aws:ec2/eip:Eip", "mission-link-dev-nat-instance")
+	wantIPs := []any{map[string]any{"$ref": map[string]any{"urn": eip.URN, "property": "publicIp"}}}
+	if mustJSON(t, doc.Outputs["natGatewayPublicIps"]) != mustJSON(t, wantIPs) {
+		t.Errorf("natGatewayPublicIps %v, want a reference to the NAT instance's elastic IP", doc.Outputs["natGatewayPublicIps"])
+	}
 	if doc.Cost.TotalUSD != p.Cost.TotalUSD || len(doc.Findings) != len(p.Findings) || doc.Failed {
 		t.Error("cost or findings missing from the JSON plan")
 	}
