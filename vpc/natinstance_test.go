@@ -3,6 +3,7 @@ package vpc_test
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -144,8 +145,28 @@ func TestNatInstanceUserData(t *testing.T) {
 	if replace, _ := inst.Bool("userDataReplaceOnChange"); !replace {
 		t.Error("a changed script would not reach the instance: cloud-init runs user data at first boot only")
 	}
-	if out, err := exec.Command("bash", "-n", "natinstance.sh").CombinedOutput(); err != nil {
-		t.Fatalf("bash cannot parse natinstance.sh: %v\n%s", err, out)
+	// The boot service's script is a quoted heredoc inside the user data: check it on its own too.
+	_, rest, ok := strings.Cut(string(script), "<<'SETUP'\n")
+	setup, _, closed := strings.Cut(rest, "\nSETUP\n")
+	if !ok || !closed {
+		t.Fatal("natinstance.sh has no SETUP heredoc")
+	}
+	setupFile := filepath.Join(t.TempDir(), "mission-link-nat")
+	if err := os.WriteFile(setupFile, []byte(setup+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{"natinstance.sh", setupFile} {
+		if out, err := exec.Command("bash", "-n", file).CombinedOutput(); err != nil {
+			t.Fatalf("bash cannot parse %s: %v\n%s", file, err, out)
+		}
+		// CI installs shellcheck (.ci/run); a machine without it still gets the parse check.
+		if _, err := exec.LookPath("shellcheck"); err != nil {
+			t.Log("shellcheck is not on PATH: the scripts were only parsed")
+			continue
+		}
+		if out, err := exec.Command("shellcheck", file).CombinedOutput(); err != nil {
+			t.Errorf("shellcheck %s: %v\n%s", file, err, out)
+		}
 	}
 	text := string(script)
 	for _, want := range []string{
@@ -222,5 +243,74 @@ func checkS3EndpointPolicy(t *testing.T, ep harness.Resource) {
 		if s.Effect == iampolicy.Allow && slices.Contains(s.Resource, "*") && len(s.Condition) == 0 {
 			t.Errorf("statement %s allows every bucket of every account", s.Sid)
 		}
+	}
+}
+
+// fakeIMDS answers the metadata paths the setup script reads, as curl would print them.
+const fakeIMDS = `#!/bin/bash
+case "${@: -1}" in
+  */api/token) printf 'token' ;;
+  */meta-data/mac) cat "$(dirname "$0")/mac" ;;
+  */vpc-ipv4-cidr-blocks) printf '10.20.0.0/16\n10.21.0.0/16' ;;
+  *) exit 22 ;;
+esac
+`
+
+// TestNatSetupScriptInANetworkNamespace runs the boot service's script for real, twice, in a
+// fresh network namespace with an interface named as on Nitro (ens5) and a fake metadata
+// service, and reads back what the kernel holds. It needs root, unshare, ip and nft, so it is
+// skipped where they are missing (TestNatInstanceUserData still checks the text).
+func TestNatSetupScriptInANetworkNamespace(t *testing.T) {
+	for _, tool := range []string{"unshare", "ip", "nft", "sysctl", "mount"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH", tool)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	script, err := os.ReadFile("natinstance.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(script), "<<'SETUP'\n")
+	setup, _, _ := strings.Cut(rest, "\nSETUP\n")
+	dir := t.TempDir()
+	for name, text := range map[string]string{"setup": setup + "\n", "curl": fakeIMDS} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	namespace := "mount -t sysfs sysfs /sys && ip link add ens5 type veth peer name peer0"
+	if out, err := exec.Command("unshare", "-n", "-m", "bash", "-c", namespace).CombinedOutput(); err != nil {
+		t.Skipf("no network namespace with a veth pair here: %v %s", err, out)
+	}
+	run := `set -e
+` + namespace + `
+tr -d '\n' </sys/class/net/ens5/address >"$DIR/mac"
+PATH="$DIR:$PATH" bash "$DIR/setup"
+PATH="$DIR:$PATH" bash "$DIR/setup"
+sysctl -n net.ipv4.ip_forward net.ipv4.conf.ens5.send_redirects
+nft list table ip mission_link_nat`
+	cmd := exec.Command("unshare", "-n", "-m", "bash", "-c", run)
+	cmd.Env = append(os.Environ(), "DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the setup script failed: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{
+		"forwarding 10.20.0.0/16, 10.21.0.0/16 out through ens5",
+		"\n1\n0\n", // ip_forward on, redirects off
+		"policy drop;",
+		`oifname "ens5" ip saddr`,
+		"masquerade",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("after the setup script, %q is missing:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "masquerade"); n != 1 {
+		t.Errorf("%d masquerade rules after two runs, want 1:\n%s", n, text)
 	}
 }
