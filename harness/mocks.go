@@ -85,7 +85,8 @@ func NewMocks(project, stack, region string) *Mocks {
 	m.Answer("aws:index/getCallerIdentity:getCallerIdentity", m.callerIdentity)
 	m.Answer("aws:ssm/getParameter:getParameter", ssmParameter)
 	m.Answer("aws:cloudwatch/getLogGroups:getLogGroups", m.logGroupsByPrefix)
-	m.State("aws:ec2/natGateway:NatGateway", natGatewayState)
+	m.State("aws:ec2/natGateway:NatGateway", publicIPState)
+	m.State("aws:ec2/eip:Eip", publicIPState)
 	m.State("aws:ec2/launchTemplate:LaunchTemplate", launchTemplateState)
 	m.State("random:index/randomPassword:RandomPassword", randomPasswordState)
 	m.State("aws:ecr/repository:Repository", m.repositoryState)
@@ -294,6 +295,7 @@ func (m *Mocks) recordOf(args pulumi.MockResourceArgs) Resource {
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
 		RetainOnDelete:      rpc.GetRetainOnDelete(),
 		Import:              rpc.GetImportId(),
+		ReplaceOnChanges:    slices.Clone(rpc.GetReplaceOnChanges()),
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -480,8 +482,9 @@ func (m *Mocks) logGroupsByPrefix(args pulumi.MockCallArgs) (resource.PropertyMa
 	}, nil
 }
 
-// natGatewayState gives each NAT gateway a stable address from the documentation range.
-func natGatewayState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
+// publicIPState gives each NAT gateway and elastic IP a stable address from the documentation
+// range, which the plan shows as a reference, never as an address.
+func publicIPState(args pulumi.MockResourceArgs) (resource.PropertyMap, error) {
 	sum := sha256.Sum256([]byte(args.Name))
 	return resource.PropertyMap{"publicIp": resource.NewProperty(fmt.Sprintf("203.0.113.%d", int(sum[0])%254+1))}, nil
 }

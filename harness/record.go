@@ -50,7 +50,8 @@ type Options struct {
 	DeleteBeforeReplace bool
 	RetainOnDelete      bool
 	// Import is the ID the resource adopts (the `import` resource option), "" when it is created.
-	Import string
+	Import           string
+	ReplaceOnChanges []string
 }
 
 // Invoke is one data-source call.

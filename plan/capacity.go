@@ -35,7 +35,8 @@ type PodDemand struct {
 
 // PodCapacity compares what a node group can run with what the stack runs on it.
 type PodCapacity struct {
-	NodeGroup        string `json:"nodeGroup"`
+	NodeGroup string `json:"nodeGroup"`
+	// InstanceType is the group's type with the fewest pods per node (MaxPodsPerNode).
 	InstanceType     string `json:"instanceType"`
 	PrefixDelegation bool   `json:"prefixDelegation"`
 	MaxPodsPerNode   int    `json:"maxPodsPerNode"`
@@ -81,18 +82,13 @@ func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods 
 		maxNodes, _ := ng.Number("scalingConfig.maxSize")
 		pc := PodCapacity{NodeGroup: ng.URN, MinNodes: int(minNodes), DesiredNodes: int(desired), MaxNodes: int(maxNodes),
 			Autoscaled: hasRelease(r, autoscalerChart)}
-		if types := ng.Strings("instanceTypes"); len(types) > 0 {
-			pc.InstanceType = types[0]
-		}
 		cni, hasCNI := addons["vpc-cni"]
 		pc.PrefixDelegation = hasCNI && prefixDelegation(cni) && ng.DependsOn(cni.URN)
-		shape, ok := shapes[pc.InstanceType]
-		if !ok {
-			pc.Problem = fmt.Sprintf("data/prices.json has no ENI data for %q: max pods unknown", pc.InstanceType)
+		pc.InstanceType, pc.MaxPodsPerNode, pc.Problem = smallestPodLimit(ng.Strings("instanceTypes"), shapes, pc.PrefixDelegation)
+		if pc.Problem != "" {
 			out = append(out, pc)
 			continue
 		}
-		pc.MaxPodsPerNode = MaxPods(shape, pc.PrefixDelegation)
 		pc.Capacity = pc.MaxPodsPerNode * pc.MaxNodes
 		pc.Demand = podDemand(r, addons, pc.MaxNodes, appMaxPods)
 		for _, d := range pc.Demand {
@@ -102,6 +98,24 @@ func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods 
 		out = append(out, pc)
 	}
 	return out
+}
+
+// smallestPodLimit is the group's type with the fewest pods per node and that limit: a node of
+// any of its types may be the one that launches. A type without ENI data is a problem.
+func smallestPodLimit(types []string, shapes map[string]InstanceShape, prefixDelegation bool) (instanceType string, maxPods int, problem string) {
+	if len(types) == 0 {
+		return "", 0, "the node group names no instance type: max pods unknown"
+	}
+	for _, t := range types {
+		shape, ok := shapes[t]
+		if !ok {
+			return t, 0, fmt.Sprintf("data/prices.json has no ENI data for %q: max pods unknown", t)
+		}
+		if n := MaxPods(shape, prefixDelegation); instanceType == "" || n < maxPods {
+			instanceType, maxPods = t, n
+		}
+	}
+	return instanceType, maxPods, ""
 }
 
 func prefixDelegation(cni harness.Resource) bool {

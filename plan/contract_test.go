@@ -85,9 +85,13 @@ var refTargets = map[string]map[string]refTarget{
 	"deadLetterConfig.arn":     {"*": {"aws:sqs/queue:Queue", "arn"}},
 	"queueUrl":                 {"*": {"aws:sqs/queue:Queue", "url"}},
 	"openIdConnectProviderArn": {"*": {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "arn"}},
+	"vpcEndpointId":            {"*": {"aws:ec2/vpcEndpoint:VpcEndpoint", "id"}},
+	"networkInterface":         {"aws:ec2/eip:Eip": {"aws:ec2/networkInterface:NetworkInterface", "id"}},
+	"networkInterfaceId":       {"*": {"aws:ec2/networkInterface:NetworkInterface", "id"}},
+	"securityGroups":           {"aws:ec2/networkInterface:NetworkInterface": {typeSG, "id"}},
 	// the stack's outputs
 	"publicSubnetIds":            {stackOutput: {typeSubnet, "id"}},
-	"natGatewayPublicIps":        {stackOutput: {"aws:ec2/natGateway:NatGateway", "publicIp"}},
+	"natGatewayPublicIps":        {stackOutput: {"aws:ec2/eip:Eip", "publicIp"}}, // the NAT gateways' or the NAT instance's elastic IPs
 	"clusterEndpoint":            {stackOutput: {typeCluster, "endpoint"}},
 	"oidcIssuerUrl":              {stackOutput: {typeCluster, "identities[0].oidcs[0].issuer"}},
 	"oidcProviderArn":            {stackOutput: {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "arn"}},

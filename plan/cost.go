@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
@@ -14,11 +16,20 @@ type Usage struct {
 	LogIngestionGBPerMonth float64 `json:"logIngestionGbPerMonth"`
 	ImageStorageGB         float64 `json:"imageStorageGb"`
 	EventsPerMonth         float64 `json:"eventsPerMonth"`
+	// SpotDiscountPercent is how far below the on-demand price spot nodes are assumed to run.
+	// It is an assumption, not a quote: spot prices follow supply and demand per type and AZ
+	// (the EC2 Spot Instance Advisor shows the current savings).
+	SpotDiscountPercent float64 `json:"spotDiscountPercent"`
 }
+
+// DefaultSpotDiscountPercent is the assumed spot discount: conservative beside the savings the
+// Spot Instance Advisor lists for small T3 types (AWS advertises "up to 90%").
+const DefaultSpotDiscountPercent = 60
 
 // DefaultUsage is a small team's dev stack: light egress, a few images, modest logging.
 func DefaultUsage() Usage {
-	return Usage{NATGBPerMonth: 50, LogIngestionGBPerMonth: 10, ImageStorageGB: 5, EventsPerMonth: 100000}
+	return Usage{NATGBPerMonth: 50, LogIngestionGBPerMonth: 10, ImageStorageGB: 5, EventsPerMonth: 100000,
+		SpotDiscountPercent: DefaultSpotDiscountPercent}
 }
 
 // LineItem is one priced part of the monthly estimate.
@@ -79,7 +90,7 @@ func estimateCost(r *harness.Record, region, asOf string, usage Usage, table *Pr
 		c.nodeGroup(r, ng)
 	}
 	for _, inst := range r.ByType("aws:ec2/instance:Instance") {
-		c.instance(inst)
+		c.instance(r, inst)
 	}
 	nats := len(r.ByType("aws:ec2/natGateway:NatGateway"))
 	c.add(LineItem{Item: "NAT gateway hours", Quantity: float64(nats) * h, Unit: "hour"}, prices.NatGatewayHour)
@@ -146,15 +157,28 @@ func (c *coster) nodeGroup(r *harness.Record, ng harness.Resource) {
 		c.unpriced("node group instances", ng.URN, "no instance type")
 		return
 	}
-	p, ok := c.prices.InstanceHour[types[0]]
-	if !ok {
-		c.unpriced(fmt.Sprintf("node group instances (%s)", types[0]), ng.URN, fmt.Sprintf("data/prices.json has no price for %s in %s", types[0], c.cost.Region))
-		return
+	// EKS may launch any of the types: price the dearest, an upper bound.
+	var p Price
+	priced := ""
+	for _, t := range types {
+		tp, ok := c.prices.InstanceHour[t]
+		if !ok {
+			c.unpriced(fmt.Sprintf("node group instances (%s)", t), ng.URN, fmt.Sprintf("data/prices.json has no price for %s in %s", t, c.cost.Region))
+			return
+		}
+		if priced == "" || tp.USD > p.USD {
+			p, priced = tp, t
+		}
 	}
 	h := c.table.HoursPerMonth
-	note := fmt.Sprintf("desired %v of max %v; priced as %s", desired, maxSize, types[0])
+	note := fmt.Sprintf("desired %v of max %v; priced as %s", desired, maxSize, priced)
+	if len(types) > 1 {
+		note += fmt.Sprintf(", the dearest of %s", strings.Join(types, ", "))
+	}
 	if ng.String("capacityType") == "SPOT" {
-		note += "; SPOT is priced at on-demand, an upper bound"
+		d := c.cost.Usage.SpotDiscountPercent
+		p.USD = math.Round(p.USD*(100-d)*1e4) / 1e6
+		note += fmt.Sprintf("; SPOT at on-demand less %v%%, an assumption (--spot-discount)", d)
 	}
 	c.add(LineItem{Item: "EKS nodes", Resource: ng.URN, Quantity: desired * h, Unit: "instance-hour", Note: note}, p)
 	c.extra += cents((maxSize - desired) * h * p.USD)
@@ -171,13 +195,17 @@ func (c *coster) nodeGroup(r *harness.Record, ng harness.Resource) {
 	c.extra += cents((maxSize - desired) * disk * c.prices.EBSGp3GBMonth.USD)
 }
 
-func (c *coster) instance(inst harness.Resource) {
+func (c *coster) instance(r *harness.Record, inst harness.Resource) {
 	typ := inst.String("instanceType")
 	p, ok := c.prices.InstanceHour[typ]
+	note := typ
+	if isNATInstance(r, inst) {
+		note += "; NAT instance: no per-GB processing fee (data out to the internet, charged in every mode, is not estimated)"
+	}
 	if !ok {
 		c.unpriced(fmt.Sprintf("instance %s (%s)", inst.Name, typ), inst.URN, fmt.Sprintf("data/prices.json has no price for %s in %s", typ, c.cost.Region))
 	} else {
-		c.add(LineItem{Item: fmt.Sprintf("EC2 instance %s", inst.Name), Resource: inst.URN, Quantity: c.table.HoursPerMonth, Unit: "instance-hour", Note: typ}, p)
+		c.add(LineItem{Item: fmt.Sprintf("EC2 instance %s", inst.Name), Resource: inst.URN, Quantity: c.table.HoursPerMonth, Unit: "instance-hour", Note: note}, p)
 	}
 	size, ok := inst.Number("rootBlockDevice.volumeSize")
 	if !ok {
@@ -202,6 +230,15 @@ func (c *coster) messaging(r *harness.Record, events float64) {
 	c.add(LineItem{Item: "SNS email deliveries", Quantity: deliveries / 1e5, Unit: "100k emails",
 		Note: fmt.Sprintf("%s events a month, each emailed to %d subscribed %s: %s emails, priced per 100,000; assumed (--events)",
 			number(events), emails, plural(emails, "address", "addresses"), number(deliveries))}, c.prices.SNSEmailPer100k)
+}
+
+// isNATInstance says whether a route sends traffic to one of the instance's network interfaces.
+func isNATInstance(r *harness.Record, inst harness.Resource) bool {
+	enis := inst.PropertyDependencies["networkInterfaces"]
+	return slices.ContainsFunc(r.ByType("aws:ec2/route:Route"), func(route harness.Resource) bool {
+		target, err := r.InputSource(route, "networkInterfaceId")
+		return err == nil && slices.Contains(enis, target.URN)
+	})
 }
 
 func cents(usd float64) float64 { return math.Round(usd*100) / 100 }

@@ -96,9 +96,92 @@ func (d *diagram) network() {
 		for _, nat := range d.r.ByType("aws:ec2/natGateway:NatGateway") {
 			d.edge(nat, igw, "")
 		}
+		for _, inst := range d.r.ByType("aws:ec2/instance:Instance") {
+			if d.natInstance(inst) {
+				d.edge(inst, igw, "")
+			}
+		}
 	}
 	d.privateRoutes()
+	d.gatewayEndpoints()
 }
+
+// subnetOf is the subnet an instance runs in: its own, or its primary interface's.
+func (d *diagram) subnetOf(inst harness.Resource) (harness.Resource, bool) {
+	if s, ok := d.source(inst, "subnetId"); ok {
+		return s, true
+	}
+	for _, urn := range inst.PropertyDependencies["networkInterfaces"] {
+		if eni, ok := d.r.ByURN(urn); ok {
+			return d.source(eni, "subnetId")
+		}
+	}
+	return harness.Resource{}, false
+}
+
+// natInstance says whether a route targets one of the instance's network interfaces.
+func (d *diagram) natInstance(inst harness.Resource) bool {
+	for _, route := range d.r.ByType("aws:ec2/route:Route") {
+		if eni, ok := d.source(route, "networkInterfaceId"); ok && slices.Contains(inst.PropertyDependencies["networkInterfaces"], eni.URN) {
+			return true
+		}
+	}
+	return false
+}
+
+// routeTarget is what a route sends traffic to in the diagram: a NAT gateway, or the instance
+// whose interface it targets.
+func (d *diagram) routeTarget(route harness.Resource) (harness.Resource, bool) {
+	if nat, ok := d.source(route, "natGatewayId"); ok {
+		return nat, true
+	}
+	eni, ok := d.source(route, "networkInterfaceId")
+	if !ok {
+		return harness.Resource{}, false
+	}
+	for _, inst := range d.r.ByType("aws:ec2/instance:Instance") {
+		if slices.Contains(inst.PropertyDependencies["networkInterfaces"], eni.URN) {
+			return inst, true
+		}
+	}
+	return harness.Resource{}, false
+}
+
+// subnetsOf are the subnets associated with a route table.
+func (d *diagram) subnetsOf(table harness.Resource) []harness.Resource {
+	var out []harness.Resource
+	for _, assoc := range d.r.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation") {
+		if t, ok := d.source(assoc, "routeTableId"); ok && t.URN == table.URN {
+			if subnet, ok := d.source(assoc, "subnetId"); ok {
+				out = append(out, subnet)
+			}
+		}
+	}
+	return out
+}
+
+// gatewayEndpoints draws the gateway endpoints and the subnets whose tables route to them.
+func (d *diagram) gatewayEndpoints() {
+	for _, ep := range d.r.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
+		policy := "no restricting policy"
+		if len(endpointPolicy(&harness.Record{Resources: []harness.Resource{ep}})) == 0 {
+			policy = "endpoint policy"
+		}
+		d.node(ep, fmt.Sprintf("%s gateway endpoint (%s)", strings.ToUpper(lastDotPart(ep.String("serviceName"))), policy))
+		for _, assoc := range d.r.ByType("aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation") {
+			if e, ok := d.source(assoc, "vpcEndpointId"); !ok || e.URN != ep.URN {
+				continue
+			}
+			if table, ok := d.source(assoc, "routeTableId"); ok {
+				for _, subnet := range d.subnetsOf(table) {
+					d.edge(subnet, ep, lastDotPart(ep.String("serviceName")))
+				}
+			}
+		}
+	}
+}
+
+func lastDotPart(s string) string { return s[strings.LastIndex(s, ".")+1:] }
 
 // zoneMembers draws what sits in a subnet: NAT gateways and instances.
 func (d *diagram) zoneMembers(subnet harness.Resource) {
@@ -109,29 +192,27 @@ func (d *diagram) zoneMembers(subnet harness.Resource) {
 		}
 	}
 	for _, inst := range d.r.ByType("aws:ec2/instance:Instance") {
-		if src, ok := d.source(inst, "subnetId"); ok && src.URN == subnet.URN {
+		if src, ok := d.subnetOf(inst); ok && src.URN == subnet.URN {
 			d.w.printf("    ")
-			d.node(inst, fmt.Sprintf("%s (%s, SSM only)", inst.Name, inst.String("instanceType")))
+			label := fmt.Sprintf("%s (%s, SSM only)", inst.Name, inst.String("instanceType"))
+			if d.natInstance(inst) {
+				label = fmt.Sprintf("NAT instance %s + elastic IP (%s, SSM only)", inst.Name, inst.String("instanceType"))
+			}
+			d.node(inst, label)
 		}
 	}
 }
 
-// privateRoutes draws each private subnet's way out through its NAT gateway.
+// privateRoutes draws each private subnet's way out through its NAT gateway or NAT instance.
 func (d *diagram) privateRoutes() {
 	for _, route := range d.r.ByType("aws:ec2/route:Route") {
-		nat, ok := d.source(route, "natGatewayId")
+		target, ok := d.routeTarget(route)
 		if !ok {
 			continue
 		}
-		table, ok := d.source(route, "routeTableId")
-		if !ok {
-			continue
-		}
-		for _, assoc := range d.r.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation") {
-			if t, ok := d.source(assoc, "routeTableId"); ok && t.URN == table.URN {
-				if subnet, ok := d.source(assoc, "subnetId"); ok {
-					d.edge(subnet, nat, "0.0.0.0/0")
-				}
+		if table, ok := d.source(route, "routeTableId"); ok {
+			for _, subnet := range d.subnetsOf(table) {
+				d.edge(subnet, target, "0.0.0.0/0")
 			}
 		}
 	}

@@ -49,14 +49,21 @@ func text(t *testing.T, p *Plan) string {
 func TestTextShowsWhatAReviewerReads(t *testing.T) {
 	out := text(t, build(t, "dev", options()))
 	for _, want := range []string{
-		"Stack dev of mission-link in ap-northeast-2: 108 resources",
+		"Stack dev of mission-link in ap-northeast-2: 116 resources",
 		"mission-link-dev  mission-link:vpc:Network\n  mission-link-dev-flow-logs  aws:cloudwatch/logGroup:LogGroup",
 		"  mission-link-dev  eks:index:Cluster\n    mission-link-dev-eksClusterSecurityGroup  aws:ec2/securityGroup:SecurityGroup  [stand-in]",
 		"      cidrBlock: 10.20.0.0/16",
-		"mission-link-dev-bastion  aws:ec2/instance:Instance  [ignoreChanges=ami]",
+		"mission-link-dev-bastion  aws:ec2/instance:Instance  [ignoreChanges=ami replaceOnChanges=instanceType]",
 		"      subnetId: -> mission-link-dev-private-ap-northeast-2a",
-		"      ami: -> aws:ssm:getParameter(/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64)",
-		"      natGatewayId: -> mission-link-dev-nat-ap-northeast-2a",
+		"      ami: -> aws:ssm:getParameter(/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64)",
+		"mission-link-dev-nat-instance  aws:ec2/instance:Instance  [ignoreChanges=ami deleteBeforeReplace]",
+		"      networkInterfaces: [{deleteOnTermination=false deviceIndex=0 networkInterfaceId=-> mission-link-dev-nat-instance}]",
+		"      sourceDestCheck: false",
+		"      networkInterfaceId: -> mission-link-dev-nat-instance",
+		"      serviceName: com.amazonaws.ap-northeast-2.s3",
+		"      routeTableId: -> mission-link-dev-private-ap-northeast-2b",
+		"[HIGH accepted] ML-EC2-003 mission-link-dev-nat-instance",
+		"[MEDIUM accepted] ML-EC2-004 mission-link-dev-nat-instance",
 		"    defaultTags.tags: {Environment=dev ManagedBy=pulumi Project=mission-link Stack=dev}",
 		"      secretString: [secret]",
 		"    4  aws:ec2/subnet:Subnet",
@@ -174,6 +181,12 @@ func TestJSONShowsReferencesNotMadeUpValues(t *testing.T) {
 	if doc.Outputs["kubeconfig"] != "[secret]" {
 		t.Errorf("kubeconfig output %v", doc.Outputs["kubeconfig"])
 	}
+	// The address private egress leaves from is the NAT instance's elastic IP, shown as a reference.
+	eip := resourceOf(t, doc, "aws:ec2/eip:Eip", "mission-link-dev-nat-instance")
+	wantIPs := []any{map[string]any{"$ref": map[string]any{"urn": eip.URN, "property": "publicIp"}}}
+	if mustJSON(t, doc.Outputs["natGatewayPublicIps"]) != mustJSON(t, wantIPs) {
+		t.Errorf("natGatewayPublicIps %v, want a reference to the NAT instance's elastic IP", doc.Outputs["natGatewayPublicIps"])
+	}
 	if doc.Cost.TotalUSD != p.Cost.TotalUSD || len(doc.Findings) != len(p.Findings) || doc.Failed {
 		t.Error("cost or findings missing from the JSON plan")
 	}
@@ -197,17 +210,24 @@ func TestCost(t *testing.T) {
 		sum += item.MonthlyUSD
 	}
 	for item, want := range map[string]float64{
-		"EKS control plane (Kubernetes 1.35)": 73.00, // 730 h x $0.10
-		"EKS nodes":                           37.96, // 1 x t3.medium, 730 h x $0.052
-		"NAT gateway hours":                   43.07, // 1 x 730 h x $0.059
-		"Public IPv4 addresses (elastic IPs)": 3.65,  // 1 x 730 h x $0.005
-		"KMS keys":                            3.00,  // the cluster's secrets, messaging, the database secret
-		"Secrets Manager secrets":             0.40,
-		"EKS node root volumes (gp3)":         1.82, // 20 GB x $0.0912
+		"EKS control plane (Kubernetes 1.35)":        73.00, // 730 h x $0.10
+		"EKS nodes":                                  15.18, // 1 spot t3.medium, 730 h x $0.052 x (1 - 60%)
+		"EC2 instance mission-link-dev-nat-instance": 3.80,  // t4g.nano, 730 h x $0.0052
+		"EC2 instance mission-link-dev-bastion":      3.80,  // t4g.nano
+		"Public IPv4 addresses (elastic IPs)":        3.65,  // the NAT instance's, 730 h x $0.005
+		"KMS keys":                                   3.00,  // the cluster's secrets, messaging, the database secret
+		"Secrets Manager secrets":                    0.40,
+		"EKS node root volumes (gp3)":                1.82, // 20 GB x $0.0912
 	} {
 		if got := items[item].MonthlyUSD; got != want {
 			t.Errorf("%s: $%.2f, want $%.2f", item, got, want)
 		}
+	}
+	if _, ok := items["NAT gateway hours"]; ok {
+		t.Error("the dev stack pays for a NAT gateway")
+	}
+	if note := items["EKS nodes"].Note; !strings.Contains(note, "SPOT at on-demand less 60%, an assumption (--spot-discount)") {
+		t.Errorf("the spot price does not say it is an assumption: %q", note)
 	}
 	if cents(sum) != p.Cost.TotalUSD || p.Cost.TotalAtMaxNodesUSD <= p.Cost.TotalUSD {
 		t.Errorf("total %.2f (sum %.2f), at max nodes %.2f", p.Cost.TotalUSD, sum, p.Cost.TotalAtMaxNodesUSD)
@@ -215,6 +235,91 @@ func TestCost(t *testing.T) {
 	prod := build(t, "prod", options())
 	if prod.Cost.TotalUSD <= p.Cost.TotalUSD {
 		t.Errorf("prod (3 NAT gateways, 2 nodes) costs %.2f, dev %.2f", prod.Cost.TotalUSD, p.Cost.TotalUSD)
+	}
+}
+
+// TestDevStackCostsAtMost120 is the budget of issue 14: the committed dev stack, with the plan's
+// default assumptions, at or under $120 a month, with every part of the mission present.
+func TestDevStackCostsAtMost120(t *testing.T) {
+	const budgetUSD = 120.00
+	p := build(t, "dev", options())
+	if p.Cost.TotalUSD > budgetUSD || len(p.Cost.Unpriced) != 0 {
+		t.Errorf("the dev stack costs $%.2f a month (unpriced: %v), the budget is $%.2f", p.Cost.TotalUSD, p.Cost.Unpriced, budgetUSD)
+	}
+	counts := p.Record.CountByType()
+	for _, typ := range []string{"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:ec2/instance:Instance",
+		"aws:eks/addon:Addon", "aws:ecr/repository:Repository", "aws:cloudwatch/eventRule:EventRule", "aws:sns/topic:Topic",
+		"aws:secretsmanager/secret:Secret", "kubernetes:helm.sh/v3:Release"} {
+		if counts[typ] == 0 {
+			t.Errorf("the dev stack is cheap because it lacks %s", typ)
+		}
+	}
+	if !slices.ContainsFunc(p.Record.ByType("aws:eks/addon:Addon"), func(a harness.Resource) bool { return a.String("addonName") == "aws-ebs-csi-driver" }) {
+		t.Error("the dev stack lacks the EBS CSI driver")
+	}
+	for _, ng := range p.Record.ByType("aws:eks/nodeGroup:NodeGroup") {
+		if maxSize, _ := ng.Number("scalingConfig.maxSize"); maxSize != 2 || ng.Strings("instanceTypes")[0] != "t3.medium" {
+			t.Errorf("node group %v x max %v, want t3.medium-class, max 2", ng.Strings("instanceTypes"), maxSize)
+		}
+	}
+	if p.Failed() {
+		t.Error("the dev plan has an open HIGH finding")
+	}
+}
+
+func TestSpotPriceFollowsTheStatedDiscount(t *testing.T) {
+	nodes := func(p *Plan) LineItem {
+		for _, item := range p.Cost.Items {
+			if item.Item == "EKS nodes" {
+				return item
+			}
+		}
+		t.Fatal("no EKS nodes item")
+		return LineItem{}
+	}
+	opts := options()
+	opts.Usage.SpotDiscountPercent = 0
+	if got := nodes(build(t, "dev", opts)); got.UnitUSD != 0.052 || !strings.Contains(got.Note, "less 0%") {
+		t.Errorf("no discount: %+v, want the on-demand $0.052", got)
+	}
+	opts.Usage.SpotDiscountPercent = 70
+	if got := nodes(build(t, "dev", opts)); got.UnitUSD != 0.0156 {
+		t.Errorf("70%% off: $%v, want $0.0156", got.UnitUSD)
+	}
+	// On demand, the dearest type prices the group, and no discount applies.
+	cfg := withConfig(t, "dev", func(v map[string]string) {
+		v["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"instanceTypes":["t3a.medium","t3.medium"]}}`
+	})
+	p, err := Build(cfg, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nodes(p); got.UnitUSD != 0.052 || !strings.Contains(got.Note, "priced as t3.medium, the dearest of t3a.medium, t3.medium") || strings.Contains(got.Note, "SPOT") {
+		t.Errorf("on-demand t3a.medium and t3.medium: %+v", got)
+	}
+}
+
+func TestPodCapacityUsesTheSmallestPodLimit(t *testing.T) {
+	cfg := withConfig(t, "dev", func(v map[string]string) {
+		v["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"instanceTypes":["t3.large","t3.micro"],"capacityType":"SPOT"},"autoscaler":{"enabled":false}}`
+	})
+	p, err := Build(cfg, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With prefix delegation a t3.large holds 110 pods and a t3.micro 34: any node may be a micro.
+	if pc := p.Capacity[0]; pc.InstanceType != "t3.micro" || pc.MaxPodsPerNode != 34 || pc.Capacity != 68 {
+		t.Errorf("capacity %+v, want 34 pods per node from the t3.micro", pc)
+	}
+	unknown := withConfig(t, "dev", func(v map[string]string) {
+		v["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"instanceTypes":["t3.medium","m7i.large"]},"autoscaler":{"enabled":false}}`
+	})
+	q, err := Build(unknown, options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc := q.Capacity[0]; !strings.Contains(pc.Problem, `"m7i.large"`) {
+		t.Errorf("a second type without ENI data passes unchecked: %+v", pc)
 	}
 }
 

@@ -15,6 +15,8 @@ type Price struct {
 	USD    float64 `json:"usd"`
 	Source string  `json:"source"`
 	AsOf   string  `json:"asOf"`
+	// Note says how the figure was obtained when it was not read on its source page that day.
+	Note string `json:"note,omitempty"`
 }
 
 // RegionPrices are a region's figures.

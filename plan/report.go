@@ -34,8 +34,8 @@ func (p *Plan) WriteText(out io.Writer) error {
 		w.printf("  %9s  %s: %s\n", "unpriced", u.Item, u.Reason)
 	}
 	w.printf("  %9.2f  total (%.2f with every node group at its maximum size)\n", c.TotalUSD, c.TotalAtMaxNodesUSD)
-	w.printf("  Assumptions: %.0f GB through NAT, %.0f GB of logs ingested, %.0f GB of images, %.0f events a month; change them with --nat-gb, --log-gb, --image-gb, --events.\n",
-		c.Usage.NATGBPerMonth, c.Usage.LogIngestionGBPerMonth, c.Usage.ImageStorageGB, c.Usage.EventsPerMonth)
+	w.printf("  Assumptions: %.0f GB through NAT, %.0f GB of logs ingested, %.0f GB of images, %.0f events a month, spot at %v%% below on-demand; change them with --nat-gb, --log-gb, --image-gb, --events, --spot-discount.\n",
+		c.Usage.NATGBPerMonth, c.Usage.LogIngestionGBPerMonth, c.Usage.ImageStorageGB, c.Usage.EventsPerMonth, c.Usage.SpotDiscountPercent)
 	w.printf("\nFindings:\n")
 	if len(p.Findings) == 0 {
 		w.printf("  none\n")
@@ -133,6 +133,7 @@ type JSONOptions struct {
 	IgnoreChanges       []string `json:"ignoreChanges"`
 	DeleteBeforeReplace bool     `json:"deleteBeforeReplace"`
 	RetainOnDelete      bool     `json:"retainOnDelete"`
+	ReplaceOnChanges    []string `json:"replaceOnChanges,omitempty"`
 	Provider            string   `json:"provider,omitempty"`
 }
 
@@ -160,7 +161,8 @@ func (p *Plan) JSON() Document {
 		jr := JSONResource{URN: res.URN, Type: res.Type, Name: res.Name, Parent: res.Parent, Custom: res.Custom, Remote: res.Remote,
 			StandIn: res.StandIn, Inputs: map[string]any{}, Dependencies: res.Dependencies,
 			Options: JSONOptions{Protect: res.Options.Protect, IgnoreChanges: res.Options.IgnoreChanges,
-				DeleteBeforeReplace: res.Options.DeleteBeforeReplace, RetainOnDelete: res.Options.RetainOnDelete, Provider: res.ProviderURN()}}
+				DeleteBeforeReplace: res.Options.DeleteBeforeReplace, RetainOnDelete: res.Options.RetainOnDelete,
+				ReplaceOnChanges: res.Options.ReplaceOnChanges, Provider: res.ProviderURN()}}
 		if jr.Dependencies == nil {
 			jr.Dependencies = []string{}
 		}

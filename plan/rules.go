@@ -81,6 +81,9 @@ func Rules() []Rule {
 		{ID: "ML-EC2-003", Severity: High, Title: "Instance may get a public IP",
 			Rationale: "Instances are reached through SSM Session Manager; a public address is an unneeded attack surface.",
 			Checkov:   []string{"CKV_AWS_88"}, Trivy: []string{"AVD-AWS-0009"}, check: instancePublicIP},
+		{ID: "ML-EC2-004", Severity: Medium, Title: "Source/destination check off",
+			Rationale: "An interface without the check forwards traffic for other hosts: only a NAT or a router should, and it must admit only the networks it serves.",
+			check:     sourceDestCheckOff},
 		{ID: "ML-VPC-001", Severity: High, Title: "SSH open to the internet",
 			Rationale: "Port 22 from 0.0.0.0/0 invites brute force; the bastion is reached with SSM.",
 			Checkov:   []string{"CKV_AWS_24"}, Trivy: []string{"AVD-AWS-0107"}, check: ingressFromWorld(true)},
@@ -96,6 +99,9 @@ func Rules() []Rule {
 		{ID: "ML-VPC-005", Severity: Medium, Title: "VPC without flow logs",
 			Rationale: "Flow logs are the only record of who talked to what in the VPC.",
 			Checkov:   []string{"CKV2_AWS_11"}, Trivy: []string{"AVD-AWS-0178"}, check: flowLogs},
+		{ID: "ML-VPC-006", Severity: Medium, Title: "VPC endpoint allows everything",
+			Rationale: "Without a policy an endpoint admits any request with anyone's credentials to any resource of the service, such as another account's S3 bucket.",
+			check:     endpointPolicy},
 		{ID: "ML-ECR-001", Severity: Medium, Title: "ECR tags are mutable",
 			Rationale: "A mutable tag can point at different content than what was reviewed and deployed.",
 			Checkov:   []string{"CKV_AWS_51"}, Trivy: []string{"AVD-AWS-0031"}, check: ecrImmutable},
@@ -312,8 +318,55 @@ func ebsEncryption(r *harness.Record) []violation {
 
 func instancePublicIP(r *harness.Record) []violation {
 	return each(r, "aws:ec2/instance:Instance", func(res harness.Resource) string {
+		if eip := elasticIPOf(r, res); eip != "" {
+			return fmt.Sprintf("elastic IP %s is associated with it", eip)
+		}
+		if len(res.Objects("networkInterfaces")) > 0 {
+			return "" // its own interfaces carry its addresses; an elastic IP on one is caught above
+		}
 		if public, set := res.Bool("associatePublicIpAddress"); public || !set {
 			return "associatePublicIpAddress is not set to false"
+		}
+		return ""
+	})
+}
+
+// elasticIPOf is the name of an elastic IP associated with the instance or with one of the
+// network interfaces it is launched with, or "".
+func elasticIPOf(r *harness.Record, inst harness.Resource) string {
+	enis := inst.PropertyDependencies["networkInterfaces"]
+	for _, eip := range r.ByType("aws:ec2/eip:Eip") {
+		if src, err := r.InputSource(eip, "instance"); err == nil && src.URN == inst.URN {
+			return eip.Name
+		}
+		if src, err := r.InputSource(eip, "networkInterface"); err == nil && slices.Contains(enis, src.URN) {
+			return eip.Name
+		}
+	}
+	return ""
+}
+
+func sourceDestCheckOff(r *harness.Record) []violation {
+	off := func(res harness.Resource) string {
+		if on, set := res.Bool("sourceDestCheck"); set && !on {
+			return "sourceDestCheck is false: it forwards other hosts' traffic"
+		}
+		return ""
+	}
+	return append(each(r, "aws:ec2/instance:Instance", off), each(r, "aws:ec2/networkInterface:NetworkInterface", off)...)
+}
+
+func endpointPolicy(r *harness.Record) []violation {
+	return each(r, "aws:ec2/vpcEndpoint:VpcEndpoint", func(res harness.Resource) string {
+		doc, err := res.Policy("policy")
+		if err != nil {
+			return "no endpoint policy: full access to the service through the endpoint"
+		}
+		for _, s := range doc.Statement {
+			everything := slices.ContainsFunc(s.Action, func(a string) bool { return a == "*" || strings.HasSuffix(a, ":*") })
+			if s.Effect == iampolicy.Allow && everything && slices.Contains(s.Resource, "*") && len(s.Condition) == 0 {
+				return fmt.Sprintf("statement %s allows every action on every resource", s.Sid)
+			}
 		}
 		return ""
 	})

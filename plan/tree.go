@@ -18,15 +18,18 @@ import (
 // settings are the inputs a reviewer reads, per type; references to other resources are shown by
 // the other resource's name.
 var settings = map[string][]string{
-	"pulumi:providers:aws":                                {"region", "allowedAccountIds", "defaultTags.tags"},
-	"aws:ec2/vpc:Vpc":                                     {"cidrBlock", "enableDnsSupport", "enableDnsHostnames"},
-	"aws:ec2/subnet:Subnet":                               {"availabilityZone", "cidrBlock", "mapPublicIpOnLaunch"},
-	"aws:ec2/natGateway:NatGateway":                       {"subnetId", "allocationId"},
-	"aws:ec2/eip:Eip":                                     {"domain"},
-	"aws:ec2/route:Route":                                 {"routeTableId", "destinationCidrBlock", "gatewayId", "natGatewayId"},
-	"aws:ec2/routeTableAssociation:RouteTableAssociation": {"subnetId", "routeTableId"},
-	"aws:ec2/instance:Instance": {"instanceType", "ami", "subnetId", "associatePublicIpAddress",
-		"metadataOptions.httpTokens", "rootBlockDevice.volumeType", "rootBlockDevice.encrypted"},
+	"pulumi:providers:aws":                      {"region", "allowedAccountIds", "defaultTags.tags"},
+	"aws:ec2/vpc:Vpc":                           {"cidrBlock", "enableDnsSupport", "enableDnsHostnames"},
+	"aws:ec2/subnet:Subnet":                     {"availabilityZone", "cidrBlock", "mapPublicIpOnLaunch"},
+	"aws:ec2/natGateway:NatGateway":             {"subnetId", "allocationId"},
+	"aws:ec2/eip:Eip":                           {"domain", "networkInterface"},
+	"aws:ec2/route:Route":                       {"routeTableId", "destinationCidrBlock", "gatewayId", "natGatewayId", "networkInterfaceId"},
+	"aws:ec2/networkInterface:NetworkInterface": {"subnetId", "securityGroups", "sourceDestCheck"},
+	"aws:ec2/vpcEndpoint:VpcEndpoint":           {"serviceName", "vpcEndpointType", "policy"},
+	"aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation": {"vpcEndpointId", "routeTableId"},
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":                       {"subnetId", "routeTableId"},
+	"aws:ec2/instance:Instance": {"instanceType", "ami", "subnetId", "networkInterfaces", "associatePublicIpAddress",
+		"metadataOptions.httpTokens", "rootBlockDevice.volumeType", "rootBlockDevice.encrypted", "maintenanceOptions.autoRecovery"},
 	"aws:ec2/securityGroup:SecurityGroup": {"ingress", "egress"},
 	"aws:ec2/securityGroupRule:SecurityGroupRule": {"type", "protocol", "fromPort", "toPort", "cidrBlocks", "self",
 		"sourceSecurityGroupId", "securityGroupId"},
@@ -119,6 +122,9 @@ func optionsText(res harness.Resource) string {
 	}
 	if o.RetainOnDelete {
 		parts = append(parts, "retainOnDelete")
+	}
+	if len(o.ReplaceOnChanges) > 0 {
+		parts = append(parts, "replaceOnChanges="+strings.Join(o.ReplaceOnChanges, ","))
 	}
 	if len(parts) == 0 {
 		return ""

@@ -118,14 +118,24 @@ func TestStackGraphs(t *testing.T) {
 		"kubernetes:helm.sh/v3:Release":               2,
 		"kubernetes:argoproj.io/v1alpha1:Application": 1,
 	}
+	// dev's NAT is an instance: its interface, elastic IP, security group and SSM role (with its attachment).
+	natInstance := map[string]int{
+		typeInstance: 2, // bastion, NAT
+		"aws:iam/instanceProfile:InstanceProfile":   2,
+		"aws:ec2/networkInterface:NetworkInterface": 1,
+		"aws:ec2/eip:Eip":                           1,
+		typeSG:                                      4, // bastion, pulumi-eks's cluster and node groups, NAT
+		"aws:iam/role:Role":                         11,
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment": 10,
+	}
 	cases := []struct {
 		stack   string
 		zones   int
 		nats    int
 		protect bool
-		extra   map[string]int
+		extra   []map[string]int
 	}{
-		{"dev", 2, 1, false, argocd},
+		{"dev", 2, 0, false, []map[string]int{argocd, natInstance}},
 		{"prod", 3, 3, true, nil},
 	}
 	for _, tc := range cases {
@@ -136,9 +146,15 @@ func TestStackGraphs(t *testing.T) {
 			want[typeAssociation] = 2 * tc.zones
 			want["aws:ec2/routeTable:RouteTable"] = 1 + tc.zones
 			want["aws:ec2/route:Route"] = 1 + tc.zones
-			want["aws:ec2/natGateway:NatGateway"] = tc.nats
-			want["aws:ec2/eip:Eip"] = tc.nats
-			maps.Copy(want, tc.extra)
+			if tc.nats > 0 {
+				want["aws:ec2/natGateway:NatGateway"] = tc.nats
+				want["aws:ec2/eip:Eip"] = tc.nats
+			}
+			want["aws:ec2/vpcEndpoint:VpcEndpoint"] = 1 // S3, on every private route table
+			want["aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation"] = tc.zones
+			for _, extra := range tc.extra {
+				maps.Copy(want, extra)
+			}
 			if got := r.CountByType(); !reflect.DeepEqual(got, want) {
 				t.Errorf("resources per type:\n got %v\nwant %v", got, want)
 			}
@@ -165,6 +181,7 @@ func reviewerChecks(r *harness.Record, stack string) []error {
 	errs = append(errs, checkNoSSHFromTheWorld(r)...)
 	errs = append(errs, checkTags(r, stack)...)
 	errs = append(errs, checkBastion(r)...)
+	errs = append(errs, checkNatInstance(r)...)
 	errs = append(errs, checkTopicAcceptsRule(r)...)
 	return errs
 }
@@ -281,6 +298,9 @@ func checkTags(r *harness.Record, stack string) []error {
 func checkBastion(r *harness.Record) []error {
 	var errs []error
 	for _, b := range r.ByType(typeInstance) {
+		if !strings.HasSuffix(b.Name, "-bastion") {
+			continue
+		}
 		if b.String("metadataOptions.httpTokens") != "required" {
 			errs = append(errs, fmt.Errorf("instance %s does not require IMDSv2", b.Name))
 		}
@@ -293,6 +313,46 @@ func checkBastion(r *harness.Record) []error {
 		subnet, ok := r.ByURN(first(b.PropertyDependencies["subnetId"]))
 		if !ok || subnet.StringMap("tags")["kubernetes.io/role/internal-elb"] != "1" {
 			errs = append(errs, fmt.Errorf("instance %s is not in a private subnet", b.Name))
+		}
+	}
+	return errs
+}
+
+// checkNatInstance: a NAT instance sits behind an interface in a public subnet with its
+// source/destination check off, admits only the VPC, requires IMDSv2, has no key pair, and every
+// private default route goes to that interface.
+func checkNatInstance(r *harness.Record) []error {
+	var errs []error
+	for _, inst := range r.ByType(typeInstance) {
+		if !strings.HasSuffix(inst.Name, "-nat-instance") {
+			continue
+		}
+		if inst.String("metadataOptions.httpTokens") != "required" || inst.String("keyName") != "" {
+			errs = append(errs, fmt.Errorf("NAT instance %s: IMDSv2 not required or a key pair", inst.Name))
+		}
+		eni, ok := r.ByURN(first(inst.PropertyDependencies["networkInterfaces"]))
+		if !ok {
+			errs = append(errs, fmt.Errorf("NAT instance %s has no interface of its own", inst.Name))
+			continue
+		}
+		subnet, _ := r.ByURN(first(eni.PropertyDependencies["subnetId"]))
+		if subnet.StringMap("tags")["kubernetes.io/role/elb"] != "1" {
+			errs = append(errs, fmt.Errorf("NAT instance %s is not in a public subnet", inst.Name))
+		}
+		if check, set := eni.Bool("sourceDestCheck"); !set || check {
+			errs = append(errs, fmt.Errorf("NAT interface %s checks source/destination: it would drop what it forwards", eni.Name))
+		}
+		sg, _ := r.ByURN(first(eni.PropertyDependencies["securityGroups"]))
+		vpc := r.ByType("aws:ec2/vpc:Vpc")[0].String("cidrBlock")
+		for _, rule := range sg.Objects("ingress") {
+			if !slices.Equal(rule.Strings("cidrBlocks"), []string{vpc}) {
+				errs = append(errs, fmt.Errorf("NAT security group %s admits %v, not only the VPC %s", sg.Name, rule.Strings("cidrBlocks"), vpc))
+			}
+		}
+		for _, route := range r.ByType("aws:ec2/route:Route") {
+			if strings.Contains(route.Name, "-private-") && first(route.PropertyDependencies["networkInterfaceId"]) != eni.URN {
+				errs = append(errs, fmt.Errorf("private route %s does not go to the NAT interface", route.Name))
+			}
 		}
 	}
 	return errs
@@ -333,6 +393,20 @@ func TestReviewerChecksCatchBrokenGraphs(t *testing.T) {
 		},
 		"topic closed to the rule": func(r *harness.Record) {
 			r.Resources = slices.DeleteFunc(r.Resources, func(res harness.Resource) bool { return res.Type == "aws:sns/topicPolicy:TopicPolicy" })
+		},
+		"NAT interface checking source/destination": func(r *harness.Record) {
+			i := index(r, "aws:ec2/networkInterface:NetworkInterface")
+			r.Resources[i].Inputs = r.Resources[i].Inputs.Copy()
+			delete(r.Resources[i].Inputs, "sourceDestCheck")
+		},
+		"NAT open to the world": func(r *harness.Record) {
+			i := slices.IndexFunc(r.Resources, func(res harness.Resource) bool {
+				return res.Type == typeSG && strings.HasSuffix(res.Name, "-nat-instance")
+			})
+			rule := resource.PropertyMap{"protocol": resource.NewProperty("-1"),
+				"cidrBlocks": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("0.0.0.0/0")})}
+			r.Resources[i].Inputs = r.Resources[i].Inputs.Copy()
+			r.Resources[i].Inputs["ingress"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty(rule)})
 		},
 		"untagged resource": func(r *harness.Record) {
 			r.Resources[index(r, typeSubnet)].Provider = ""
@@ -446,8 +520,10 @@ func TestDevClusterFitsTheApp(t *testing.T) {
 	minSize, _ := ng.Number("scalingConfig.minSize")
 	desired, _ := ng.Number("scalingConfig.desiredSize")
 	maxSize, _ := ng.Number("scalingConfig.maxSize")
-	if !slices.Equal(ng.Strings("instanceTypes"), []string{"t3.medium"}) || minSize != 1 || desired != 1 || maxSize != 2 {
-		t.Errorf("node group %v %v/%v/%v", ng.Strings("instanceTypes"), minSize, desired, maxSize)
+	// Spot, with a second type of the same size for when t3.medium spot capacity runs out.
+	if !slices.Equal(ng.Strings("instanceTypes"), []string{"t3.medium", "t3a.medium"}) || ng.String("capacityType") != "SPOT" ||
+		minSize != 1 || desired != 1 || maxSize != 2 {
+		t.Errorf("node group %v %s %v/%v/%v", ng.Strings("instanceTypes"), ng.String("capacityType"), minSize, desired, maxSize)
 	}
 	addons := map[string]harness.Resource{}
 	for _, a := range r.ByType("aws:eks/addon:Addon") {
@@ -626,5 +702,19 @@ func TestPreviewRoleCanReadTheCluster(t *testing.T) {
 	clusters := r.ByType("eks:index:Cluster")
 	if len(clusters) != 1 || !clusters[0].DependsOn(preview.URN) {
 		t.Error("the cluster does not wait for the preview role")
+	}
+}
+
+// TestProdKeepsNatGatewaysAndOnDemandNodes: the cheap modes are dev's choice; prod keeps a NAT
+// gateway in every AZ and on-demand nodes.
+func TestProdKeepsNatGatewaysAndOnDemandNodes(t *testing.T) {
+	r := runStack(t, "prod")
+	if n, instances := len(r.ByType("aws:ec2/natGateway:NatGateway")), len(r.ByType("aws:ec2/networkInterface:NetworkInterface")); n != 3 || instances != 0 {
+		t.Errorf("prod has %d NAT gateways and %d NAT interfaces, want one gateway per AZ (3) and no NAT instance", n, instances)
+	}
+	for _, ng := range r.ByType("aws:eks/nodeGroup:NodeGroup") {
+		if ng.String("capacityType") != "ON_DEMAND" {
+			t.Errorf("prod node group %s runs %s", ng.Name, ng.String("capacityType"))
+		}
 	}
 }

@@ -214,13 +214,13 @@ func (s Stack) Validate() error {
 // checkNodeEgress rejects a network whose private subnets have no way out: the stack's node group
 // always runs there, and a node that cannot reach ECR, STS and the EKS API never joins (the node
 // group fails with NodeCreationFailure). vpc.NetworkArgs.PrivateEgress says which modes provide
-// egress, so a new mode (a NAT instance, VPC endpoints) changes only that.
+// egress, so a new mode (VPC endpoints, say) changes only that.
 func checkNodeEgress(n vpc.NetworkArgs) error {
 	if n.PrivateEgress() {
 		return nil
 	}
-	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q or %q",
-		vpc.ConfigKey, n.NatGateways, vpc.NatSingle, vpc.NatPerAz)
+	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q, %q or %q",
+		vpc.ConfigKey, n.NatGateways, vpc.NatSingle, vpc.NatPerAz, vpc.NatInstance)
 }
 
 func validateTags(tags map[string]string) []error {

@@ -92,7 +92,7 @@ func TestParseRejects(t *testing.T) {
 		{"semantic network error", map[string]string{"mission-link:network": `{"bastion":{"enabled":true,"sshCidrs":["0.0.0.0/0"]}}`},
 			[]string{`network.bastion.sshCidrs[0] ("0.0.0.0/0")`}},
 		{"no NAT for the node group", map[string]string{"mission-link:network": `{"natGateways":"none"}`},
-			[]string{`network.natGateways ("none") gives the private subnets no egress, but the EKS node group runs there`, "NodeCreationFailure", `use "single" or "perAz"`}},
+			[]string{`network.natGateways ("none") gives the private subnets no egress, but the EKS node group runs there`, "NodeCreationFailure", `use "single", "perAz" or "instance"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

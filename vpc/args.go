@@ -23,15 +23,18 @@ const (
 	NatPerAz NatMode = "perAz"
 	// NatNone creates no NAT gateway: private subnets have no route out.
 	NatNone NatMode = "none"
+	// NatInstance is one small Graviton instance in the first AZ's public subnet doing NAT for
+	// every private subnet: a few dollars a month instead of a NAT gateway's hourly and per-GB
+	// charges, for a dev stack that accepts its limits (README, "Network design decisions").
+	NatInstance NatMode = "instance"
 )
 
-var natModes = []NatMode{NatSingle, NatPerAz, NatNone}
+var natModes = []NatMode{NatSingle, NatPerAz, NatNone, NatInstance}
 
 // PrivateEgress says whether the private subnets get a route to the internet: a NAT gateway
-// (single or per AZ). A further way out (a NAT instance) belongs here, and every check of what
-// needs egress follows.
+// (single or per AZ) or the NAT instance. Every check of what needs egress follows it.
 func (a NetworkArgs) PrivateEgress() bool {
-	return a.NatGateways == NatSingle || a.NatGateways == NatPerAz
+	return a.NatGateways == NatSingle || a.NatGateways == NatPerAz || a.NatGateways == NatInstance
 }
 
 // Defaults, named so that docs, config and code agree.
@@ -44,7 +47,11 @@ const (
 	DefaultFlowLogsEnabled           = true
 	DefaultFlowLogsRetentionInDays   = 30
 	DefaultBastionEnabled            = false
-	DefaultBastionInstanceType       = "t3.micro"
+	// DefaultBastionInstanceType is the cheapest type that serves SSM Session Manager.
+	DefaultBastionInstanceType = "t4g.nano"
+	// DefaultNatInstanceType is the cheapest Graviton type; fck-nat measures its sustained
+	// bandwidth at 32 Mbit/s with bursts to 5 Gbit/s.
+	DefaultNatInstanceType = "t4g.nano"
 
 	// MinAvailabilityZoneCount is what EKS requires: a control plane needs subnets in two AZs.
 	MinAvailabilityZoneCount = 2
@@ -68,8 +75,10 @@ type NetworkArgs struct {
 	// AvailabilityZoneCount is how many of the region's AZs (sorted by name) get a public and a
 	// private subnet. At least 2, at most what the region offers. Default 2.
 	AvailabilityZoneCount int `json:"availabilityZoneCount"`
-	// NatGateways is single, perAz or none. Default single.
+	// NatGateways is single, perAz, instance or none. Default single.
 	NatGateways NatMode `json:"natGateways"`
+	// NatInstance configures the NAT instance of NatGateways "instance"; it may be set only then.
+	NatInstance NatInstanceArgs `json:"natInstance"`
 	// PublicSubnetPrefixLength sizes the public subnets (load balancers, NAT). Default 24.
 	PublicSubnetPrefixLength int `json:"publicSubnetPrefixLength"`
 	// PrivateSubnetPrefixLength sizes the private subnets (nodes and pods). Default 20.
@@ -98,11 +107,18 @@ type FlowLogsArgs struct {
 	RetentionInDays int `json:"retentionInDays"`
 }
 
+// NatInstanceArgs configures the NAT instance (network.natGateways: instance).
+type NatInstanceArgs struct {
+	// InstanceType is a Graviton (arm64) type: the instance runs the arm64 Amazon Linux 2023 AMI.
+	// Default "t4g.nano".
+	InstanceType string `json:"instanceType"`
+}
+
 // BastionArgs configures the bastion host.
 type BastionArgs struct {
 	// Enabled creates the bastion. Default false.
 	Enabled *bool `json:"enabled"`
-	// InstanceType is the bastion's EC2 instance type. Default "t3.micro".
+	// InstanceType is the bastion's EC2 instance type. Default "t4g.nano".
 	InstanceType string `json:"instanceType"`
 	// AmiID pins the AMI; empty means the latest Amazon Linux 2023 from the SSM public parameter.
 	AmiID string `json:"amiId"`
@@ -124,6 +140,11 @@ func (a NetworkArgs) WithDefaults() NetworkArgs {
 	}
 	if a.NatGateways == "" {
 		a.NatGateways = DefaultNatGateways
+	}
+	// Only the instance mode takes a default type, so that a type set for another mode is seen
+	// (and reported) rather than silently ignored.
+	if a.NatGateways == NatInstance && a.NatInstance.InstanceType == "" {
+		a.NatInstance.InstanceType = DefaultNatInstanceType
 	}
 	if a.PublicSubnetPrefixLength == 0 {
 		a.PublicSubnetPrefixLength = DefaultPublicSubnetPrefixLength
@@ -156,9 +177,10 @@ func (a NetworkArgs) Validate() error {
 		errs = append(errs, fmt.Errorf("%s.natGateways (%q) must be one of %s", ConfigKey, a.NatGateways, quoteAll(natModes)))
 	}
 	if !a.PrivateEgress() && a.Bastion.IsEnabled() {
-		errs = append(errs, fmt.Errorf("%s.natGateways (%q) leaves private subnets without egress, but %s.bastion.enabled is true and the bastion needs to reach SSM: use %q or %q, or disable the bastion",
-			ConfigKey, NatNone, ConfigKey, NatSingle, NatPerAz))
+		errs = append(errs, fmt.Errorf("%s.natGateways (%q) leaves private subnets without egress, but %s.bastion.enabled is true and the bastion needs to reach SSM: use %q, %q or %q, or disable the bastion",
+			ConfigKey, NatNone, ConfigKey, NatSingle, NatPerAz, NatInstance))
 	}
+	errs = append(errs, a.validateNatInstance()...)
 	prefixErrs := append(
 		validateSubnetPrefix("publicSubnetPrefixLength", a.PublicSubnetPrefixLength, vpcPrefix),
 		validateSubnetPrefix("privateSubnetPrefixLength", a.PrivateSubnetPrefixLength, vpcPrefix)...)
@@ -215,6 +237,26 @@ func (a NetworkArgs) validateSubnetsFit(vpcPrefix int) error {
 	if have := addresses(vpcPrefix); need > have {
 		return fmt.Errorf("%s.publicSubnetPrefixLength (%d) and %s.privateSubnetPrefixLength (%d) do not fit %d AZs in %s.cidrBlock (%q): they need %d addresses, the VPC has %d",
 			ConfigKey, a.PublicSubnetPrefixLength, ConfigKey, a.PrivateSubnetPrefixLength, a.AvailabilityZoneCount, ConfigKey, a.CidrBlock, need, have)
+	}
+	return nil
+}
+
+// validateNatInstance checks the NAT instance's type, and that natInstance is set only for the
+// instance mode.
+func (a NetworkArgs) validateNatInstance() []error {
+	key := ConfigKey + ".natInstance.instanceType"
+	typ := a.NatInstance.InstanceType
+	switch {
+	case a.NatGateways != NatInstance && typ != "":
+		return []error{fmt.Errorf("%s (%q) is set but %s.natGateways is %q: it applies only to %q", key, typ, ConfigKey, a.NatGateways, NatInstance)}
+	case a.NatGateways != NatInstance:
+		return nil
+	}
+	if err := awsspec.CheckInstanceType(key, typ); err != nil {
+		return []error{err}
+	}
+	if arch := awsspec.Architecture(typ); arch != awsspec.ARM64 {
+		return []error{fmt.Errorf("%s (%q) is %s: the NAT instance runs the %s Amazon Linux 2023 AMI, so it must be a Graviton type such as %q", key, typ, arch, awsspec.ARM64, DefaultNatInstanceType)}
 	}
 	return nil
 }

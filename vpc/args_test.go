@@ -20,7 +20,7 @@ func TestDefaults(t *testing.T) {
 	if a.CidrBlock != DefaultCidrBlock || a.AvailabilityZoneCount != 2 || a.NatGateways != NatSingle ||
 		a.PublicSubnetPrefixLength != 24 || a.PrivateSubnetPrefixLength != 20 ||
 		!*a.FlowLogs.Enabled || a.FlowLogs.RetentionInDays != 30 ||
-		*a.Bastion.Enabled || a.Bastion.InstanceType != "t3.micro" {
+		*a.Bastion.Enabled || a.Bastion.InstanceType != "t4g.nano" || a.NatInstance.InstanceType != "" {
 		t.Fatalf("defaults changed: %+v", a)
 	}
 	if err := validArgs().Validate(); err != nil {
@@ -37,7 +37,13 @@ func TestValidateRejects(t *testing.T) {
 		validationtest.Reject("vpc prefix too small", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/25" }, `network.cidrBlock ("10.0.0.0/25")`, "/16 to /24"),
 		validationtest.Reject("one AZ", func(a *NetworkArgs) { a.AvailabilityZoneCount = 1 }, "network.availabilityZoneCount (1)", "at least 2"),
 		validationtest.Reject("more AZs than the region", func(a *NetworkArgs) { a.AvailabilityZoneCount = 5 }, "network.availabilityZoneCount (5)", "at most 4", "ap-northeast-2d"),
-		validationtest.Reject("unknown NAT mode", func(a *NetworkArgs) { a.NatGateways = "perAZ" }, `network.natGateways ("perAZ")`, `"single", "perAz", "none"`),
+		validationtest.Reject("unknown NAT mode", func(a *NetworkArgs) { a.NatGateways = "perAZ" }, `network.natGateways ("perAZ")`, `"single", "perAz", "none", "instance"`),
+		validationtest.Reject("x86 NAT instance", func(a *NetworkArgs) { a.NatGateways = NatInstance; a.NatInstance.InstanceType = "t3.nano" },
+			`network.natInstance.instanceType ("t3.nano")`, "x86_64", "Graviton"),
+		validationtest.Reject("NAT instance type that is no type", func(a *NetworkArgs) { a.NatGateways = NatInstance; a.NatInstance.InstanceType = "t4gnano" },
+			`network.natInstance.instanceType ("t4gnano")`),
+		validationtest.Reject("NAT instance type for NAT gateways", func(a *NetworkArgs) { a.NatInstance.InstanceType = "t4g.micro" },
+			`network.natInstance.instanceType ("t4g.micro")`, `network.natGateways is "single"`, `only to "instance"`),
 		validationtest.Reject("no NAT with a bastion", func(a *NetworkArgs) { a.NatGateways = NatNone }, `network.natGateways ("none")`, "network.bastion.enabled"),
 		validationtest.Reject("public subnet wider than the VPC", func(a *NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, "network.publicSubnetPrefixLength (16)", "from 17 to 28"),
 		validationtest.Reject("private subnet below /28", func(a *NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, "network.privateSubnetPrefixLength (29)", "from 17 to 28"),
@@ -131,4 +137,18 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	host := uint32(1)<<(32-p.Bits()) - 1
 	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | host
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func TestNatInstanceDefaultsOnlyInItsMode(t *testing.T) {
+	a := NetworkArgs{NatGateways: NatInstance, RegionZones: testZones}.WithDefaults()
+	if a.NatInstance.InstanceType != DefaultNatInstanceType || DefaultNatInstanceType != "t4g.nano" {
+		t.Errorf("NAT instance type %q, want the default t4g.nano", a.NatInstance.InstanceType)
+	}
+	if err := a.Validate(); err != nil {
+		t.Errorf("the default NAT instance must be valid: %v", err)
+	}
+	kept := NetworkArgs{NatGateways: NatInstance, NatInstance: NatInstanceArgs{InstanceType: "c7gn.medium"}}.WithDefaults()
+	if kept.NatInstance.InstanceType != "c7gn.medium" {
+		t.Errorf("an explicit NAT instance type became %q", kept.NatInstance.InstanceType)
+	}
 }

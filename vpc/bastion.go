@@ -24,7 +24,7 @@ const (
 // Manager: no key pair, no public IP, and no ingress unless sshCidrs names some.
 func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, subnet *awsec2.Subnet, parent pulumi.ResourceOrInvokeOption) error {
 	bastionName := name + "-bastion"
-	profile, err := newBastionProfile(ctx, bastionName, parent)
+	profile, err := newSSMProfile(ctx, bastionName, "Bastion instance role: SSM Session Manager only", parent)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,9 @@ func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vp
 			Encrypted:  pulumi.Bool(true),
 		},
 		Tags: nameTag(bastionName),
-	}, append(instanceOpts, parent)...)
+		// A new type replaces the bastion (it holds nothing): EC2 cannot change a running
+		// instance between x86_64 and arm64, and an unpinned AMI is not refreshed in place.
+	}, append(instanceOpts, parent, pulumi.ReplaceOnChanges([]string{"instanceType"}))...)
 	if err != nil {
 		return fmt.Errorf("creating bastion instance %s: %w", bastionName, err)
 	}
@@ -82,18 +84,20 @@ func bastionAMI(ctx *pulumi.Context, b BastionArgs, parent pulumi.ResourceOrInvo
 	return ami, []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
 }
 
-func newBastionProfile(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvokeOption) (*awsiam.InstanceProfile, error) {
+// newSSMProfile is an instance profile whose role holds only AmazonSSMManagedInstanceCore: what an
+// instance needs to be reached with Session Manager, and nothing else.
+func newSSMProfile(ctx *pulumi.Context, name, description string, parent pulumi.ResourceOrInvokeOption) (*awsiam.InstanceProfile, error) {
 	trust, err := iampolicy.ServiceTrust("ec2.amazonaws.com", nil).JSON()
 	if err != nil {
 		return nil, fmt.Errorf("building trust policy of %s: %w", name, err)
 	}
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust),
-		Description:      pulumi.String("Bastion instance role: SSM Session Manager only"),
+		Description:      pulumi.String(description),
 		Tags:             nameTag(name),
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating bastion role %s: %w", name, err)
+		return nil, fmt.Errorf("creating instance role %s: %w", name, err)
 	}
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
 	if _, err := awsiam.NewRolePolicyAttachment(ctx, name+"-ssm", &awsiam.RolePolicyAttachmentArgs{
@@ -107,7 +111,7 @@ func newBastionProfile(ctx *pulumi.Context, name string, parent pulumi.ResourceO
 		Tags: nameTag(name),
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating bastion instance profile %s: %w", name, err)
+		return nil, fmt.Errorf("creating instance profile %s: %w", name, err)
 	}
 	return profile, nil
 }

@@ -1,6 +1,7 @@
 // Package vpc builds the stack's network: a VPC with a public and a private subnet per AZ,
-// internet and NAT gateways, one route-table association per subnet, a locked default security
-// group, flow logs, and a bastion reached through SSM Session Manager.
+// internet and NAT gateways (or a NAT instance), one route-table association per subnet, an S3
+// gateway endpoint, a locked default security group, flow logs, and a bastion reached through SSM
+// Session Manager.
 package vpc
 
 import (
@@ -20,9 +21,11 @@ type Network struct {
 	VPCID     pulumi.StringOutput `pulumi:"vpcId"`
 	CidrBlock pulumi.StringOutput `pulumi:"cidrBlock"`
 	// AvailabilityZones are the AZs used, in the order of the subnet ID lists.
-	AvailabilityZones   pulumi.StringArrayOutput `pulumi:"availabilityZones"`
-	PublicSubnetIDs     pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
-	PrivateSubnetIDs    pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	AvailabilityZones pulumi.StringArrayOutput `pulumi:"availabilityZones"`
+	PublicSubnetIDs   pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	PrivateSubnetIDs  pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// NatGatewayPublicIPs are the addresses private egress leaves from: the NAT gateways' or the
+	// NAT instance's elastic IPs (empty with natGateways none).
 	NatGatewayPublicIPs pulumi.StringArrayOutput `pulumi:"natGatewayPublicIps"`
 	// Bastion outputs are empty strings when the bastion is disabled.
 	BastionInstanceID         pulumi.StringOutput `pulumi:"bastionInstanceId"`
@@ -90,7 +93,8 @@ func (n *Network) build(ctx *pulumi.Context, name string, a NetworkArgs) error {
 	if err != nil {
 		return err
 	}
-	if err := newRouting(ctx, name, a.NatGateways, vpc, zones, parent); err != nil {
+	nat, err := newRouting(ctx, name, a, vpc, zones, parent)
+	if err != nil {
 		return err
 	}
 	if err := lockDefaultSecurityGroup(ctx, name, vpc, parent); err != nil {
@@ -101,7 +105,7 @@ func (n *Network) build(ctx *pulumi.Context, name string, a NetworkArgs) error {
 			return err
 		}
 	}
-	n.setZoneOutputs(zones)
+	n.setZoneOutputs(zones, nat)
 
 	n.BastionInstanceID = pulumi.String("").ToStringOutput()
 	n.BastionSessionCommand = n.BastionInstanceID
@@ -112,7 +116,7 @@ func (n *Network) build(ctx *pulumi.Context, name string, a NetworkArgs) error {
 	return nil
 }
 
-func (n *Network) setZoneOutputs(zones []zone) {
+func (n *Network) setZoneOutputs(zones []zone, nat *natInstance) {
 	var names, public, private, natIPs pulumi.StringArray
 	for _, z := range zones {
 		names = append(names, pulumi.String(z.name))
@@ -121,6 +125,9 @@ func (n *Network) setZoneOutputs(zones []zone) {
 		if z.natGateway != nil {
 			natIPs = append(natIPs, z.natGateway.PublicIp)
 		}
+	}
+	if nat != nil {
+		natIPs = append(natIPs, nat.eip.PublicIp)
 	}
 	n.AvailabilityZones = names.ToStringArrayOutput()
 	n.PublicSubnetIDs = public.ToStringArrayOutput()

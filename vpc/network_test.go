@@ -80,6 +80,13 @@ func TestNatModes(t *testing.T) {
 			"net-private-ap-northeast-2c": "net-nat-ap-northeast-2c",
 		}},
 		{vpc.NatNone, 2, nil, map[string]string{}},
+		// The instance mode has no NAT gateway: every private table routes to the NAT
+		// instance's interface (TestNatInstance checks the rest).
+		{vpc.NatInstance, 3, nil, map[string]string{
+			"net-private-ap-northeast-2a": "net-nat-instance",
+			"net-private-ap-northeast-2b": "net-nat-instance",
+			"net-private-ap-northeast-2c": "net-nat-instance",
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.mode), func(t *testing.T) {
@@ -88,7 +95,7 @@ func TestNatModes(t *testing.T) {
 			if got := names(nats); !slices.Equal(got, tc.wantNats) {
 				t.Fatalf("NAT gateways %v, want %v", got, tc.wantNats)
 			}
-			if got := names(r.ByType(typeEip)); !slices.Equal(got, tc.wantNats) {
+			if got := names(r.ByType(typeEip)); tc.mode != vpc.NatInstance && !slices.Equal(got, tc.wantNats) {
 				t.Fatalf("elastic IPs %v, want one per NAT gateway %v", got, tc.wantNats)
 			}
 			for _, nat := range nats {
@@ -113,7 +120,11 @@ func TestNatModes(t *testing.T) {
 					}
 					continue
 				}
-				routedVia[table.Name] = harnesstest.Source(t, r, route, "natGatewayId").Name
+				target := "natGatewayId"
+				if tc.mode == vpc.NatInstance {
+					target = "networkInterfaceId"
+				}
+				routedVia[table.Name] = harnesstest.Source(t, r, route, target).Name
 			}
 			if fmt.Sprint(routedVia) != fmt.Sprint(tc.wantRouteVia) {
 				t.Errorf("private default routes %v, want %v", routedVia, tc.wantRouteVia)
@@ -123,7 +134,13 @@ func TestNatModes(t *testing.T) {
 }
 
 func TestOneAssociationPerSubnet(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3})
+	for _, mode := range []vpc.NatMode{vpc.NatSingle, vpc.NatPerAz, vpc.NatInstance, vpc.NatNone} {
+		t.Run(string(mode), func(t *testing.T) { checkOneAssociationPerSubnet(t, mode) })
+	}
+}
+
+func checkOneAssociationPerSubnet(t *testing.T, mode vpc.NatMode) {
+	r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: mode})
 	subnets := r.ByType(typeSubnet)
 	if len(subnets) != 6 {
 		t.Fatalf("%d subnets, want 6", len(subnets))
@@ -169,9 +186,10 @@ func TestAddingAZKeepsOtherAZs(t *testing.T) {
 			t.Errorf("%s changes its inputs when an AZ is added", before.URN)
 		}
 	}
-	// Two subnets and their associations, a private route table and its route, a NAT gateway and its EIP.
-	if added := len(three.Resources) - len(two.Resources); added != 8 {
-		t.Errorf("adding an AZ adds %d resources, want 8", added)
+	// Two subnets and their associations, a private route table and its route, a NAT gateway and
+	// its EIP, the S3 endpoint's association with the new route table.
+	if added := len(three.Resources) - len(two.Resources); added != 9 {
+		t.Errorf("adding an AZ adds %d resources, want 9", added)
 	}
 }
 
@@ -214,7 +232,7 @@ func TestSubnets(t *testing.T) {
 }
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true)}})
+	r := mustRun(t, vpc.NetworkArgs{NatGateways: vpc.NatInstance, Bastion: vpc.BastionArgs{Enabled: enabled(true)}})
 	component, ok := r.Get(vpc.TypeToken, "net")
 	if !ok {
 		t.Fatal("no Network component registered")
@@ -302,10 +320,13 @@ func TestBastion(t *testing.T) {
 	}
 	param := slices.IndexFunc(r.Invokes, func(i harness.Invoke) bool {
 		return i.Token == "aws:ssm/getParameter:getParameter" &&
-			i.Args["name"].StringValue() == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+			i.Args["name"].StringValue() == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 	})
-	if param < 0 {
-		t.Error("bastion AMI does not come from the Amazon Linux 2023 x86_64 parameter")
+	if !slices.Equal(b.Options.ReplaceOnChanges, []string{"instanceType"}) {
+		t.Errorf("bastion replaceOnChanges %v: moving between x86_64 and arm64 types cannot be done in place", b.Options.ReplaceOnChanges)
+	}
+	if b.String("instanceType") != "t4g.nano" || param < 0 {
+		t.Errorf("bastion is a %s: the default t4g.nano needs the Amazon Linux 2023 arm64 parameter", b.String("instanceType"))
 	}
 
 	sg := harnesstest.Source(t, r, b, "vpcSecurityGroupIds")
@@ -351,11 +372,11 @@ func TestBastionSSHAndPinnedAMI(t *testing.T) {
 		t.Errorf("SSH allowed from %v", sources)
 	}
 
-	arm := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true), InstanceType: "t4g.micro"}})
-	if !slices.ContainsFunc(arm.Invokes, func(i harness.Invoke) bool {
-		return i.Token == "aws:ssm/getParameter:getParameter" && strings.HasSuffix(i.Args["name"].StringValue(), "-arm64")
+	x86 := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true), InstanceType: "t3.micro"}})
+	if !slices.ContainsFunc(x86.Invokes, func(i harness.Invoke) bool {
+		return i.Token == "aws:ssm/getParameter:getParameter" && strings.HasSuffix(i.Args["name"].StringValue(), "-x86_64")
 	}) {
-		t.Error("a Graviton bastion does not get an arm64 AMI")
+		t.Error("an x86 bastion does not get an x86_64 AMI")
 	}
 }
 

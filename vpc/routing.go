@@ -9,41 +9,51 @@ import (
 
 const anywhereIPv4 = "0.0.0.0/0"
 
-// newRouting creates the internet gateway, the NAT gateways the mode asks for, one public route
-// table, one private route table per AZ, and exactly one association per subnet. Each private
-// subnet keeps its own table even with a single NAT gateway, so switching between single and perAz
-// changes only routes, never tables or associations.
-func newRouting(ctx *pulumi.Context, name string, mode NatMode, vpc *awsec2.Vpc, zones []zone, parent pulumi.ResourceOrInvokeOption) error {
+// newRouting creates the internet gateway, the NAT gateways or NAT instance the mode asks for,
+// one public route table, one private route table per AZ, exactly one association per subnet,
+// and the S3 gateway endpoint on the private route tables. Each private subnet keeps its own
+// table whatever the mode, so switching modes changes only routes, never tables or associations.
+// It returns the NAT instance, or nil in the other modes.
+func newRouting(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, zones []zone, parent pulumi.ResourceOrInvokeOption) (*natInstance, error) {
 	igw, err := awsec2.NewInternetGateway(ctx, name, &awsec2.InternetGatewayArgs{
 		VpcId: vpc.ID(),
 		Tags:  nameTag(name),
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("creating internet gateway %s: %w", name, err)
+		return nil, fmt.Errorf("creating internet gateway %s: %w", name, err)
 	}
 	public, err := newRouteTable(ctx, name+"-public", vpc, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := newDefaultRoute(ctx, name+"-public", awsec2.RouteArgs{RouteTableId: public.ID(), GatewayId: igw.ID()}, parent); err != nil {
-		return err
+		return nil, err
 	}
-	if err := newNatGateways(ctx, name, mode, zones, igw, parent); err != nil {
-		return err
+	if err := newNatGateways(ctx, name, a.NatGateways, zones, igw, parent); err != nil {
+		return nil, err
 	}
-	for i := range zones {
-		if err := newZoneRouting(ctx, name, &zones[i], natFor(mode, zones, i), public, vpc, parent); err != nil {
-			return err
+	var nat *natInstance
+	if a.NatGateways == NatInstance {
+		if nat, err = newNatInstance(ctx, name, a, vpc, zones[0], igw, parent); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	private := make([]*awsec2.RouteTable, 0, len(zones))
+	for i := range zones {
+		table, err := newZoneRouting(ctx, name, &zones[i], egressRoute(a.NatGateways, zones, i, nat), public, vpc, parent)
+		if err != nil {
+			return nil, err
+		}
+		private = append(private, table)
+	}
+	return nat, newS3GatewayEndpoint(ctx, name, vpc, zones, private, parent)
 }
 
 // newNatGateways puts a NAT gateway with its elastic IP in the public subnet of every AZ (perAz)
-// or of the first AZ (single).
+// or of the first AZ (single); the other modes have none.
 func newNatGateways(ctx *pulumi.Context, name string, mode NatMode, zones []zone, igw *awsec2.InternetGateway, parent pulumi.ResourceOrInvokeOption) error {
 	for i := range zones {
-		if mode == NatNone || (mode == NatSingle && i > 0) {
+		if mode != NatPerAz && (mode != NatSingle || i > 0) {
 			continue
 		}
 		z := &zones[i]
@@ -67,35 +77,41 @@ func newNatGateways(ctx *pulumi.Context, name string, mode NatMode, zones []zone
 	return nil
 }
 
-// natFor is the NAT gateway that the private subnet of zones[i] routes through, or nil.
-func natFor(mode NatMode, zones []zone, i int) *awsec2.NatGateway {
+// egressRoute is the target of the default route of zones[i]'s private subnet: its own AZ's NAT
+// gateway (perAz), the first AZ's (single), the NAT instance's interface (instance), or nil (none).
+func egressRoute(mode NatMode, zones []zone, i int, nat *natInstance) *awsec2.RouteArgs {
 	switch mode {
 	case NatPerAz:
-		return zones[i].natGateway
+		return &awsec2.RouteArgs{NatGatewayId: zones[i].natGateway.ID()}
 	case NatSingle:
-		return zones[0].natGateway
+		return &awsec2.RouteArgs{NatGatewayId: zones[0].natGateway.ID()}
+	case NatInstance:
+		return &awsec2.RouteArgs{NetworkInterfaceId: nat.eni.ID()}
 	default:
 		return nil
 	}
 }
 
-// newZoneRouting gives the AZ's private subnet its own route table (with a default route through
-// nat, when there is one) and associates both of the AZ's subnets, each exactly once.
-func newZoneRouting(ctx *pulumi.Context, name string, z *zone, nat *awsec2.NatGateway, public *awsec2.RouteTable, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) error {
+// newZoneRouting gives the AZ's private subnet its own route table (with a default route to
+// egress, when there is one) and associates both of the AZ's subnets, each exactly once. It
+// returns the private route table.
+func newZoneRouting(ctx *pulumi.Context, name string, z *zone, egress *awsec2.RouteArgs, public *awsec2.RouteTable, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.RouteTable, error) {
 	privateName := fmt.Sprintf("%s-private-%s", name, z.name)
 	private, err := newRouteTable(ctx, privateName, vpc, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if nat != nil {
-		if err := newDefaultRoute(ctx, privateName, awsec2.RouteArgs{RouteTableId: private.ID(), NatGatewayId: nat.ID()}, parent); err != nil {
-			return err
+	if egress != nil {
+		route := *egress
+		route.RouteTableId = private.ID()
+		if err := newDefaultRoute(ctx, privateName, route, parent); err != nil {
+			return nil, err
 		}
 	}
 	if err := associate(ctx, fmt.Sprintf("%s-public-%s", name, z.name), z.publicSubnet, public, parent); err != nil {
-		return err
+		return nil, err
 	}
-	return associate(ctx, privateName, z.privateSubnet, private, parent)
+	return private, associate(ctx, privateName, z.privateSubnet, private, parent)
 }
 
 func newRouteTable(ctx *pulumi.Context, name string, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.RouteTable, error) {

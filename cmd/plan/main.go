@@ -60,6 +60,7 @@ func parseFlags() flags {
 	flag.Float64Var(&usage.LogIngestionGBPerMonth, "log-gb", usage.LogIngestionGBPerMonth, "GB of logs ingested a month")
 	flag.Float64Var(&usage.ImageStorageGB, "image-gb", usage.ImageStorageGB, "GB of images stored per repository")
 	flag.Float64Var(&usage.EventsPerMonth, "events", usage.EventsPerMonth, "events the app publishes a month")
+	flag.Float64Var(&usage.SpotDiscountPercent, "spot-discount", usage.SpotDiscountPercent, "percent below on-demand that spot nodes are assumed to cost (an assumption: see the EC2 Spot Instance Advisor)")
 	flag.IntVar(&f.opts.AppMaxPods, "app-max-pods", plan.DefaultAppMaxPods, "the app's HPA maximum replicas")
 	flag.Parse()
 	f.opts.Usage = usage
@@ -69,6 +70,9 @@ func parseFlags() flags {
 func run(f flags) (failed bool, err error) {
 	if _, err := time.Parse(time.DateOnly, f.opts.AsOf); err != nil {
 		return false, fmt.Errorf("--as-of (%q) must be a date such as 2026-11-24", f.opts.AsOf)
+	}
+	if d := f.opts.Usage.SpotDiscountPercent; d < 0 || d >= 100 {
+		return false, fmt.Errorf("--spot-discount (%v) must be a percentage from 0 to below 100", d)
 	}
 	configFile := f.configFile
 	if configFile == "" {

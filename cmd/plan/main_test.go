@@ -42,7 +42,7 @@ func TestExitReasons(t *testing.T) {
 		t.Errorf("--json wrote nothing: %v", err)
 	}
 
-	bad := flagsFor(t, variant(t, "natGateways: single", "natGateway: single"))
+	bad := flagsFor(t, variant(t, "natGateways: instance", "natGateway: instance"))
 	if _, err := run(bad); err == nil || !strings.Contains(err.Error(), "network.natGateway is not a known key") {
 		t.Errorf("a config typo gives %v", err)
 	}
@@ -56,5 +56,11 @@ func TestExitReasons(t *testing.T) {
 	date.opts.AsOf = "tomorrow"
 	if _, err := run(date); err == nil || !strings.Contains(err.Error(), "--as-of") {
 		t.Errorf("a bad date gives %v", err)
+	}
+
+	spot := flagsFor(t, "")
+	spot.opts.Usage.SpotDiscountPercent = 100
+	if _, err := run(spot); err == nil || !strings.Contains(err.Error(), "--spot-discount (100)") {
+		t.Errorf("a free spot node gives %v", err)
 	}
 }
