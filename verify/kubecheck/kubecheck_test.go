@@ -7,19 +7,14 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/mission-link/infra/awsspec"
+	"github.com/mission-link/infra/verify/internal/kubefake"
 	"github.com/mission-link/infra/verify/report"
 )
 
@@ -40,39 +35,18 @@ func expect(t *testing.T, got report.Result, status report.Status, words ...stri
 	}
 }
 
-// node is a t3.medium of the node group as the kubelet registers it, with maxPods pods.
-func node(name string, maxPods int64, isReady bool) *corev1.Node {
-	status := corev1.ConditionTrue
-	if !isReady {
-		status = corev1.ConditionFalse
-	}
-	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-			NodeGroupLabel: nodeGroup, InstanceTypeLabel: "t3.medium", "topology.kubernetes.io/zone": "ap-northeast-2a",
-		}},
-		Status: corev1.NodeStatus{
-			Capacity: corev1.ResourceList{
-				corev1.ResourcePods:   *resource.NewQuantity(maxPods, resource.DecimalSI),
-				corev1.ResourceCPU:    resource.MustParse("2"),
-				corev1.ResourceMemory: resource.MustParse("3943360Ki"),
-			},
-			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: status, Reason: "KubeletReady"}},
-		},
-	}
-}
-
 // t3medium is EC2's shape of a t3.medium.
 func t3medium(context.Context, []string) (map[string]awsspec.InstanceShape, error) {
 	return map[string]awsspec.InstanceShape{"t3.medium": {ENIs: 3, IPv4PerENI: 6, VCPUs: 2}}, nil
 }
 
 func TestNodes(t *testing.T) {
-	kube := fake.NewClientset(node("ip-10-0-1-23.ap-northeast-2.compute.internal", 110, true), node("ip-10-0-17-4.ap-northeast-2.compute.internal", 110, true))
+	kube := fake.NewClientset(kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 110, true), kubefake.Node("ip-10-0-17-4.ap-northeast-2.compute.internal", nodeGroup, 110, true))
 	res, nodes := Nodes(context.Background(), kube, nodeGroup)
 	expect(t, res, report.Pass, "2 node(s)", "all Ready")
 	expect(t, MaxPods(context.Background(), nodes, t3medium), report.Pass, "ip-10-0-1-23.ap-northeast-2.compute.internal (t3.medium): 110")
 
-	kube = fake.NewClientset(node("ip-10-0-1-23.ap-northeast-2.compute.internal", 110, false))
+	kube = fake.NewClientset(kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 110, false))
 	res, _ = Nodes(context.Background(), kube, nodeGroup)
 	expect(t, res, report.Fail, "1 of 1 nodes", "not Ready")
 
@@ -83,11 +57,11 @@ func TestNodes(t *testing.T) {
 // TestMaxPodsOfANodeFromBeforePrefixDelegation: a node that launched before the VPC CNI setting
 // keeps 17 pods; the fix is to replace it.
 func TestMaxPodsOfANodeFromBeforePrefixDelegation(t *testing.T) {
-	nodes := []corev1.Node{*node("ip-10-0-1-23.ap-northeast-2.compute.internal", 17, true), *node("ip-10-0-17-4.ap-northeast-2.compute.internal", 110, true)}
+	nodes := []corev1.Node{*kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 17, true), *kubefake.Node("ip-10-0-17-4.ap-northeast-2.compute.internal", nodeGroup, 110, true)}
 	expect(t, MaxPods(context.Background(), nodes, t3medium), report.Fail,
 		"1 node(s) run without prefix delegation", "ip-10-0-1-23.ap-northeast-2.compute.internal (t3.medium): 17 pods, want 110", "Too many pods", "replace the nodes", "kubectl drain")
 
-	nodes = []corev1.Node{*node("ip-10-0-1-23.ap-northeast-2.compute.internal", 58, true)}
+	nodes = []corev1.Node{*kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 58, true)}
 	expect(t, MaxPods(context.Background(), nodes, t3medium), report.Fail, "58 pods, want 110", "max-pods set by hand")
 
 	failing := func(context.Context, []string) (map[string]awsspec.InstanceShape, error) {
@@ -119,77 +93,33 @@ func TestPendingPods(t *testing.T) {
 		"1 pod(s) Pending", "mission-link/mission-link-7d9f8c6b5-klmno, Pending for 25m0s: Unschedulable: 0/1 nodes are available: 1 Too many pods")
 }
 
-func autoscalerDeployment(available int32) *appsv1.Deployment {
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "cluster-autoscaler-aws-cluster-autoscaler", Namespace: "kube-system", Labels: map[string]string{
-			"app.kubernetes.io/name": "aws-cluster-autoscaler", "app.kubernetes.io/instance": "cluster-autoscaler",
-		}},
-		Status: appsv1.DeploymentStatus{Replicas: 1, AvailableReplicas: available},
-	}
-}
-
-// statusConfigMap is what cluster-autoscaler 1.30+ writes: YAML under the key status.
-func statusConfigMap(groups ...string) *corev1.ConfigMap {
-	text := "time: 2026-08-04 09:59:48.123456789 +0000 UTC\nautoscalerStatus: Running\nclusterWide:\n  health:\n    status: Healthy\n    nodeCounts:\n      registered:\n        total: 1\n        ready: 1\n"
-	if len(groups) > 0 {
-		text += "nodeGroups:\n"
-		for _, g := range groups {
-			text += "- name: " + g + "\n  health:\n    status: Healthy\n    cloudProviderTarget: 1\n    minSize: 1\n    maxSize: 2\n  scaleUp:\n    status: NoActivity\n"
-		}
-	}
-	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: DefaultAutoscalerStatusConfigMap, Namespace: "kube-system"}, Data: map[string]string{"status": text}}
-}
-
 func TestAutoscaler(t *testing.T) {
 	asg := "eks-mission-link-dev-nodes-5c2e9a1-70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93"
 	want := AutoscalerWant{Namespace: DefaultAutoscalerNamespace, Selector: DefaultAutoscalerSelector, StatusConfigMap: DefaultAutoscalerStatusConfigMap, AutoScalingGroups: []string{asg}}
-	kube := fake.NewClientset(autoscalerDeployment(1), statusConfigMap(asg))
+	kube := fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap(asg))
 	expect(t, Autoscaler(context.Background(), kube, want), report.Pass, "cluster-autoscaler-aws-cluster-autoscaler is Running and manages "+asg)
 
-	kube = fake.NewClientset(autoscalerDeployment(1), statusConfigMap())
+	kube = fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap())
 	expect(t, Autoscaler(context.Background(), kube, want), report.Fail, "does not manage Auto Scaling group "+asg, "sees: no node group", "auto-discovery")
 
-	kube = fake.NewClientset(autoscalerDeployment(0), statusConfigMap(asg))
+	kube = fake.NewClientset(kubefake.AutoscalerDeployment(0), kubefake.StatusConfigMap(asg))
 	expect(t, Autoscaler(context.Background(), kube, want), report.Fail, "no available replica")
 
-	kube = fake.NewClientset(autoscalerDeployment(1))
+	kube = fake.NewClientset(kubefake.AutoscalerDeployment(1))
 	expect(t, Autoscaler(context.Background(), kube, want), report.Fail, "wrote no status ConfigMap")
 
 	expect(t, Autoscaler(context.Background(), fake.NewClientset(), want), report.Fail, "no Deployment labelled app.kubernetes.io/name=aws-cluster-autoscaler", "never grows")
 }
 
-func storageClass(name, provisioner string, isDefault bool) *storagev1.StorageClass {
-	sc := &storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{}}, Provisioner: provisioner}
-	if isDefault {
-		sc.Annotations[defaultClassAnnotation] = "true"
-	}
-	return sc
-}
-
 func TestDefaultStorageClass(t *testing.T) {
-	kube := fake.NewClientset(storageClass("gp3", EBSCSIProvisioner, true), storageClass("gp2", "kubernetes.io/aws-ebs", false))
+	kube := fake.NewClientset(kubefake.StorageClass("gp3", EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false))
 	expect(t, DefaultStorageClass(context.Background(), kube, "gp3"), report.Pass, "gp3 is the default")
 
-	kube = fake.NewClientset(storageClass("gp3", EBSCSIProvisioner, true), storageClass("gp2", "kubernetes.io/aws-ebs", true))
+	kube = fake.NewClientset(kubefake.StorageClass("gp3", EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", true))
 	expect(t, DefaultStorageClass(context.Background(), kube, "gp3"), report.Fail, "the default StorageClass is gp2, gp3, want only gp3", "kubectl annotate storageclass")
 
-	kube = fake.NewClientset(storageClass("gp3", EBSCSIProvisioner, false))
+	kube = fake.NewClientset(kubefake.StorageClass("gp3", EBSCSIProvisioner, false))
 	expect(t, DefaultStorageClass(context.Background(), kube, "gp3"), report.Fail, "no StorageClass is the default")
-}
-
-// bindOnGet answers the probe's PVC as bound, as the EBS CSI driver would once the pod is scheduled.
-func bindOnGet(kube *fake.Clientset) {
-	kube.PrependReactor("get", "persistentvolumeclaims", func(action k8stesting.Action) (bool, runtime.Object, error) {
-		get := action.(k8stesting.GetAction)
-		obj, err := kube.Tracker().Get(action.GetResource(), get.GetNamespace(), get.GetName())
-		if err != nil {
-			return true, nil, err
-		}
-		pvc := obj.(*corev1.PersistentVolumeClaim).DeepCopy()
-		pvc.Status.Phase = corev1.ClaimBound
-		pvc.Spec.VolumeName = "pvc-3c0e5f8a-2d1b-4c7e-9a6f-8b0d2e4c6a1f"
-		return true, pvc, nil
-	})
 }
 
 // probeLeftovers lists what the probe left in the cluster.
@@ -216,7 +146,7 @@ func probeLeftovers(t *testing.T, kube *fake.Clientset) []string {
 
 func TestStorageProbe(t *testing.T) {
 	kube := fake.NewClientset()
-	bindOnGet(kube)
+	kubefake.BindOnGet(kube)
 	var created []string
 	kube.PrependReactor("create", "*", func(action k8stesting.Action) (bool, runtime.Object, error) {
 		obj := action.(k8stesting.CreateAction).GetObject()
@@ -285,40 +215,15 @@ func TestStorageProbeInterrupted(t *testing.T) {
 	}
 }
 
-func application(sync, health string, conditions ...map[string]any) *unstructured.Unstructured {
-	status := map[string]any{
-		"sync":   map[string]any{"status": sync, "revision": "9b2e4d6f8a0c1e3b5d7f9a1c3e5b7d9f0a2c4e6b"},
-		"health": map[string]any{"status": health},
-	}
-	if len(conditions) > 0 {
-		list := []any{}
-		for _, c := range conditions {
-			list = append(list, c)
-		}
-		status["conditions"] = list
-		status["operationState"] = map[string]any{"phase": "Failed", "message": "one or more objects failed to apply, reason: Deployment.apps \"mission-link\" is invalid"}
-	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-		"metadata": map[string]any{"name": "mission-link", "namespace": "argocd"},
-		"status":   status,
-	}}
-}
-
-func dynamicWith(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
-	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{ApplicationResource: "ApplicationList"}, objs...)
-}
-
 func TestApplication(t *testing.T) {
-	expect(t, Application(context.Background(), dynamicWith(application("Synced", "Healthy")), "argocd", "mission-link"), report.Pass, "Synced and Healthy at 9b2e4d6f8a0c")
+	expect(t, Application(context.Background(), kubefake.Dynamic(kubefake.Application("Synced", "Healthy")), "argocd", "mission-link"), report.Pass, "Synced and Healthy at 9b2e4d6f8a0c")
 
-	outOfSync := application("OutOfSync", "Degraded", map[string]any{
+	outOfSync := kubefake.Application("OutOfSync", "Degraded", map[string]any{
 		"type": "ComparisonError", "message": "Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = authentication required",
 	})
-	expect(t, Application(context.Background(), dynamicWith(outOfSync), "argocd", "mission-link"), report.Fail,
+	expect(t, Application(context.Background(), kubefake.Dynamic(outOfSync), "argocd", "mission-link"), report.Fail,
 		"is OutOfSync and Degraded", "ComparisonError: Failed to load target state", "last sync Failed: one or more objects failed to apply")
 
-	expect(t, Application(context.Background(), dynamicWith(), "argocd", "mission-link"), report.Fail, "does not exist")
-	expect(t, Application(context.Background(), dynamicWith(), "", ""), report.Skip, "gitops is off")
+	expect(t, Application(context.Background(), kubefake.Dynamic(), "argocd", "mission-link"), report.Fail, "does not exist")
+	expect(t, Application(context.Background(), kubefake.Dynamic(), "", ""), report.Skip, "gitops is off")
 }
