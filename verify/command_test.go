@@ -145,7 +145,7 @@ func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 	s := awsreplay.DevStack()
 	for _, tc := range []struct {
 		name   string
-		break_ func(w *world)
+		breakStack func(w *world)
 		flags  []string
 		code   int
 		line   string
@@ -185,7 +185,7 @@ func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := healthyWorld()
-			tc.break_(w)
+			tc.breakStack(w)
 			code, stdout, stderr, r := w.run(t, tc.flags...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\n%s\n%s", code, tc.code, stdout, stderr)
