@@ -144,12 +144,12 @@ func TestHealthyStackPasses(t *testing.T) {
 func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 	s := awsreplay.DevStack()
 	for _, tc := range []struct {
-		name   string
+		name       string
 		breakStack func(w *world)
-		flags  []string
-		code   int
-		line   string
-		words  []string
+		flags      []string
+		code       int
+		line       string
+		words      []string
 	}{
 		{"17 pods per node", func(w *world) {
 			if err := w.kube.Tracker().Update(nodesGVR, kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", s.NodeGroup, 17, true), ""); err != nil {
