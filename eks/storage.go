@@ -13,12 +13,15 @@ import (
 // EBSCSIProvisioner is the EBS CSI driver's provisioner name.
 const EBSCSIProvisioner = "ebs.csi.aws.com"
 
+// StorageClassName is the cluster's default StorageClass.
+const StorageClassName = "gp3"
+
 // newDefaultStorageClass makes encrypted gp3 the cluster's default class. Volumes wait for their
 // first pod, so each is created in the AZ where the pod is scheduled.
 func newDefaultStorageClass(ctx *pulumi.Context, name string, provider *kubernetes.Provider, ebsCsi *awseks.Addon, parent pulumi.ResourceOrInvokeOption) error {
 	if _, err := storagev1.NewStorageClass(ctx, name+"-gp3", &storagev1.StorageClassArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String("gp3"),
+			Name:        pulumi.String(StorageClassName),
 			Annotations: pulumi.StringMap{"storageclass.kubernetes.io/is-default-class": pulumi.String("true")},
 		},
 		Provisioner: pulumi.String(EBSCSIProvisioner),

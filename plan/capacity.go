@@ -5,16 +5,11 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 )
 
-// Pod limits of the VPC CNI with prefix delegation: every IPv4 slot of an ENI holds a /28
-// (16 addresses), and EKS caps max pods at 110 below 30 vCPUs, else at 250.
 const (
-	addressesPerPrefix  = 16
-	maxPodsSmall        = 110
-	maxPodsLarge        = 250
-	vcpusForLargeCap    = 30
 	DefaultAppMaxPods   = 3 // deploy/overlays/dev's HorizontalPodAutoscaler maxReplicas
 	argoCDChart         = "argo-cd"
 	argoCDPods          = 5 // redis, server, repo-server, application- and applicationset-controller (gitops/ turns dex and notifications off)
@@ -56,15 +51,7 @@ type PodCapacity struct {
 
 // MaxPods is how many pods EKS lets a node of this shape run.
 func MaxPods(shape InstanceShape, prefixDelegation bool) int {
-	slots := shape.ENIs * (shape.IPv4PerENI - 1)
-	if !prefixDelegation {
-		return slots + 2
-	}
-	limit := maxPodsSmall
-	if shape.VCPUs >= vcpusForLargeCap {
-		limit = maxPodsLarge
-	}
-	return min(slots*addressesPerPrefix+2, limit)
+	return awsspec.MaxPods(awsspec.InstanceShape(shape), prefixDelegation)
 }
 
 // podCapacity checks every node group against the pods the stack runs: the managed addons'

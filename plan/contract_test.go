@@ -109,6 +109,8 @@ var refTargets = map[string]map[string]refTarget{
 	"bastionInstanceId":          {stackOutput: {"aws:ec2/instance:Instance", "id"}},
 	"eks.amazonaws.com/role-arn": {stackOutput: {typeRoleRef, "arn"}, "kubernetes:helm.sh/v3:Release": {typeRoleRef, "arn"}},
 	"clusterAutoscalerRoleArn":   {stackOutput: {typeRoleRef, "arn"}},
+	"deadLetterQueueArn":         {stackOutput: {"aws:sqs/queue:Queue", "arn"}},
+	"eventRuleArn":               {stackOutput: {"aws:cloudwatch/eventRule:EventRule", "arn"}},
 }
 
 // stackOutput is the holder type of references in the stack's outputs.

@@ -90,9 +90,9 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := pulumi.Map{}
+	out := pulumi.Map{"region": pulumi.String(cfg.Region)}
 	exportNetwork(out, network, networkArgs.Bastion.IsEnabled())
-	exportCluster(out, cluster)
+	exportCluster(out, cluster, cfg.Cluster)
 	exportCIAccess(out, registry, ci)
 	identity, err := buildAppServices(ctx, out, prefix, cfg, cluster, appSecrets, withProvider)
 	if err != nil {
@@ -161,8 +161,11 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 
 	out["eventBusName"] = events.EventBusName
 	out["eventBusArn"] = events.EventBusARN
+	out["eventRuleArn"] = events.RuleARN
 	out["topicArn"] = events.TopicARN
 	out["deadLetterQueueUrl"] = events.DeadLetterQueueURL
+	out["deadLetterQueueArn"] = events.DeadLetterQueueARN
+	out["notificationEmails"] = pulumi.ToStringArray(append([]string{}, messagingArgs.NotificationEmails...))
 	out["databaseSecretArn"] = appSecrets.DatabaseSecretARN
 	out["databaseSecretName"] = appSecrets.DatabaseSecretName
 	out["appRoleArn"] = identity.RoleARN
@@ -188,6 +191,7 @@ func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackc
 		return err
 	}
 	out["argocdNamespace"] = argocd.Namespace
+	out["argocdApplication"] = pulumi.String(gitops.ApplicationName)
 	return nil
 }
 
@@ -232,8 +236,12 @@ func exportCIAccess(out pulumi.Map, registry *ecr.Registry, ci *cicd.GitHubAcces
 	out["githubOidcProviderArn"] = ci.OIDCProviderARN
 }
 
-func exportCluster(out pulumi.Map, c *eks.Cluster) {
+// exportCluster exports the cluster and, for cmd/verify, what it was configured with.
+func exportCluster(out pulumi.Map, c *eks.Cluster, args eks.ClusterArgs) {
 	out["clusterName"] = c.Name
+	out["clusterVersion"] = pulumi.String(args.Version)
+	out["clusterLogTypes"] = pulumi.ToStringArray(eks.ControlPlaneLogTypes)
+	out["storageClassName"] = pulumi.String(eks.StorageClassName)
 	out["clusterEndpoint"] = c.Endpoint
 	out["oidcProviderArn"] = c.OIDC.ARN
 	out["oidcIssuerUrl"] = c.OIDC.IssuerURL

@@ -1,6 +1,7 @@
 package program_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,9 +15,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/program"
 	"github.com/mission-link/infra/stackconfig"
+	"github.com/mission-link/infra/verify/expected"
 )
 
 const (
@@ -636,12 +640,13 @@ func TestStackOutputs(t *testing.T) {
 	r, out := buildStack(t, "dev")
 	want := []string{
 		"appEventSource", "appNamespace", "appRoleArn", "appServiceAccount", "appServiceAccountAnnotations",
-		"argocdNamespace", "availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
+		"argocdApplication", "argocdNamespace", "availabilityZones", "bastionInstanceId", "bastionPortForwardCommand", "bastionSessionCommand",
 		"clusterAutoscalerDeployment", "clusterAutoscalerNamespace", "clusterAutoscalerRoleArn", "clusterAutoscalerServiceAccount",
-		"clusterEndpoint", "clusterName", "databaseSecretArn", "databaseSecretName", "deadLetterQueueUrl", "driftRoleArn",
-		"eventBusArn", "eventBusName", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
-		"oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn", "repositoryUrl",
-		"topicArn", "updateKubeconfigCommand", "vpcId",
+		"clusterEndpoint", "clusterLogTypes", "clusterName", "clusterVersion", "databaseSecretArn", "databaseSecretName",
+		"deadLetterQueueArn", "deadLetterQueueUrl", "driftRoleArn",
+		"eventBusArn", "eventBusName", "eventRuleArn", "githubOidcProviderArn", "kubeconfig", "natGatewayPublicIps", "nodeGroupName",
+		"notificationEmails", "oidcIssuerUrl", "oidcProviderArn", "previewRoleArn", "privateSubnetIds", "publicSubnetIds", "pushRoleArn",
+		"region", "repositoryUrl", "storageClassName", "topicArn", "updateKubeconfigCommand", "vpcId",
 	}
 	if got := slices.Sorted(maps.Keys(out.values)); !slices.Equal(got, want) {
 		t.Errorf("outputs %v\nwant %v", got, want)
@@ -677,6 +682,54 @@ func TestStackOutputs(t *testing.T) {
 		!strings.HasPrefix(fmt.Sprint(out.values["clusterAutoscalerRoleArn"]), "arn:aws:iam::123456789012:role/mission-link-dev-cluster-autoscaler-") {
 		t.Errorf("autoscaler outputs %v %v %v %v", out.values["clusterAutoscalerNamespace"], out.values["clusterAutoscalerDeployment"],
 			out.values["clusterAutoscalerServiceAccount"], out.values["clusterAutoscalerRoleArn"])
+	}
+}
+
+// TestOutputsAreWhatVerifyReads: cmd/verify reads the outputs as `pulumi stack output --json`
+// prints them, and checks the deployed stack against what they say was configured.
+func TestOutputsAreWhatVerifyReads(t *testing.T) {
+	cfg := loadStack(t, "dev")
+	_, out := buildStack(t, "dev")
+	// IDs AWS assigns, which the mocks leave empty or as the logical name.
+	out.values["nodeGroupName"] = "mission-link-dev-nodes-5c2e9a1"
+	out.values["bastionInstanceId"] = "i-0c4f1a9e2b7d35810"
+	text, err := json.Marshal(out.values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := expected.ReadOutputs(bytes.NewReader(text))
+	if err != nil {
+		t.Fatalf("verify cannot read the dev stack's outputs: %v", err)
+	}
+	if got.Region != "ap-northeast-2" || got.ClusterVersion != eks.DefaultVersion || got.StorageClassName != eks.StorageClassName {
+		t.Errorf("region %q, cluster version %q, storage class %q", got.Region, got.ClusterVersion, got.StorageClassName)
+	}
+	if !slices.Equal(got.ClusterLogTypes, eks.ControlPlaneLogTypes) {
+		t.Errorf("cluster log types %v, want %v", got.ClusterLogTypes, eks.ControlPlaneLogTypes)
+	}
+	var emails []string
+	if err := json.Unmarshal([]byte(cfg.Values["mission-link:messaging"]), &struct {
+		NotificationEmails *[]string `json:"notificationEmails"`
+	}{&emails}); err != nil {
+		t.Fatal(err)
+	}
+	if len(emails) == 0 || !slices.Equal(got.NotificationEmails, emails) {
+		t.Errorf("notification emails %v, want the stack file's %v", got.NotificationEmails, emails)
+	}
+	if got.EventRuleName() == "" || !strings.HasSuffix(got.EventRuleARN, "/"+got.EventRuleName()) {
+		t.Errorf("event rule %q of %q", got.EventRuleName(), got.EventRuleARN)
+	}
+	if got.ArgoCDApplication != gitops.ApplicationName || got.ArgoCDNamespace == "" {
+		t.Errorf("argocd application %q in %q", got.ArgoCDApplication, got.ArgoCDNamespace)
+	}
+}
+
+// TestVerifyNamesTheStacksAddons: verify looks for the addons the program creates, by the same
+// names.
+func TestVerifyNamesTheStacksAddons(t *testing.T) {
+	if expected.AddonEBSCSI != eks.AddonEBSCSI || expected.AddonVpcCni != eks.AddonVpcCni || expected.EBSCSIProvisioner != eks.EBSCSIProvisioner {
+		t.Errorf("verify expects %s, %s and %s; the program creates %s, %s and %s", expected.AddonEBSCSI, expected.AddonVpcCni, expected.EBSCSIProvisioner,
+			eks.AddonEBSCSI, eks.AddonVpcCni, eks.EBSCSIProvisioner)
 	}
 }
 

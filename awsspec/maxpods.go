@@ -1,0 +1,38 @@
+package awsspec
+
+// Pod limits of the VPC CNI on EKS. Without prefix delegation every pod takes one secondary IPv4
+// address of an ENI: max pods = ENIs x (IPv4 per ENI - 1) + 2 (the primary address of each ENI is
+// the node's, and two host-network pods, aws-node and kube-proxy, take none). With prefix
+// delegation every slot holds a /28 prefix (16 addresses), and EKS caps the result at 110 for
+// instances below 30 vCPUs, else at 250. Source: amazon-eks-ami
+// templates/shared/runtime/eni-max-pods.txt and the EKS user guide, "Assign more IP addresses to
+// Amazon EKS nodes with prefixes" (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
+const (
+	addressesPerPrefix = 16
+	// MaxPodsSmall is EKS's cap with prefix delegation below 30 vCPUs.
+	MaxPodsSmall = 110
+	// MaxPodsLarge is EKS's cap with prefix delegation from 30 vCPUs.
+	MaxPodsLarge     = 250
+	vcpusForLargeCap = 30
+)
+
+// InstanceShape is what decides the pods a node runs: its ENIs, the IPv4 addresses each ENI
+// holds, and its vCPUs.
+type InstanceShape struct {
+	ENIs       int `json:"enis"`
+	IPv4PerENI int `json:"ipv4PerEni"`
+	VCPUs      int `json:"vcpus"`
+}
+
+// MaxPods is how many pods EKS lets a node of this shape run.
+func MaxPods(shape InstanceShape, prefixDelegation bool) int {
+	slots := shape.ENIs * (shape.IPv4PerENI - 1)
+	if !prefixDelegation {
+		return slots + 2
+	}
+	limit := MaxPodsSmall
+	if shape.VCPUs >= vcpusForLargeCap {
+		limit = MaxPodsLarge
+	}
+	return min(slots*addressesPerPrefix+2, limit)
+}

@@ -1,0 +1,389 @@
+package awsreplay
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go/encoding/cbor"
+)
+
+// Stack names a deployed dev stack, as AWS would name its resources.
+type Stack struct {
+	Region, Account                         string
+	Cluster, NodeGroup, AutoScalingGroup    string
+	InstanceType                            string
+	Bus, Rule, Source, Topic, Queue, Secret string
+	Role, Repository, Bastion               string
+	Emails                                  []string
+}
+
+// DevStack is the dev stack of Pulumi.dev.yaml after `pulumi up`.
+func DevStack() Stack {
+	return Stack{
+		Region: "ap-northeast-2", Account: "123456789012",
+		Cluster: "mission-link-dev", NodeGroup: "mission-link-dev-nodes-5c2e9a1",
+		AutoScalingGroup: "eks-mission-link-dev-nodes-5c2e9a1-70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93",
+		InstanceType:     "t3.medium",
+		Bus:              "mission-link-dev", Rule: "mission-link-dev-app-events-8d41f07", Source: "mission-link",
+		Topic:  "mission-link-dev-notifications-2b7e4c9",
+		Queue:  "mission-link-dev-events-dlq-6a0f3d2",
+		Secret: "mission-link/dev/database-Qx7Yp2",
+		Role:   "mission-link-dev-app-role-1f9b8e3", Repository: "mission-link-dev", Bastion: "i-0c4f1a9e2b7d35810",
+		Emails: []string{"mission-link-dev@example.com"},
+	}
+}
+
+func (s Stack) arn(service, resource string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, s.Region, s.Account, resource)
+}
+
+// BusARN, RuleARN, TopicARN, QueueARN, QueueURL, SecretARN and RoleARN are the stack's ARNs.
+func (s Stack) BusARN() string    { return s.arn("events", "event-bus/"+s.Bus) }
+func (s Stack) RuleARN() string   { return s.arn("events", "rule/"+s.Bus+"/"+s.Rule) }
+func (s Stack) TopicARN() string  { return s.arn("sns", s.Topic) }
+func (s Stack) QueueARN() string  { return s.arn("sqs", s.Queue) }
+func (s Stack) SecretARN() string { return s.arn("secretsmanager", "secret:"+s.Secret) }
+func (s Stack) RoleARN() string   { return fmt.Sprintf("arn:aws:iam::%s:role/%s", s.Account, s.Role) }
+func (s Stack) QueueURL() string {
+	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", s.Region, s.Account, s.Queue)
+}
+
+// RepositoryURL is the ECR repository's URL.
+func (s Stack) RepositoryURL() string {
+	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", s.Account, s.Region, s.Repository)
+}
+
+// Outputs are the stack's outputs as `pulumi stack output --json` prints them (those verify reads,
+// and a few it does not).
+func (s Stack) Outputs() map[string]any {
+	emails := make([]any, len(s.Emails))
+	for i, e := range s.Emails {
+		emails[i] = e
+	}
+	return map[string]any{
+		"region": s.Region, "clusterName": s.Cluster, "clusterVersion": "1.35",
+		"clusterLogTypes": []any{"api", "audit", "authenticator", "controllerManager", "scheduler"},
+		"nodeGroupName":   s.NodeGroup, "storageClassName": "gp3",
+		"clusterEndpoint": "https://6F1C8E0D3B2A49F7A5E4D3C2B1A09F8E.gr7." + s.Region + ".eks.amazonaws.com",
+		"eventBusName":    s.Bus, "eventBusArn": s.BusARN(), "eventRuleArn": s.RuleARN(), "appEventSource": s.Source,
+		"topicArn": s.TopicARN(), "deadLetterQueueUrl": s.QueueURL(), "deadLetterQueueArn": s.QueueARN(),
+		"notificationEmails": emails, "databaseSecretArn": s.SecretARN(), "databaseSecretName": "mission-link/dev/database",
+		"appRoleArn": s.RoleARN(), "repositoryUrl": s.RepositoryURL(),
+		"bastionInstanceId":     s.Bastion,
+		"bastionSessionCommand": fmt.Sprintf("aws ssm start-session --region %s --target %s", s.Region, s.Bastion),
+		"argocdNamespace":       "argocd", "argocdApplication": "mission-link",
+		"kubeconfig": "[secret]",
+	}
+}
+
+// EKS REST paths of the stack's cluster.
+func (s Stack) ClusterPath() string           { return "GET /clusters/" + s.Cluster }
+func (s Stack) AddonsPath() string            { return s.ClusterPath() + "/addons" }
+func (s Stack) AddonPath(addon string) string { return s.AddonsPath() + "/" + addon }
+func (s Stack) NodeGroupPath() string         { return s.ClusterPath() + "/node-groups/" + s.NodeGroup }
+func epoch(t time.Time) string                { return fmt.Sprintf("%.3f", float64(t.UnixMilli())/1000) }
+func quoted(list []string) string             { b, _ := json.Marshal(list); return string(b) }
+func created() time.Time                      { return time.Date(2026, 8, 3, 9, 12, 44, 0, time.UTC) }
+func addonVersion(addon string) string {
+	return map[string]string{"aws-ebs-csi-driver": "v1.48.0-eksbuild.1", "coredns": "v1.12.4-eksbuild.1", "kube-proxy": "v1.35.0-eksbuild.2", "metrics-server": "v0.8.0-eksbuild.3", "vpc-cni": "v1.20.1-eksbuild.3"}[addon]
+}
+func (s Stack) topicSubscription(id string) string { return s.TopicARN() + ":" + id }
+
+// Addons are the managed addons the stack installs.
+var Addons = []string{"aws-ebs-csi-driver", "coredns", "kube-proxy", "metrics-server", "vpc-cni"}
+
+// ClusterBody is DescribeCluster's answer with the given version and log setups.
+func (s Stack) ClusterBody(status, version, logging string) string {
+	return fmt.Sprintf(`{"cluster":{"name":%q,"arn":%q,"createdAt":%s,"version":%q,
+"endpoint":"https://6F1C8E0D3B2A49F7A5E4D3C2B1A09F8E.gr7.%s.eks.amazonaws.com",
+"roleArn":"arn:aws:iam::%s:role/mission-link-dev-eksRole-3a9c1f2",
+"resourcesVpcConfig":{"subnetIds":["subnet-0a1b2c3d4e5f60718","subnet-0f1e2d3c4b5a69788"],"securityGroupIds":["sg-0d4c3b2a190817263"],"clusterSecurityGroupId":"sg-05e4d3c2b1a097856","vpcId":"vpc-0123456789abcdef0","endpointPublicAccess":true,"endpointPrivateAccess":true,"publicAccessCidrs":["203.0.113.0/24"]},
+"kubernetesNetworkConfig":{"serviceIpv4Cidr":"172.20.0.0/16","ipFamily":"ipv4"},
+"logging":{"clusterLogging":%s},
+"identity":{"oidc":{"issuer":"https://oidc.eks.%s.amazonaws.com/id/6F1C8E0D3B2A49F7A5E4D3C2B1A09F8E"}},
+"status":%q,"certificateAuthority":{"data":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
+"platformVersion":"eks.8","tags":{"Project":"mission-link","Stack":"dev","ManagedBy":"pulumi"},
+"encryptionConfig":[{"resources":["secrets"],"provider":{"keyArn":"arn:aws:kms:%s:%s:key/4b1e9c2a-7d3f-4e8a-b5c6-0f1a2b3c4d5e"}}],
+"accessConfig":{"authenticationMode":"API"},"upgradePolicy":{"supportType":"STANDARD"}}}`,
+		s.Cluster, s.arn("eks", "cluster/"+s.Cluster), epoch(created()), version, s.Region, s.Account, logging, s.Region, status, s.Region, s.Account)
+}
+
+// AllLogs is the logging of a cluster with every control plane log on.
+const AllLogs = `[{"types":["api","audit","authenticator","controllerManager","scheduler"],"enabled":true}]`
+
+// AddonBody is DescribeAddon's answer; issues is the JSON list of its health issues.
+func (s Stack) AddonBody(addon, status, issues string) string {
+	return fmt.Sprintf(`{"addon":{"addonName":%q,"clusterName":%q,"status":%q,"addonVersion":%q,"health":{"issues":%s},
+"addonArn":%q,"createdAt":%s,"modifiedAt":%s,"tags":{}}}`,
+		addon, s.Cluster, status, addonVersion(addon), issues, s.arn("eks", "addon/"+s.Cluster+"/"+addon+"/a6c8d2e4-1b3f-5a7c-9e0d-2f4a6b8c0d1e"),
+		epoch(created()), epoch(created().Add(20*time.Minute)))
+}
+
+// NodeGroupBody is DescribeNodegroup's answer.
+func (s Stack) NodeGroupBody(status, issues string) string {
+	return fmt.Sprintf(`{"nodegroup":{"nodegroupName":%q,"nodegroupArn":%q,"clusterName":%q,"version":"1.35","releaseVersion":"1.35.0-20260801",
+"createdAt":%s,"modifiedAt":%s,"status":%q,"capacityType":"ON_DEMAND","scalingConfig":{"minSize":1,"maxSize":2,"desiredSize":1},
+"instanceTypes":[%q],"subnets":["subnet-0a1b2c3d4e5f60718","subnet-0f1e2d3c4b5a69788"],"amiType":"AL2023_x86_64_STANDARD",
+"nodeRole":"arn:aws:iam::%s:role/mission-link-dev-node-7e2d4f1","labels":{},
+"resources":{"autoScalingGroups":[{"name":%q}]},"health":{"issues":%s},"updateConfig":{"maxUnavailable":1},
+"launchTemplate":{"name":"mission-link-dev-nodes-20260803091244","version":"1","id":"lt-0b9a8c7d6e5f43210"},"tags":{}}}`,
+		s.NodeGroup, s.arn("eks", "nodegroup/"+s.Cluster+"/"+s.NodeGroup+"/70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93"), s.Cluster,
+		epoch(created()), epoch(created().Add(8*time.Minute)), status, s.InstanceType, s.Account, s.AutoScalingGroup, issues)
+}
+
+// InstanceTypesBody is EC2's DescribeInstanceTypes answer for a t3.medium.
+const InstanceTypesBody = `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstanceTypesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>8f3e2d1c-0b9a-4e7d-8c6b-5a4f3e2d1c0b</requestId>
+    <instanceTypeSet>
+        <item>
+            <instanceType>t3.medium</instanceType>
+            <currentGeneration>true</currentGeneration>
+            <freeTierEligible>false</freeTierEligible>
+            <supportedUsageClasses><item>on-demand</item><item>spot</item></supportedUsageClasses>
+            <supportedRootDeviceTypes><item>ebs</item></supportedRootDeviceTypes>
+            <bareMetal>false</bareMetal>
+            <hypervisor>nitro</hypervisor>
+            <processorInfo><supportedArchitectures><item>x86_64</item></supportedArchitectures><sustainedClockSpeedInGhz>2.5</sustainedClockSpeedInGhz></processorInfo>
+            <vCpuInfo><defaultVCpus>2</defaultVCpus><defaultCores>1</defaultCores><defaultThreadsPerCore>2</defaultThreadsPerCore></vCpuInfo>
+            <memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo>
+            <instanceStorageSupported>false</instanceStorageSupported>
+            <networkInfo>
+                <networkPerformance>Up to 5 Gigabit</networkPerformance>
+                <maximumNetworkInterfaces>3</maximumNetworkInterfaces>
+                <maximumNetworkCards>1</maximumNetworkCards>
+                <defaultNetworkCardIndex>0</defaultNetworkCardIndex>
+                <ipv4AddressesPerInterface>6</ipv4AddressesPerInterface>
+                <ipv6AddressesPerInterface>6</ipv6AddressesPerInterface>
+                <ipv6Supported>true</ipv6Supported>
+                <enaSupport>required</enaSupport>
+                <efaSupported>false</efaSupported>
+                <encryptionInTransitSupported>false</encryptionInTransitSupported>
+            </networkInfo>
+            <burstablePerformanceSupported>true</burstablePerformanceSupported>
+        </item>
+    </instanceTypeSet>
+</DescribeInstanceTypesResponse>`
+
+// IdentityBody is STS's GetCallerIdentity answer for an SSO user.
+func (s Stack) IdentityBody() string {
+	return fmt.Sprintf(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:sts::%[1]s:assumed-role/AWSReservedSSO_AdministratorAccess_5f2a8c1d9e3b7a46/dev@example.com</Arn>
+    <UserId>AROAEXAMPLEID0123456:dev@example.com</UserId>
+    <Account>%[1]s</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata>
+    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
+  </ResponseMetadata>
+</GetCallerIdentityResponse>`, s.Account)
+}
+
+// ExpiredToken is STS's answer to expired credentials.
+func ExpiredToken() Response {
+	r := XML(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error>
+    <Type>Sender</Type>
+    <Code>ExpiredToken</Code>
+    <Message>The security token included in the request is expired</Message>
+  </Error>
+  <RequestId>c1b2a3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d</RequestId>
+</ErrorResponse>`)
+	r.Status = 403
+	return r
+}
+
+// RuleBody is DescribeRule's answer with the given pattern.
+func (s Stack) RuleBody(pattern string) string {
+	return fmt.Sprintf(`{"Arn":%q,"CreatedBy":%q,"Description":"Events the app publishes with source \"%s\"","EventBusName":%q,"EventPattern":%q,"Name":%q,"State":"ENABLED"}`,
+		s.RuleARN(), s.Account, s.Source, s.Bus, pattern, s.Rule)
+}
+
+// TargetsBody is ListTargetsByRule's answer: the topic, with deadLetter as its dead-letter queue.
+func (s Stack) TargetsBody(target, deadLetter string) string {
+	return fmt.Sprintf(`{"Targets":[{"Arn":%q,"DeadLetterConfig":{"Arn":%q},"Id":"%s-notifications-4c1d2e3","RetryPolicy":{"MaximumEventAgeInSeconds":86400,"MaximumRetryAttempts":185}}]}`,
+		target, deadLetter, s.Bus)
+}
+
+// MatchSourcePattern answers events:TestEventPattern as EventBridge does for a pattern of the
+// form {"source": [...]}: true when the event's source is listed.
+func MatchSourcePattern(c Call) Response {
+	var in struct{ Event, EventPattern string }
+	if err := json.Unmarshal(c.Body, &in); err != nil {
+		return JSONError("1.1", 400, "InvalidEventPatternException", err.Error())
+	}
+	var event struct {
+		Source string `json:"source"`
+	}
+	var pattern map[string][]string
+	if err := json.Unmarshal([]byte(in.Event), &event); err != nil {
+		return JSONError("1.1", 400, "InvalidEventPatternException", "Event is not valid JSON")
+	}
+	if err := json.Unmarshal([]byte(in.EventPattern), &pattern); err != nil {
+		return JSONError("1.1", 400, "InvalidEventPatternException", "Event pattern is not valid")
+	}
+	return JSON("1.1", fmt.Sprintf(`{"Result":%t}`, slices.Contains(pattern["source"], event.Source)))
+}
+
+// QueueBody is SQS's GetQueueAttributes answer with that many visible and in-flight messages.
+func QueueBody(visible, inFlight int) string {
+	return fmt.Sprintf(`{"Attributes":{"ApproximateNumberOfMessages":"%d","ApproximateNumberOfMessagesNotVisible":"%d"}}`, visible, inFlight)
+}
+
+// Subscription is one subscription of the topic: its endpoint, and its ARN or PendingConfirmation.
+type Subscription struct{ Endpoint, ARN string }
+
+// Confirmed is a confirmed email subscription with a subscription ID.
+func (s Stack) Confirmed(email, id string) Subscription {
+	return Subscription{email, s.topicSubscription(id)}
+}
+
+// SubscriptionsBody is SNS's ListSubscriptionsByTopic answer.
+func (s Stack) SubscriptionsBody(subs ...Subscription) string {
+	var b strings.Builder
+	for _, sub := range subs {
+		fmt.Fprintf(&b, `
+      <member>
+        <TopicArn>%s</TopicArn>
+        <Protocol>email</Protocol>
+        <SubscriptionArn>%s</SubscriptionArn>
+        <Owner>%s</Owner>
+        <Endpoint>%s</Endpoint>
+      </member>`, s.TopicARN(), sub.ARN, s.Account, sub.Endpoint)
+	}
+	return fmt.Sprintf(`<ListSubscriptionsByTopicResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+  <ListSubscriptionsByTopicResult>
+    <Subscriptions>%s
+    </Subscriptions>
+  </ListSubscriptionsByTopicResult>
+  <ResponseMetadata>
+    <RequestId>384ac68d-3775-11df-8963-01868b7c937a</RequestId>
+  </ResponseMetadata>
+</ListSubscriptionsByTopicResponse>`, b.String())
+}
+
+// SecretBody is Secrets Manager's DescribeSecret answer; deleted is empty or the deletion time.
+func (s Stack) SecretBody(deleted *time.Time) string {
+	deletedField := ""
+	if deleted != nil {
+		deletedField = fmt.Sprintf(`,"DeletedDate":%s`, epoch(*deleted))
+	}
+	return fmt.Sprintf(`{"ARN":%q,"Name":"mission-link/dev/database","Description":"Database connection of the mission-link app",
+"LastChangedDate":%s,"LastAccessedDate":1786060800,"CreatedDate":%s,"Tags":[{"Key":"Project","Value":"mission-link"},{"Key":"Stack","Value":"dev"}],
+"VersionIdsToStages":{"5c9e2f1a-8b3d-4e7c-a6f0-1d2e3f4a5b6c":["AWSCURRENT"]}%s}`,
+		s.SecretARN(), epoch(created()), epoch(created()), deletedField)
+}
+
+// Simulate answers iam:SimulatePrincipalPolicy from the actions the role's policy allows, each
+// on exactly the listed resource, as IAM evaluates an identity policy without wildcards.
+func Simulate(allowed map[string]string) Responder {
+	return func(c Call) Response {
+		action, resource := c.Form.Get("ActionNames.member.1"), c.Form.Get("ResourceArns.member.1")
+		decision, matched := "implicitDeny", ""
+		if allowed[action] == resource {
+			decision = "allowed"
+			matched = `
+        <MatchedStatements>
+          <member>
+            <SourcePolicyId>app</SourcePolicyId>
+            <SourcePolicyType>IAM Policy</SourcePolicyType>
+            <StartPosition><Line>1</Line><Column>38</Column></StartPosition>
+            <EndPosition><Line>1</Line><Column>180</Column></EndPosition>
+          </member>
+        </MatchedStatements>`
+		}
+		return XML(fmt.Sprintf(`<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <SimulatePrincipalPolicyResult>
+    <IsTruncated>false</IsTruncated>
+    <EvaluationResults>
+      <member>%s
+        <MissingContextValues/>
+        <EvalResourceName>%s</EvalResourceName>
+        <EvalDecision>%s</EvalDecision>
+        <EvalActionName>%s</EvalActionName>
+      </member>
+    </EvaluationResults>
+  </SimulatePrincipalPolicyResult>
+  <ResponseMetadata>
+    <RequestId>004d7059-4c14-11e5-b121-bd8c7EXAMPLE</RequestId>
+  </ResponseMetadata>
+</SimulatePrincipalPolicyResponse>`, matched, resource, decision, action))
+	}
+}
+
+// AppPolicy is what the stack's app role may do.
+func (s Stack) AppPolicy() map[string]string {
+	return map[string]string{
+		"secretsmanager:GetSecretValue": s.SecretARN(),
+		"events:PutEvents":              s.BusARN(),
+		"sns:Publish":                   s.TopicARN(),
+	}
+}
+
+// RepositoryBody is ECR's DescribeRepositories answer.
+func (s Stack) RepositoryBody(scanOnPush bool) string {
+	return fmt.Sprintf(`{"repositories":[{"repositoryArn":%q,"registryId":%q,"repositoryName":%q,"repositoryUri":%q,"createdAt":%s,
+"imageTagMutability":"IMMUTABLE","imageScanningConfiguration":{"scanOnPush":%t},
+"encryptionConfiguration":{"encryptionType":"KMS","kmsKey":"arn:aws:kms:%s:%s:key/9d8c7b6a-5f4e-3d2c-1b0a-9f8e7d6c5b4a"}}]}`,
+		s.arn("ecr", "repository/"+s.Repository), s.Account, s.Repository, s.RepositoryURL(), epoch(created()), scanOnPush, s.Region, s.Account)
+}
+
+// ImagesBody is ECR's ListImages answer with those tags.
+func ImagesBody(tags ...string) string {
+	var ids []string
+	for i, tag := range tags {
+		ids = append(ids, fmt.Sprintf(`{"imageDigest":"sha256:%064x","imageTag":%q}`, i+1, tag))
+	}
+	return `{"imageIds":[` + strings.Join(ids, ",") + `]}`
+}
+
+// InstanceInformationBody is SSM's DescribeInstanceInformation answer for the bastion.
+func (s Stack) InstanceInformationBody(ping string) string {
+	return fmt.Sprintf(`{"InstanceInformationList":[{"InstanceId":%q,"PingStatus":%q,"LastPingDateTime":%s,"AgentVersion":"3.3.2299.0",
+"IsLatestVersion":false,"PlatformType":"Linux","PlatformName":"Amazon Linux","PlatformVersion":"2023","ResourceType":"EC2Instance",
+"IPAddress":"10.0.3.17","ComputerName":"ip-10-0-3-17.%s.compute.internal","AssociationStatus":"Success",
+"LastAssociationExecutionDate":%s,"LastSuccessfulAssociationExecutionDate":%s,"SourceId":%q,"SourceType":"AWS::EC2::Instance"}]}`,
+		s.Bastion, ping, epoch(created().Add(2*time.Hour)), s.Region, epoch(created()), epoch(created()), s.Bastion)
+}
+
+// MetricBody is CloudWatch's GetMetricStatistics answer in CBOR: one datapoint per sum.
+func MetricBody(metric string, at time.Time, sums ...float64) []byte {
+	points := cbor.List{}
+	for i, sum := range sums {
+		points = append(points, cbor.Map{
+			"Timestamp": &cbor.Tag{ID: 1, Value: cbor.Float64(float64(at.Add(time.Duration(i) * time.Minute).Unix()))},
+			"Sum":       cbor.Float64(sum),
+			"Unit":      cbor.String("Count"),
+		})
+	}
+	return cbor.Encode(cbor.Map{"Label": cbor.String(metric), "Datapoints": points})
+}
+
+// RecordHealthy records the answers of a healthy, deployed stack.
+func (r *Replay) RecordHealthy(s Stack) {
+	r.Set("sts", "GetCallerIdentity", XML(s.IdentityBody()))
+	r.Set("eks", s.ClusterPath(), RestJSON(200, s.ClusterBody("ACTIVE", "1.35", AllLogs)))
+	r.Set("eks", s.AddonsPath(), RestJSON(200, `{"addons":`+quoted(Addons)+`}`))
+	for _, addon := range Addons {
+		r.Set("eks", s.AddonPath(addon), RestJSON(200, s.AddonBody(addon, "ACTIVE", "[]")))
+	}
+	r.Set("eks", s.NodeGroupPath(), RestJSON(200, s.NodeGroupBody("ACTIVE", "[]")))
+	r.Set("ec2", "DescribeInstanceTypes", XML(InstanceTypesBody))
+	r.Set("events", "DescribeRule", JSON("1.1", s.RuleBody(`{"source":["`+s.Source+`"]}`)))
+	r.SetFunc("events", "TestEventPattern", MatchSourcePattern)
+	r.Set("events", "ListTargetsByRule", JSON("1.1", s.TargetsBody(s.TopicARN(), s.QueueARN())))
+	r.Set("sqs", "GetQueueAttributes", JSON("1.0", QueueBody(0, 0)))
+	var subs []Subscription
+	for i, e := range s.Emails {
+		subs = append(subs, s.Confirmed(e, fmt.Sprintf("7d3a2b1c-4e5f-4a6b-8c7d-%012d", i)))
+	}
+	r.Set("sns", "ListSubscriptionsByTopic", XML(s.SubscriptionsBody(subs...)))
+	r.Set("secretsmanager", "DescribeSecret", JSON("1.1", s.SecretBody(nil)))
+	r.SetFunc("iam", "SimulatePrincipalPolicy", Simulate(s.AppPolicy()))
+	r.Set("ecr", "DescribeRepositories", JSON("1.1", s.RepositoryBody(true)))
+	r.Set("ecr", "ListImages", JSON("1.1", ImagesBody("3f9c2d1e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e")))
+	r.Set("ssm", "DescribeInstanceInformation", JSON("1.1", s.InstanceInformationBody("Online")))
+}
