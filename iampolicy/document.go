@@ -121,6 +121,18 @@ func ServiceTrust(service string, conditions Conditions) Document {
 	})
 }
 
+// AccountAdministersKey is the default KMS key policy's statement: the key is the account's, and
+// who may use it is left to IAM policies (the KMS Developer Guide's "Default key policy").
+func AccountAdministersKey(partition, account string) Statement {
+	return Statement{
+		Sid:       "AccountAdministersKey",
+		Effect:    Allow,
+		Principal: &Principal{AWS: []string{fmt.Sprintf("arn:%s:iam::%s:root", partition, account)}},
+		Action:    []string{"kms:*"},
+		Resource:  []string{"*"},
+	}
+}
+
 // serviceSid turns "vpc-flow-logs.amazonaws.com" into "VpcFlowLogs": Sids allow only [A-Za-z0-9].
 func serviceSid(service string) string {
 	out := make([]byte, 0, len(service))

@@ -150,13 +150,7 @@ func newKey(ctx *pulumi.Context, name string, protect bool, parent pulumi.Resour
 // KeyPolicy leaves the key to the account's IAM policies (the default key policy) and lets
 // EventBridge encrypt with it.
 func KeyPolicy(partition, account string) iampolicy.Document {
-	return iampolicy.New(iampolicy.Statement{
-		Sid:       "AccountAdministersKey",
-		Effect:    iampolicy.Allow,
-		Principal: &iampolicy.Principal{AWS: []string{fmt.Sprintf("arn:%s:iam::%s:root", partition, account)}},
-		Action:    []string{"kms:*"},
-		Resource:  []string{"*"},
-	}, iampolicy.Statement{
+	return iampolicy.New(iampolicy.AccountAdministersKey(partition, account), iampolicy.Statement{
 		Sid:       "EventBridgeEncrypts",
 		Effect:    iampolicy.Allow,
 		Principal: &iampolicy.Principal{Service: []string{eventsPrincipal}},

@@ -134,13 +134,7 @@ func SecretsManagerService(region string) string {
 // DecryptThroughSecretsManager), and denies every decryption that does not come through Secrets
 // Manager, so the key opens nothing but the secret.
 func KeyPolicy(partition, account, region string) iampolicy.Document {
-	return iampolicy.New(iampolicy.Statement{
-		Sid:       "AccountAdministersKey",
-		Effect:    iampolicy.Allow,
-		Principal: &iampolicy.Principal{AWS: []string{fmt.Sprintf("arn:%s:iam::%s:root", partition, account)}},
-		Action:    []string{"kms:*"},
-		Resource:  []string{"*"},
-	}, iampolicy.Statement{
+	return iampolicy.New(iampolicy.AccountAdministersKey(partition, account), iampolicy.Statement{
 		Sid:       "DecryptOnlyThroughSecretsManager",
 		Effect:    iampolicy.Deny,
 		Principal: &iampolicy.Principal{AWS: []string{"*"}},

@@ -40,17 +40,9 @@ func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vp
 		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
 		IamInstanceProfile:       profile.Name,
 		AssociatePublicIpAddress: pulumi.Bool(false),
-		MetadataOptions: &awsec2.InstanceMetadataOptionsArgs{
-			HttpEndpoint:            pulumi.String("enabled"),
-			HttpTokens:              pulumi.String("required"),
-			HttpPutResponseHopLimit: pulumi.Int(1),
-		},
-		RootBlockDevice: &awsec2.InstanceRootBlockDeviceArgs{
-			VolumeType: pulumi.String("gp3"),
-			VolumeSize: pulumi.Int(BastionRootVolumeGiB),
-			Encrypted:  pulumi.Bool(true),
-		},
-		Tags: nameTag(bastionName),
+		MetadataOptions:          imdsv2Only(),
+		RootBlockDevice:          encryptedRootVolume(),
+		Tags:                     nameTag(bastionName),
 		// A new type replaces the bastion (it holds nothing): EC2 cannot change a running
 		// instance between x86_64 and arm64, and an unpinned AMI is not refreshed in place.
 	}, append(instanceOpts, parent, pulumi.ReplaceOnChanges([]string{"instanceType"}))...)
@@ -153,4 +145,23 @@ func newBastionSecurityGroup(ctx *pulumi.Context, name string, a NetworkArgs, vp
 		return nil, fmt.Errorf("creating bastion security group %s: %w", name, err)
 	}
 	return sg, nil
+}
+
+// imdsv2Only is the metadata setting of every instance the network runs: IMDSv2 tokens required,
+// and a hop limit of 1, so nothing behind the instance's own network stack can fetch a token.
+func imdsv2Only() *awsec2.InstanceMetadataOptionsArgs {
+	return &awsec2.InstanceMetadataOptionsArgs{
+		HttpEndpoint:            pulumi.String("enabled"),
+		HttpTokens:              pulumi.String("required"),
+		HttpPutResponseHopLimit: pulumi.Int(1),
+	}
+}
+
+// encryptedRootVolume is the root volume of every instance the network runs: encrypted gp3.
+func encryptedRootVolume() *awsec2.InstanceRootBlockDeviceArgs {
+	return &awsec2.InstanceRootBlockDeviceArgs{
+		VolumeType: pulumi.String("gp3"),
+		VolumeSize: pulumi.Int(BastionRootVolumeGiB),
+		Encrypted:  pulumi.Bool(true),
+	}
 }

@@ -76,16 +76,8 @@ func newNatInstance(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2
 		// cloud-init runs user data only at an instance's first boot: a changed script takes
 		// effect on a new instance, never half-applied on a restarted one.
 		UserDataReplaceOnChange: pulumi.Bool(true),
-		MetadataOptions: &awsec2.InstanceMetadataOptionsArgs{
-			HttpEndpoint:            pulumi.String("enabled"),
-			HttpTokens:              pulumi.String("required"),
-			HttpPutResponseHopLimit: pulumi.Int(1),
-		},
-		RootBlockDevice: &awsec2.InstanceRootBlockDeviceArgs{
-			VolumeType: pulumi.String("gp3"),
-			VolumeSize: pulumi.Int(BastionRootVolumeGiB),
-			Encrypted:  pulumi.Bool(true),
-		},
+		MetadataOptions:         imdsv2Only(),
+		RootBlockDevice:         encryptedRootVolume(),
 		// Simplified automatic recovery: on a failed system status check (the host's hardware
 		// or network), EC2 moves the instance to new hardware, keeping its ID, interface and IPs.
 		MaintenanceOptions: &awsec2.InstanceMaintenanceOptionsArgs{AutoRecovery: pulumi.String("default")},
