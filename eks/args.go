@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -30,7 +31,11 @@ const (
 	DefaultVersion = "1.35"
 	// MinVersion is the oldest version accepted: older ones are in extended support, where the
 	// control plane costs $0.60 an hour instead of $0.10.
-	MinVersion                = "1.33"
+	MinVersion = "1.33"
+	// MaxVersion is the newest version EKS offers as of the support calendar this project
+	// checked (1.35, released on EKS 2026-01-28: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html).
+	// Raise it with the calendar when EKS releases the next one.
+	MaxVersion                = "1.35"
 	DefaultLogRetentionInDays = 30
 	DefaultInstanceType       = "t3.medium"
 	DefaultCapacityType       = CapacityOnDemand
@@ -43,6 +48,7 @@ const (
 	maxDiskSizeGiB            = 16384
 	maxNodeGroupSize          = 100
 	minorOfMinVersion         = 33
+	minorOfMaxVersion         = 35
 )
 
 // ClusterArgs configures the Cluster component. Its JSON names are the keys of the stack's
@@ -178,6 +184,9 @@ func checkVersion(version string) error {
 	if err != nil {
 		return fmt.Errorf("%s (%q): reading the minor version: %w", key, version, err)
 	}
+	if minor > minorOfMaxVersion {
+		return fmt.Errorf("%s (%q) is not a version EKS offers yet: use %s to %s (default %s)", key, version, MinVersion, MaxVersion, DefaultVersion)
+	}
 	if minor < minorOfMinVersion {
 		return fmt.Errorf("%s (%q) is below %s: it has left EKS standard support, and extended support costs $0.60 an hour instead of $0.10; use %s or later (default %s)",
 			key, version, MinVersion, MinVersion, DefaultVersion)
@@ -191,15 +200,21 @@ func (a ClusterArgs) checkPublicAccess() []error {
 		return []error{fmt.Errorf("%s is empty: list the CIDRs you run `pulumi up` and kubectl from (the program reaches the API to create the StorageClass)", key)}
 	}
 	var errs []error
+	var parsed []netip.Prefix
 	for i, cidr := range a.PublicAccessCidrs {
 		item := fmt.Sprintf("%s[%d]", key, i)
 		p, err := awsspec.ParseIPv4CIDR(item, cidr)
-		switch {
-		case err != nil:
-			errs = append(errs, err)
-		case p.Bits() == 0 && !a.AllowPublicAccessFromAnywhere:
-			errs = append(errs, fmt.Errorf("%s (%q) opens the Kubernetes API to the whole internet: name your own ranges, or set %s.allowPublicAccessFromAnywhere: true to accept it", item, cidr, ConfigKey))
+		if err == nil && !awsspec.OpenToWorld([]netip.Prefix{p}) {
+			err = awsspec.CheckPublicCIDR(item, p)
 		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		parsed = append(parsed, p)
+	}
+	if awsspec.OpenToWorld(parsed) && !a.AllowPublicAccessFromAnywhere {
+		errs = append(errs, fmt.Errorf("%s (%q) opens the Kubernetes API to the whole internet (the blocks cover every public IPv4 address): name your own ranges, or set %s.allowPublicAccessFromAnywhere: true to accept it", key, a.PublicAccessCidrs, ConfigKey))
 	}
 	return errs
 }
