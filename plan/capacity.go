@@ -45,9 +45,9 @@ type PodCapacity struct {
 	// SubnetPods is how many pod addresses the node group's subnets hold: with prefix
 	// delegation, the free /28 blocks (16 addresses each) not holding AWS's reserved addresses or
 	// an ENI's own primary address; without it, the addresses left after those. 0 when unknown.
-	SubnetPods int  `json:"subnetPods"`
-	Fits       bool `json:"fits"`
-	Problem          string      `json:"problem,omitempty"`
+	SubnetPods int    `json:"subnetPods"`
+	Fits       bool   `json:"fits"`
+	Problem    string `json:"problem,omitempty"`
 }
 
 // MaxPods is how many pods EKS lets a node of this shape run.
