@@ -47,13 +47,13 @@ func (d *decoder) restore(s *Stack) {
 // validation must not be turned into something else there. It guards keys added later as much
 // as today's: such a key needs a pointer field (as `cluster.nodeGroup.minSize` has) or a
 // validation that rejects the zero.
-func (d *decoder) replacedByDefaults(s Stack, project, stack string) []error {
+func (d *decoder) replacedByDefaults(s Stack, project, stack string, reported []error) []error {
 	again := s.WithDefaults(project, stack)
 	var errs []error
 	for _, path := range slices.Sorted(maps.Keys(d.present)) {
 		p := d.present[path]
-		if len(p.fields) == 0 {
-			continue
+		if len(p.fields) == 0 || slices.ContainsFunc(reported, func(err error) bool { return under(leadingPath(err.Error()), path) }) {
+			continue // aws: keys live outside the JSON names; a reported value needs no second message
 		}
 		field, ok := fieldAt(reflect.ValueOf(&again).Elem(), p.fields)
 		if ok && !reflect.DeepEqual(field.Interface(), p.value.Interface()) {

@@ -132,9 +132,9 @@ func Parse(project, stack string, in Input) (*Stack, error) {
 	d.restore(&defaulted)
 	defaulted.Network.RegionZones = in.RegionZones
 	defaulted.projectDir = in.ProjectDir
-	problems := d.errs
-	problems = append(problems, d.unshadowed(flatten(defaulted.Validate()))...)
-	problems = append(problems, d.replacedByDefaults(defaulted, project, stack)...)
+	invalid := d.unshadowed(flatten(defaulted.Validate()))
+	problems := append(d.errs, invalid...)
+	problems = append(problems, d.replacedByDefaults(defaulted, project, stack, invalid)...)
 	if len(problems) > 0 {
 		return nil, d.report(problems)
 	}
@@ -181,6 +181,9 @@ func (d *decoder) decodeInput(project string, in Input, s *Stack) {
 			s.Region = raw
 		case key == ProfileKey:
 			s.Profile = raw
+			if strings.TrimSpace(raw) != raw || raw == "" {
+				d.errs = append(d.errs, fmt.Errorf("%s (%q) must be the name of a profile in ~/.aws/config, without surrounding spaces; leave the key out for the default credentials", key, raw))
+			}
 		case key == AllowedAccountIDsKey:
 			d.decodeValue(key, nil, []byte(raw), reflect.ValueOf(&s.AllowedAccountIDs).Elem(), secret)
 		case namespace == awsNamespace:
