@@ -92,6 +92,7 @@ func covers(target netip.Prefix, prefixes []netip.Prefix, specials []SpecialRang
 		if s.Prefix.Bits() <= target.Bits() && s.Prefix.Contains(target.Addr()) {
 			return true
 		}
+		overlaps = overlaps || target.Overlaps(s.Prefix)
 	}
 	if !overlaps || target.Bits() == target.Addr().BitLen() {
 		return false

@@ -41,7 +41,7 @@ func TestValidateRejects(t *testing.T) {
 		validationtest.Reject("version as a YAML float", func(a *ClusterArgs) { a.Version = "1.3" }, `cluster.version ("1.3")`, "quote it"),
 		validationtest.Reject("version not a version", func(a *ClusterArgs) { a.Version = "latest" }, `cluster.version ("latest")`),
 		validationtest.Reject("no public CIDRs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }, "cluster.publicAccessCidrs is empty"),
-		validationtest.Reject("API open to the world", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, `cluster.publicAccessCidrs[0] ("0.0.0.0/0")`, "allowPublicAccessFromAnywhere"),
+		validationtest.Reject("API open to the world", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, `cluster.publicAccessCidrs (["0.0.0.0/0"]) opens the Kubernetes API`, "allowPublicAccessFromAnywhere"),
 		validationtest.Reject("public CIDR host address", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"198.51.100.7/24"} }, `cluster.publicAccessCidrs[0] ("198.51.100.7/24")`),
 		validationtest.Reject("admin is a session", func(a *ClusterArgs) {
 			a.AdminRoleArns = []string{"arn:aws:sts::123456789012:assumed-role/admin/alice"}
@@ -62,7 +62,7 @@ func TestValidateAccepts(t *testing.T) {
 	a.AllowPublicAccessFromAnywhere = true
 	a.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform/admin"}
 	a.NodeGroup.CapacityType = CapacitySpot
-	a.NodeGroup.InstanceTypes = []string{"t4g.medium", "m7g.large"}
+	a.NodeGroup.InstanceTypes = []string{"t4g.medium", "t4g.large"}
 	a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(0), ptr(0), ptr(3)
 	a.Version = "1.33"
 	if err := a.Validate(); err != nil {

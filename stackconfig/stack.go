@@ -97,7 +97,7 @@ type Stack struct {
 	DatabasePassword string `json:"databasePassword"`
 
 	// projectDir is Input.ProjectDir, for the checks that read the repository.
-	projectDir string
+	projectDir string `json:"-"`
 }
 
 const databasePasswordKey = "databasePassword"
