@@ -5,35 +5,55 @@ package awsspec
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // LogRetentionDays are the values CloudWatch Logs accepts for a log group's retention.
 var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 // CheckLogRetention reports a retention CloudWatch does not offer, under the config key.
+// CloudWatch reads 0 as "never expire" (pulumi-aws cloudwatch.LogGroup's retentionInDays); the
+// program refuses it explicitly: every log group it creates has a retention (ML-LOG-001).
 func CheckLogRetention(key string, days int) error {
 	if slices.Contains(LogRetentionDays, days) {
 		return nil
 	}
+	if days == 0 {
+		return fmt.Errorf("%s (0) would keep the logs forever (CloudWatch reads 0 as never expire), which the program does not offer: use one of %v", key, LogRetentionDays)
+	}
 	return fmt.Errorf("%s (%d) must be one of %v", key, days, LogRetentionDays)
 }
 
-var (
-	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	// gravitonType matches instance types whose family has a "g" after the generation digit
-	// (t4g, m7g, c6gn, r8gd): those run arm64.
-	gravitonType = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*g[a-z]*\.`)
-)
+// InstanceTypes are the EC2 instance types the program knows, with their CPU architecture: the
+// offline plan's price and ENI tables (plan/data/prices.json) hold exactly these, so a type the
+// program accepts is always priced and its pod capacity known (a plan test keeps them in step).
+// Each exists in pulumi-aws v6.83.4's ec2.InstanceType enum (sdk/go/aws/ec2/pulumiEnums.go).
+// To use another type, add it here and to the tables, with its figures and their sources.
+var InstanceTypes = map[string]string{
+	"t3.micro": X86_64, "t3.small": X86_64, "t3.medium": X86_64, "t3.large": X86_64, "t3.xlarge": X86_64,
+	"t3a.medium": X86_64,
+	"t4g.nano":   ARM64, "t4g.micro": ARM64, "t4g.small": ARM64, "t4g.medium": ARM64, "t4g.large": ARM64,
+}
 
-// CheckInstanceType reports a value that is not shaped like an EC2 instance type.
+// gravitonType matches instance types whose family has a "g" after the generation digit
+// (t4g, m7g, c6gn, r8gd): those run arm64.
+var gravitonType = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*g[a-z]*\.`)
+
+// CheckInstanceType reports an instance type the program does not know, suggesting the nearest.
 func CheckInstanceType(key, instanceType string) error {
-	if instanceTypePattern.MatchString(instanceType) {
+	if _, ok := InstanceTypes[instanceType]; ok {
 		return nil
 	}
-	return fmt.Errorf("%s (%q) is not an EC2 instance type such as \"t3.medium\"", key, instanceType)
+	known := slices.Sorted(maps.Keys(InstanceTypes))
+	hint := ""
+	if near := Nearest(instanceType, known); near != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", near)
+	}
+	return fmt.Errorf("%s (%q) is not an EC2 instance type the program has price and ENI data for%s: one of %s", key, instanceType, hint, strings.Join(known, ", "))
 }
 
 // Architecture names.
@@ -44,6 +64,9 @@ const (
 
 // Architecture is the CPU architecture an instance type runs.
 func Architecture(instanceType string) string {
+	if arch, ok := InstanceTypes[instanceType]; ok {
+		return arch
+	}
 	if gravitonType.MatchString(instanceType) {
 		return ARM64
 	}

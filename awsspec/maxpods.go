@@ -8,7 +8,8 @@ package awsspec
 // templates/shared/runtime/eni-max-pods.txt and the EKS user guide, "Assign more IP addresses to
 // Amazon EKS nodes with prefixes" (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
 const (
-	addressesPerPrefix = 16
+	// AddressesPerPrefix is the size of a delegated prefix, a /28.
+	AddressesPerPrefix = 16
 	// MaxPodsSmall is EKS's cap with prefix delegation below 30 vCPUs.
 	MaxPodsSmall = 110
 	// MaxPodsLarge is EKS's cap with prefix delegation from 30 vCPUs.
@@ -34,5 +35,5 @@ func MaxPods(shape InstanceShape, prefixDelegation bool) int {
 	if shape.VCPUs >= vcpusForLargeCap {
 		limit = MaxPodsLarge
 	}
-	return min(slots*addressesPerPrefix+2, limit)
+	return min(slots*AddressesPerPrefix+2, limit)
 }

@@ -55,7 +55,6 @@ type GitHubArgs struct {
 }
 
 var (
-	githubRepoPattern  = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
 	branchPattern      = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,255}$`)
 	oidcProviderSuffix = ":oidc-provider/" + GitHubOIDCHost
 	oidcProviderARN    = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:oidc-provider/`)
@@ -82,8 +81,8 @@ func (a GitHubArgs) Validate() error {
 	switch {
 	case a.GitHubRepository == "":
 		errs = append(errs, fmt.Errorf("%s.githubRepository is not set: name the app's repository as <owner>/<repo>; its workflows assume the push role", ConfigKey))
-	case !githubRepoPattern.MatchString(a.GitHubRepository):
-		errs = append(errs, fmt.Errorf("%s.githubRepository (%q) must be <owner>/<repo>, without wildcards", ConfigKey, a.GitHubRepository))
+	case !validRepository(a.GitHubRepository):
+		errs = append(errs, fmt.Errorf("%s.githubRepository (%q) must be <owner>/<repo> as GitHub names it, without wildcards, \"..\" or a .git suffix", ConfigKey, a.GitHubRepository))
 	}
 	if !branchPattern.MatchString(a.Branch) || strings.Contains(a.Branch, "..") || strings.HasPrefix(a.Branch, "refs/") {
 		errs = append(errs, fmt.Errorf("%s.branch (%q) must be a branch name such as %q, without refs/heads/ and without wildcards", ConfigKey, a.Branch, DefaultBranch))
@@ -94,8 +93,8 @@ func (a GitHubArgs) Validate() error {
 	switch {
 	case a.InfraRepository == "":
 		errs = append(errs, fmt.Errorf("%s.infraRepository is not set: name this infrastructure repository as <owner>/<repo>; its pull requests and drift check assume the preview role", ConfigKey))
-	case !githubRepoPattern.MatchString(a.InfraRepository):
-		errs = append(errs, fmt.Errorf("%s.infraRepository (%q) must be <owner>/<repo>, without wildcards", ConfigKey, a.InfraRepository))
+	case !validRepository(a.InfraRepository):
+		errs = append(errs, fmt.Errorf("%s.infraRepository (%q) must be <owner>/<repo> as GitHub names it, without wildcards, \"..\" or a .git suffix", ConfigKey, a.InfraRepository))
 	}
 	errs = append(errs,
 		checkSubjectPrefix(ConfigKey+".githubSubjectPrefix", ConfigKey+".githubRepository", a.GitHubRepository, a.GitHubSubjectPrefix),

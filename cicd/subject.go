@@ -70,7 +70,7 @@ func PullRequestSubject(prefix string) string {
 // repository has been validated already; a mismatch in letter case is allowed, since GitHub
 // spells the names as the repository has them and the prefix is used exactly as configured.
 func checkSubjectPrefix(key, repositoryKey, repository, prefix string) error {
-	if prefix == "" || !githubRepoPattern.MatchString(repository) {
+	if prefix == "" || !validRepository(repository) {
 		return nil
 	}
 	fix := fmt.Sprintf("set it to the sub_claim_prefix GitHub reports, `gh api repos/%s/actions/oidc/customization/sub --jq .sub_claim_prefix`, or leave it unset for the legacy form %s", repository, legacySubjectPrefix(repository))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/netip"
 	"regexp"
 	"slices"
 
@@ -245,15 +246,21 @@ func (a ClusterArgs) checkPublicAccess() []error {
 		return []error{fmt.Errorf("%s is empty: list the CIDRs you run `pulumi up` and kubectl from (the program reaches the API to create the StorageClass)", key)}
 	}
 	var errs []error
+	var parsed []netip.Prefix
 	for i, cidr := range a.PublicAccessCidrs {
 		item := fmt.Sprintf("%s[%d]", key, i)
 		p, err := awsspec.ParseIPv4CIDR(item, cidr)
-		switch {
-		case err != nil:
-			errs = append(errs, err)
-		case p.Bits() == 0 && !a.AllowPublicAccessFromAnywhere:
-			errs = append(errs, fmt.Errorf("%s (%q) opens the Kubernetes API to the whole internet: name your own ranges, or set %s.allowPublicAccessFromAnywhere: true to accept it", item, cidr, ConfigKey))
+		if err == nil && !awsspec.OpenToWorld([]netip.Prefix{p}) {
+			err = awsspec.CheckPublicCIDR(item, p)
 		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		parsed = append(parsed, p)
+	}
+	if awsspec.OpenToWorld(parsed) && !a.AllowPublicAccessFromAnywhere {
+		errs = append(errs, fmt.Errorf("%s (%q) opens the Kubernetes API to the whole internet (the blocks cover every public IPv4 address): name your own ranges, or set %s.allowPublicAccessFromAnywhere: true to accept it", key, a.PublicAccessCidrs, ConfigKey))
 	}
 	return errs
 }

@@ -246,7 +246,7 @@ func TestNodeGroup(t *testing.T) {
 
 func TestSpotGravitonNodes(t *testing.T) {
 	args := devArgs()
-	args.NodeGroup = eks.NodeGroupArgs{InstanceTypes: []string{"t4g.medium", "c6g.large"}, CapacityType: eks.CapacitySpot}
+	args.NodeGroup = eks.NodeGroupArgs{InstanceTypes: []string{"t4g.medium"}, CapacityType: eks.CapacitySpot}
 	r, _ := mustRun(t, args)
 	ng := harnesstest.Only(t, r, typeNodeGroup)
 	if ng.String("amiType") != "AL2023_ARM_64_STANDARD" || ng.String("capacityType") != "SPOT" {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +17,9 @@ import (
 // AccountID is the account the mocks pretend to run in (AWS's documentation account).
 const AccountID = "123456789012"
 
-// regionZones are the AZ suffixes the mocks report per region; other regions get a, b and c.
+// regionZones are the AZ suffixes the mocks report per region (the region's AZs that are opted
+// in by default, https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html).
+// The mocks answer no AZ lookup for another region: they never invent AZs.
 var regionZones = map[string]string{
 	"ap-northeast-2": "abcd",
 	"us-east-1":      "abcdef",
@@ -396,7 +399,7 @@ func (m *Mocks) arnOf(token, name string, inputs resource.PropertyMap) string {
 func (m *Mocks) availabilityZones(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	suffixes, ok := regionZones[m.region]
 	if !ok {
-		suffixes = "abc"
+		return nil, fmt.Errorf("harness: no AZ data for region %q (it has %s)", m.region, strings.Join(slices.Sorted(maps.Keys(regionZones)), ", "))
 	}
 	var names, ids []resource.PropertyValue
 	for i, s := range suffixes {
@@ -408,6 +411,12 @@ func (m *Mocks) availabilityZones(pulumi.MockCallArgs) (resource.PropertyMap, er
 		"names":   resource.NewProperty(names),
 		"zoneIds": resource.NewProperty(ids),
 	}, nil
+}
+
+// KnowsRegion says whether the mocks know the region's AZs.
+func KnowsRegion(region string) bool {
+	_, ok := regionZones[region]
+	return ok
 }
 
 func (m *Mocks) partition(pulumi.MockCallArgs) (resource.PropertyMap, error) {

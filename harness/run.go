@@ -35,9 +35,10 @@ func run(cfg StackConfig, body pulumi.RunFunc, dryRun bool, extra []func(*Mocks)
 		info.Config = cfg.Values
 		info.ConfigSecretKeys = cfg.SecretKeys
 		info.DryRun = dryRun
+		info.RootDirectory = cfg.ProjectDir
 	})
 	if err != nil {
-		return mocks.Record(), fmt.Errorf("running stack %s under mocks: %w", cfg.Stack, err)
+		return mocks.Record(), fmt.Errorf("running stack %s under mocks: %w", cfg.Stack, unwrapSingle(err))
 	}
 	return mocks.Record(), nil
 }
@@ -46,4 +47,14 @@ func run(cfg StackConfig, body pulumi.RunFunc, dryRun bool, extra []func(*Mocks)
 // what a component's own tests need.
 func RunComponent(body pulumi.RunFunc) (*Record, error) {
 	return Run(StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}, body)
+}
+
+// unwrapSingle returns the one error the SDK's multierror wraps (pulumi.RunWithContext wraps the
+// program's error in a github.com/hashicorp/go-multierror), so a config error with seven
+// problems is not printed under "1 error occurred".
+func unwrapSingle(err error) error {
+	if multi, ok := err.(interface{ WrappedErrors() []error }); ok && len(multi.WrappedErrors()) == 1 {
+		return multi.WrappedErrors()[0]
+	}
+	return err
 }

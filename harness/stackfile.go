@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"sigs.k8s.io/yaml"
 )
 
 // StackConfig is a stack's configuration as the engine hands it to the program.
@@ -22,6 +25,8 @@ type StackConfig struct {
 	Values map[string]string
 	// SecretKeys are the keys whose values are secret.
 	SecretKeys []string
+	// ProjectDir is the directory of Pulumi.yaml: the program's root directory.
+	ProjectDir string
 }
 
 // Region is the stack's aws:region.
@@ -39,6 +44,9 @@ func LoadStackFile(projectFile, stackFile, stack string) (StackConfig, error) {
 	project, err := workspace.LoadProject(projectFile)
 	if err != nil {
 		return StackConfig{}, fmt.Errorf("loading project %s: %w", projectFile, err)
+	}
+	if err := checkStackFileKeys(stackFile); err != nil {
+		return StackConfig{}, err
 	}
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
 	ps, err := workspace.LoadProjectStack(sink, project, stackFile)
@@ -73,7 +81,35 @@ func LoadStackFile(projectFile, stackFile, stack string) (StackConfig, error) {
 		secrets = append(secrets, k.String())
 	}
 	slices.Sort(secrets)
-	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets}, nil
+	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets, ProjectDir: filepath.Dir(projectFile)}, nil
+}
+
+// stackFileKeys are the top-level keys of a stack file (workspace.ProjectStack's fields).
+var stackFileKeys = []string{"config", "encryptedkey", "encryptionsalt", "environment", "secretsprovider"}
+
+// checkStackFileKeys refuses a stack file with other top-level keys: Pulumi's loader ignores
+// them, so config keys written beside `config:` instead of under it would vanish and the
+// program would report only what is then missing.
+func checkStackFileKeys(stackFile string) error {
+	text, err := os.ReadFile(stackFile)
+	if err != nil {
+		return fmt.Errorf("loading stack config %s: %w", stackFile, err)
+	}
+	var top map[string]any
+	if err := yaml.Unmarshal(text, &top); err != nil {
+		return nil // LoadProjectStack reports the syntax error with its position
+	}
+	var stray []string
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if !slices.Contains(stackFileKeys, k) {
+			stray = append(stray, k)
+		}
+	}
+	if len(stray) > 0 {
+		return fmt.Errorf("loading stack config %s: %s not a stack file key (the keys are %s): config keys such as %q belong indented under `config:`",
+			stackFile, strings.Join(stray, ", "), strings.Join(stackFileKeys, ", "), stray[0])
+	}
+	return nil
 }
 
 // configText renders a config value as the engine passes it: strings as they are, the rest as JSON.

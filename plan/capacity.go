@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 
 	"github.com/mission-link/infra/awsspec"
@@ -45,8 +46,12 @@ type PodCapacity struct {
 	Capacity   int         `json:"capacity"`
 	Demand     []PodDemand `json:"demand"`
 	Needed     int         `json:"needed"`
-	Fits       bool        `json:"fits"`
-	Problem    string      `json:"problem,omitempty"`
+	// SubnetPods is how many pod addresses the node group's subnets hold: with prefix
+	// delegation, the free /28 blocks (16 addresses each) not holding AWS's reserved addresses or
+	// an ENI's own primary address; without it, the addresses left after those. 0 when unknown.
+	SubnetPods int    `json:"subnetPods"`
+	Fits       bool   `json:"fits"`
+	Problem    string `json:"problem,omitempty"`
 }
 
 // MaxPods is how many pods EKS lets a node of this shape run.
@@ -77,6 +82,11 @@ func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods 
 			continue
 		}
 		pc.Capacity = pc.MaxPodsPerNode * pc.MaxNodes
+		if subnets := nodeSubnetPrefixLengths(r, ng); len(subnets) > 0 {
+			shape := shapes[pc.InstanceType]
+			pc.SubnetPods = subnetPodAddresses(subnets, pc.MaxNodes*shape.ENIs, pc.PrefixDelegation)
+			pc.Capacity = min(pc.Capacity, pc.SubnetPods)
+		}
 		pc.Demand = podDemand(r, addons, pc.MaxNodes, appMaxPods)
 		for _, d := range pc.Demand {
 			pc.Needed += d.Total
@@ -103,6 +113,52 @@ func smallestPodLimit(types []string, shapes map[string]InstanceShape, prefixDel
 		}
 	}
 	return instanceType, maxPods, ""
+}
+
+// AWS reserves the first four addresses and the last one of every subnet
+// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+const (
+	reservedLowAddresses  = 4
+	reservedHighAddresses = 1
+	prefixLength          = 28
+)
+
+// nodeSubnetPrefixLengths are the prefix lengths of the subnets a node group runs in.
+func nodeSubnetPrefixLengths(r *harness.Record, ng harness.Resource) []int {
+	var lengths []int
+	for _, urn := range ng.PropertyDependencies["subnetIds"] {
+		subnet, ok := r.ByURN(urn)
+		if !ok || subnet.Type != "aws:ec2/subnet:Subnet" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(subnet.String("cidrBlock")); err == nil {
+			lengths = append(lengths, p.Bits())
+		}
+	}
+	return lengths
+}
+
+// subnetPodAddresses counts the addresses pods can get in subnets of these prefix lengths, when
+// enis ENIs of the nodes each hold one primary address. With prefix delegation the VPC CNI
+// assigns whole, aligned /28 blocks: a subnet's first block holds the four reserved low
+// addresses and its last the reserved broadcast, and each ENI's primary address spoils at most
+// one more (counted as spoiling one each: the worst case). A /28 subnet so holds no prefix.
+func subnetPodAddresses(prefixLengths []int, enis int, prefixDelegation bool) int {
+	total := 0
+	for _, bits := range prefixLengths {
+		if prefixDelegation {
+			if bits < prefixLength {
+				total += (1<<(prefixLength-bits) - 2) * awsspec.AddressesPerPrefix
+			}
+			continue
+		}
+		total += 1<<(32-bits) - reservedLowAddresses - reservedHighAddresses
+	}
+	spoiled := enis
+	if prefixDelegation {
+		spoiled *= awsspec.AddressesPerPrefix
+	}
+	return max(0, total-spoiled)
 }
 
 func prefixDelegation(cni harness.Resource) bool {
@@ -158,8 +214,8 @@ func capacityViolations(r *harness.Record, caps []PodCapacity) []violation {
 		case pc.Problem != "":
 			out = append(out, violation{ng, pc.Problem})
 		case !pc.Fits:
-			out = append(out, violation{ng, fmt.Sprintf("the stack runs %d pods but %d x %s (max %d pods each%s) hold %d",
-				pc.Needed, pc.MaxNodes, pc.InstanceType, pc.MaxPodsPerNode, map[bool]string{true: ", prefix delegation", false: ", no prefix delegation"}[pc.PrefixDelegation], pc.Capacity)})
+			out = append(out, violation{ng, fmt.Sprintf("the stack runs %d pods but %d x %s (max %d pods each%s) in subnets with %d pod addresses hold %d",
+				pc.Needed, pc.MaxNodes, pc.InstanceType, pc.MaxPodsPerNode, map[bool]string{true: ", prefix delegation", false: ", no prefix delegation"}[pc.PrefixDelegation], pc.SubnetPods, pc.Capacity)})
 		}
 	}
 	return out

@@ -8,9 +8,11 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/program"
 	"github.com/mission-link/infra/stackconfig"
@@ -96,6 +98,9 @@ func Build(cfg harness.StackConfig, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkRegionData(cfg.Region(), table); err != nil {
+		return nil, err
+	}
 	p := &Plan{Config: cfg}
 	// The program judges the cluster's version on the plan's date, as `pulumi up` would on that day.
 	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: opts.AsOf}
@@ -118,7 +123,23 @@ func Build(cfg harness.StackConfig, opts Options) (*Plan, error) {
 	return p, nil
 }
 
+// checkRegionData refuses a region AWS has but the plan has no prices and AZs for: a plan there
+// would price nothing and invent the AZs. A region AWS does not have is left to the program's
+// config check, which names it with everything else.
+func checkRegionData(region string, table *PriceTable) error {
+	if awsspec.CheckRegion(stackconfig.RegionKey, region) != nil {
+		return nil
+	}
+	_, priced := table.Regions[region]
+	if priced && harness.KnowsRegion(region) {
+		return nil
+	}
+	return &stackconfig.Error{Problems: []string{fmt.Sprintf("%s (%q) is a region the offline plan has no data for (prices in plan/data/prices.json, AZs in harness/mocks.go): it has %s; `pulumi preview` works in any region",
+		stackconfig.RegionKey, region, strings.Join(slices.Sorted(maps.Keys(table.Regions)), ", "))}}
+}
+
 func evaluate(r *harness.Record, caps []PodCapacity, exceptions []Exception, cost Cost, table *PriceTable) []Finding {
+
 	var out []Finding
 	for _, rule := range Rules() {
 		check := rule.check

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/harness"
 )
 
@@ -311,15 +313,14 @@ func TestPodCapacityUsesTheSmallestPodLimit(t *testing.T) {
 	if pc := p.Capacity[0]; pc.InstanceType != "t3.micro" || pc.MaxPodsPerNode != 34 || pc.Capacity != 68 {
 		t.Errorf("capacity %+v, want 34 pods per node from the t3.micro", pc)
 	}
-	unknown := withConfig(t, "dev", func(v map[string]string) {
-		v["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"instanceTypes":["t3.medium","m7i.large"]},"autoscaler":{"enabled":false}}`
-	})
-	q, err := Build(unknown, options())
+	// The config check accepts only types with ENI data (awsspec.InstanceTypes), so a type without
+	// it reaches the capacity check only if the two tables drift apart: it is a problem then.
+	table, err := Prices()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pc := q.Capacity[0]; !strings.Contains(pc.Problem, `"m7i.large"`) {
-		t.Errorf("a second type without ENI data passes unchecked: %+v", pc)
+	if _, _, problem := smallestPodLimit([]string{"t3.medium", "m7i.large"}, table.Instances.Types, true); !strings.Contains(problem, `"m7i.large"`) {
+		t.Errorf("a second type without ENI data passes unchecked: %q", problem)
 	}
 }
 
@@ -393,27 +394,61 @@ func TestExtendedSupportIsAFindingWithItsCost(t *testing.T) {
 	}
 }
 
+// TestInstanceAndRegionDataAgree: the instance types the program accepts are exactly those the
+// ENI table and every region's prices know, so an accepted type is always priced and its pod
+// capacity known; a region AWS has but the plan has no data for is refused, naming aws:region.
+func TestInstanceAndRegionDataAgree(t *testing.T) {
+	table, err := Prices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := slices.Sorted(maps.Keys(awsspec.InstanceTypes))
+	if got := slices.Sorted(maps.Keys(table.Instances.Types)); !slices.Equal(got, known) {
+		t.Errorf("ENI table %v, awsspec.InstanceTypes %v", got, known)
+	}
+	for region, prices := range table.Regions {
+		if got := slices.Sorted(maps.Keys(prices.InstanceHour)); !slices.Equal(got, known) {
+			t.Errorf("%s prices %v, awsspec.InstanceTypes %v", region, got, known)
+		}
+		if !harness.KnowsRegion(region) {
+			t.Errorf("%s is priced but the mocks have no AZs for it", region)
+		}
+	}
+	other := withConfig(t, "dev", func(v map[string]string) { v["aws:region"] = "eu-west-1" })
+	if _, err := Build(other, options()); err == nil || !strings.Contains(err.Error(), `aws:region ("eu-west-1") is a region the offline plan has no data for`) {
+		t.Errorf("eu-west-1: %v", err)
+	}
+}
+
+func TestSubnetPodAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		lengths []int
+		enis    int
+		pd      bool
+		want    int
+	}{
+		{[]int{20, 20}, 6, true, 2*(256-2)*16 - 6*16},
+		{[]int{28, 28}, 6, true, 0},
+		{[]int{26}, 1, true, (4-2)*16 - 16},
+		{[]int{28}, 2, false, 16 - 5 - 2},
+		{[]int{24}, 3, false, 256 - 5 - 3},
+	} {
+		if got := subnetPodAddresses(tc.lengths, tc.enis, tc.pd); got != tc.want {
+			t.Errorf("%v, %d ENIs, prefix delegation %v: %d, want %d", tc.lengths, tc.enis, tc.pd, got, tc.want)
+		}
+	}
+}
+
 func TestUnknownPricesAreNamed(t *testing.T) {
 	cfg := withConfig(t, "dev", func(v map[string]string) {
-		v["mission-link:cluster"] = `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"instanceTypes":["m7i.large"]}}`
+		v["mission-link:network"] = `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":28}`
 	})
 	p, err := Build(cfg, options())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(p.Cost.Unpriced, func(u Unpriced) bool { return strings.Contains(u.Reason, "no price for m7i.large in ap-northeast-2") }) {
-		t.Errorf("unpriced %v", p.Cost.Unpriced)
-	}
-	if !slices.ContainsFunc(p.Findings, func(f Finding) bool { return f.ID == "ML-EKS-005" && strings.Contains(f.Message, `"m7i.large"`) }) {
-		t.Error("the capacity check does not name the instance type it cannot check")
-	}
-	other := withConfig(t, "dev", func(v map[string]string) { v["aws:region"] = "eu-west-1" })
-	q, err := Build(other, options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(q.Cost.Items) != 0 || len(q.Cost.Unpriced) != 1 || !strings.Contains(q.Cost.Unpriced[0].Reason, "eu-west-1") {
-		t.Errorf("eu-west-1 cost %+v", q.Cost)
+	if pc := p.Capacity[0]; pc.Fits || pc.Capacity != 0 || pc.SubnetPods != 0 {
+		t.Errorf("/28 private subnets: %+v; prefix delegation needs free /28 blocks", pc)
 	}
 }
 
@@ -456,7 +491,7 @@ func TestPodCapacityNeedsPrefixDelegation(t *testing.T) {
 		t.Fatalf("without prefix delegation: %+v", caps[0])
 	}
 	v := capacityViolations(r, caps)
-	if len(v) != 1 || !strings.Contains(v[0].message, "the stack runs 58 pods but 2 x t3.medium (max 17 pods each, no prefix delegation) hold 34") {
+	if len(v) != 1 || !strings.Contains(v[0].message, "the stack runs 58 pods but 2 x t3.medium (max 17 pods each, no prefix delegation) in subnets with 8176 pod addresses hold 34") {
 		t.Errorf("violations %v", v)
 	}
 }

@@ -169,8 +169,8 @@ func eksPublic(res harness.Resource) bool {
 func eksOpenToWorld(r *harness.Record) []violation {
 	return each(r, "aws:eks/cluster:Cluster", func(res harness.Resource) string {
 		cidrs := res.Strings("vpcConfig.publicAccessCidrs")
-		if eksPublic(res) && (len(cidrs) == 0 || slices.Contains(cidrs, "0.0.0.0/0")) {
-			return "the public endpoint accepts 0.0.0.0/0"
+		if eksPublic(res) && (len(cidrs) == 0 || awsspec.OpenToWorldCIDRs(cidrs)) {
+			return fmt.Sprintf("the public endpoint accepts every public address (publicAccessCidrs %v)", cidrs)
 		}
 		return ""
 	})
@@ -372,42 +372,75 @@ func endpointPolicy(r *harness.Record) []violation {
 	})
 }
 
-// ingressFromWorld finds ingress from 0.0.0.0/0 or ::/0: to port 22 only, or to any port.
+// ingressFromWorld finds security groups whose ingress, to port 22 only or to any port, admits
+// every public address: judged by awsspec.OpenToWorld over all the group's matching rules
+// together (inline, SecurityGroupRule and SecurityGroupIngressRule), so 0.0.0.0/1 and
+// 128.0.0.0/1 in two rules are caught like 0.0.0.0/0.
 func ingressFromWorld(sshOnly bool) func(r *harness.Record) []violation {
 	return func(r *harness.Record) []violation {
-		open := func(rule harness.Resource, cidrKeys ...string) string {
+		type group struct {
+			res   harness.Resource
+			cidrs []string
+			ports []string
+		}
+		groups := map[string]*group{}
+		var order []string
+		add := func(key string, owner, rule harness.Resource, cidrKeys ...string) {
 			from, _ := rule.Number("fromPort")
 			to, _ := rule.Number("toPort")
 			allPorts := rule.String("protocol") == "-1" || rule.String("ipProtocol") == "-1"
 			if sshOnly && !allPorts && (from > 22 || to < 22) {
-				return ""
+				return
 			}
-			for _, key := range cidrKeys {
-				for _, cidr := range append(rule.Strings(key), rule.String(key)) {
-					if cidr == "0.0.0.0/0" || cidr == "::/0" {
-						return fmt.Sprintf("ingress %v-%v from %s", from, to, cidr)
+			var cidrs []string
+			for _, k := range cidrKeys {
+				for _, cidr := range append(rule.Strings(k), rule.String(k)) {
+					if cidr != "" {
+						cidrs = append(cidrs, cidr)
 					}
 				}
 			}
-			return ""
+			if len(cidrs) == 0 {
+				return
+			}
+			g, ok := groups[key]
+			if !ok {
+				g = &group{res: owner}
+				groups[key] = g
+				order = append(order, key)
+			}
+			g.cidrs = append(g.cidrs, cidrs...)
+			g.ports = append(g.ports, fmt.Sprintf("%v-%v", from, to))
 		}
-		out := each(r, "aws:ec2/securityGroup:SecurityGroup", func(sg harness.Resource) string {
+		// ownerOf is the security group a standalone rule belongs to, or the rule itself.
+		ownerOf := func(rule harness.Resource) (string, harness.Resource) {
+			if sg, err := r.InputSource(rule, "securityGroupId"); err == nil {
+				return sg.URN, sg
+			}
+			return rule.URN, rule
+		}
+		for _, sg := range r.ByType("aws:ec2/securityGroup:SecurityGroup") {
 			for _, rule := range sg.Objects("ingress") {
-				if msg := open(rule, "cidrBlocks", "ipv6CidrBlocks"); msg != "" {
-					return msg
-				}
+				add(sg.URN, sg, rule, "cidrBlocks", "ipv6CidrBlocks")
 			}
-			return ""
-		})
-		out = append(out, each(r, "aws:ec2/securityGroupRule:SecurityGroupRule", func(rule harness.Resource) string {
-			if rule.String("type") != "ingress" {
-				return ""
+		}
+		for _, rule := range r.ByType("aws:ec2/securityGroupRule:SecurityGroupRule") {
+			if rule.String("type") == "ingress" {
+				key, owner := ownerOf(rule)
+				add(key, owner, rule, "cidrBlocks", "ipv6CidrBlocks")
 			}
-			return open(rule, "cidrBlocks", "ipv6CidrBlocks")
-		})...)
-		return append(out, each(r, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", func(rule harness.Resource) string {
-			return open(rule, "cidrIpv4", "cidrIpv6")
-		})...)
+		}
+		for _, rule := range r.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+			key, owner := ownerOf(rule)
+			add(key, owner, rule, "cidrIpv4", "cidrIpv6")
+		}
+		var out []violation
+		for _, key := range order {
+			if g := groups[key]; awsspec.OpenToWorldCIDRs(g.cidrs) {
+				out = append(out, violation{g.res, fmt.Sprintf("ingress %s from %v: together they admit every public address", strings.Join(slices.Compact(g.ports), ", "), g.cidrs)})
+			}
+		}
+		return out
 	}
 }
 

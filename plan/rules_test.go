@@ -278,3 +278,50 @@ func TestIMDSHopLimitIsChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenToTheWorldIsCoverage: ingress split over rules that together cover every public
+// address is caught like 0.0.0.0/0 (ML-VPC-001 for SSH, ML-VPC-002 for any port), and so is an
+// EKS public endpoint limited to two halves of the address space (ML-EKS-001).
+func TestOpenToTheWorldIsCoverage(t *testing.T) {
+	p := build(t, "dev", options())
+	sgs := p.Record.ByType("aws:ec2/securityGroup:SecurityGroup")
+	if len(sgs) == 0 {
+		t.Fatal("no security group")
+	}
+	sg := sgs[0]
+	rule := func(name, cidr string) harness.Resource {
+		return harness.Resource{URN: "urn:pulumi:dev::mission-link::aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::" + name,
+			Type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", Name: name, Custom: true,
+			Inputs: resource.PropertyMap{"cidrIpv4": resource.NewProperty(cidr), "fromPort": resource.NewProperty(22.0),
+				"toPort": resource.NewProperty(22.0), "ipProtocol": resource.NewProperty("tcp")},
+			PropertyDependencies: map[string][]string{"securityGroupId": {sg.URN}}}
+	}
+	table, err := Prices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := func(r *harness.Record) map[string][]string {
+		out := map[string][]string{}
+		for _, f := range evaluate(r, nil, nil, p.Cost, table) {
+			out[f.ID] = append(out[f.ID], f.ResourceName)
+		}
+		return out
+	}
+	half := *p.Record
+	half.Resources = append(slices.Clone(p.Record.Resources), rule("low", "0.0.0.0/1"))
+	if got := findings(&half); got["ML-VPC-001"] != nil || got["ML-VPC-002"] != nil {
+		t.Errorf("half the address space is flagged as the world: %v", got)
+	}
+	both := half
+	both.Resources = append(slices.Clone(half.Resources), rule("high", "128.0.0.0/1"))
+	got := findings(&both)
+	if !slices.Equal(got["ML-VPC-001"], []string{sg.Name}) || !slices.Equal(got["ML-VPC-002"], []string{sg.Name}) {
+		t.Errorf("0.0.0.0/1 + 128.0.0.0/1 to port 22: ML-VPC-001 %v, ML-VPC-002 %v, want the group %s", got["ML-VPC-001"], got["ML-VPC-002"], sg.Name)
+	}
+	eks := *p.Record
+	eks.Resources = slices.Clone(p.Record.Resources)
+	edit(t, &eks, "aws:eks/cluster:Cluster", "vpcConfig.publicAccessCidrs", strs("0.0.0.0/1", "128.0.0.0/1"))
+	if got := findings(&eks); len(got["ML-EKS-001"]) != 1 {
+		t.Errorf("an API open through two halves: ML-EKS-001 %v", got["ML-EKS-001"])
+	}
+}

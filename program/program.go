@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/app"
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/cicd"
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
@@ -36,6 +37,18 @@ func Run(ctx *pulumi.Context, in stackconfig.Input) error {
 
 // Build builds the whole stack and returns the stack outputs.
 func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
+	// The AZ lookup decides how many resources exist, so the AZ count is validated against it
+	// together with everything else, before anything is registered. It runs on the default
+	// provider, which reads the same aws:region, and only for a region the program knows (an
+	// unknown one is reported by Parse).
+	if awsspec.CheckRegion(stackconfig.RegionKey, in.Values[stackconfig.RegionKey]) == nil {
+		zones, err := vpc.AvailableZones(ctx)
+		if err != nil {
+			return nil, err
+		}
+		in.RegionZones = zones
+	}
+	in.ProjectDir = ctx.RootDirectory()
 	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), in)
 	if err != nil {
 		return nil, err
@@ -43,20 +56,10 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err := stackconfig.EnforceDeployGuards(ctx, cfg); err != nil {
 		return nil, err
 	}
-	// The AZ lookup decides how many resources exist and is validated before anything is
-	// registered, so it runs on the default provider, which reads the same aws:region.
-	zones, err := vpc.AvailableZones(ctx)
-	if err != nil {
-		return nil, err
-	}
 	prefix := fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())
 	networkArgs := cfg.Network
-	networkArgs.RegionZones = zones
 	networkArgs.ClusterName = cfg.Cluster.Name
 	networkArgs.Protect = cfg.ProtectStatefulResources
-	if err := networkArgs.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid stack config:\n%w", err)
-	}
 
 	provider, err := newProvider(ctx, cfg)
 	if err != nil {

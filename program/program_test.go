@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
@@ -257,6 +258,7 @@ func checkAssociations(r *harness.Record) []error {
 func checkNoSSHFromTheWorld(r *harness.Record) []error {
 	var errs []error
 	for _, sg := range r.ByType(typeSG) {
+		var cidrs []string
 		for _, rule := range sg.Objects("ingress") {
 			from, _ := rule.Number("fromPort")
 			to, _ := rule.Number("toPort")
@@ -264,10 +266,10 @@ func checkNoSSHFromTheWorld(r *harness.Record) []error {
 			if !all && (from > 22 || to < 22) {
 				continue
 			}
-			cidrs := append(rule.Strings("cidrBlocks"), rule.Strings("ipv6CidrBlocks")...)
-			if slices.Contains(cidrs, "0.0.0.0/0") || slices.Contains(cidrs, "::/0") {
-				errs = append(errs, fmt.Errorf("security group %s opens SSH to the world: %v", sg.Name, cidrs))
-			}
+			cidrs = append(cidrs, append(rule.Strings("cidrBlocks"), rule.Strings("ipv6CidrBlocks")...)...)
+		}
+		if awsspec.OpenToWorldCIDRs(cidrs) {
+			errs = append(errs, fmt.Errorf("security group %s opens SSH to the world: %v", sg.Name, cidrs))
 		}
 	}
 	return errs
@@ -293,6 +295,16 @@ func checkTags(r *harness.Record, stack string) []error {
 	for _, res := range r.Resources {
 		if res.Custom && strings.HasPrefix(res.Type, "aws:") && res.ProviderURN() != p.URN {
 			errs = append(errs, fmt.Errorf("%s does not use the tagged provider (%q)", res.URN, res.Provider))
+		}
+		// The config check leaves room for exactly the tags the program sets itself.
+		own := map[string]bool{stackconfig.TagProject: true, stackconfig.TagStack: true, stackconfig.TagManagedBy: true}
+		for k := range res.StringMap("tags") {
+			if k != "Environment" {
+				own[k] = true
+			}
+		}
+		if len(own) > stackconfig.ProgramTagsPerResource {
+			errs = append(errs, fmt.Errorf("%s carries %d tags of the program's own, more than stackconfig.ProgramTagsPerResource (%d)", res.Name, len(own), stackconfig.ProgramTagsPerResource))
 		}
 	}
 	return errs

@@ -89,11 +89,11 @@ func (a SecretsArgs) Validate() error {
 	if d.Port < 1 || d.Port > 65535 {
 		errs = append(errs, fmt.Errorf("%s.port (%d) must be from 1 to 65535", key, d.Port))
 	}
-	if len(d.Username) > 63 {
-		errs = append(errs, fmt.Errorf("%s.username (%q) must be at most 63 characters", key, d.Username))
+	if len(d.Username) < 1 || len(d.Username) > 63 {
+		errs = append(errs, fmt.Errorf("%s.username (%q) must be 1 to 63 characters", key, d.Username))
 	}
-	if len(d.DBName) > 63 {
-		errs = append(errs, fmt.Errorf("%s.dbname (%q) must be at most 63 characters", key, d.DBName))
+	if len(d.DBName) < 1 || len(d.DBName) > 63 {
+		errs = append(errs, fmt.Errorf("%s.dbname (%q) must be 1 to 63 characters", key, d.DBName))
 	}
 	return errors.Join(errs...)
 }

@@ -9,15 +9,18 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/app"
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/cicd"
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
@@ -54,6 +57,13 @@ type Input struct {
 	// today for `pulumi up` (FromEnvironment reads the clock), the plan's --as-of, a fixed day in
 	// tests.
 	Date string
+	// RegionZones are the region's available AZ names, sorted, when the program has looked them
+	// up (it does so before Parse whenever aws:region is a known region, so that the AZ count is
+	// judged with everything else). Nil skips the upper bound of the AZ count.
+	RegionZones []string
+	// ProjectDir is the directory of Pulumi.yaml, the repository's checkout. Empty skips the
+	// checks that read the repository (the kustomization at gitops.path).
+	ProjectDir string
 }
 
 // Stack is the whole stack configuration. Fields tagged with a JSON name are keys under the
@@ -90,14 +100,14 @@ type Stack struct {
 	// DatabasePassword is the app database's password, set with `pulumi config set --secret`.
 	// Empty (the default) generates one.
 	DatabasePassword string `json:"databasePassword"`
+
+	// projectDir is Input.ProjectDir, for the checks that read the repository.
+	projectDir string `json:"-"`
 }
 
 const databasePasswordKey = "databasePassword"
 
-var (
-	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-)
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
 // FromEnvironment returns the config the Pulumi engine hands the program: PULUMI_CONFIG, a flat
 // map from "namespace:key" to the value, and PULUMI_CONFIG_SECRET_KEYS; and today's date (UTC),
@@ -117,56 +127,118 @@ func FromEnvironment() (Input, error) {
 	return in, nil
 }
 
-// Parse decodes and validates the config of a stack, reporting every problem at once. The result
-// has its defaults filled in.
+// Parse decodes and validates the config of a stack, reporting every problem at once, as an
+// *Error. The result has its defaults filled in for the keys the stack file leaves out; a key it
+// sets keeps the value written, and is validated as written.
 func Parse(project, stack string, in Input) (*Stack, error) {
+	d := newDecoder()
 	s := &Stack{}
-	errs := s.decode(project, in)
-	s.Cluster.SupportDate = in.Date
-	*s = s.WithDefaults(project, stack)
-	if err := s.Validate(); err != nil {
-		errs = append(errs, err)
+	d.decodeInput(project, in, s)
+	defaulted := s.WithDefaults(project, stack)
+	d.restore(&defaulted)
+	defaulted.Network.RegionZones = in.RegionZones
+	defaulted.Cluster.SupportDate = in.Date
+	defaulted.projectDir = in.ProjectDir
+	invalid := d.unshadowed(flatten(defaulted.Validate()))
+	problems := append(d.errs, invalid...)
+	problems = append(problems, d.replacedByDefaults(defaulted, project, stack, invalid)...)
+	if len(problems) > 0 {
+		return nil, d.report(problems)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("invalid stack config:\n%w", err)
-	}
-	return s, nil
+	return &defaulted, nil
 }
 
-func (s *Stack) decode(project string, in Input) []error {
+// Namespaces the program reads: the project's own, aws: for the provider, and pulumi: for the
+// engine (pulumi:tags, pulumi:disable-default-providers). A key in any other namespace would be
+// ignored, so it is an error.
+const (
+	awsNamespace    = "aws"
+	pulumiNamespace = "pulumi"
+)
+
+func (d *decoder) decodeInput(project string, in Input, s *Stack) {
 	v := reflect.ValueOf(s).Elem()
 	fields := jsonFields(v.Type())
-	var errs []error
 	for _, key := range slices.Sorted(maps.Keys(in.Values)) {
 		namespace, name, _ := strings.Cut(key, ":")
 		raw := in.Values[key]
 		secret := slices.Contains(in.SecretKeys, key)
+		if secret {
+			d.secretPaths[name] = true
+			d.secretPaths[key] = true
+			d.secretValues = append(d.secretValues, secretLeaves(raw)...)
+		}
 		switch {
 		case namespace == project:
 			index, ok := fields[name]
 			if !ok {
-				errs = append(errs, fmt.Errorf("%s is not a known key: the project's keys are %s", key, strings.Join(jsonNames(v.Type()), ", ")))
+				d.errs = append(d.errs, d.unknownProjectKey(project, key, name, v.Type()))
 				continue
 			}
 			if field := v.Field(index); field.Kind() == reflect.String {
 				field.SetString(raw) // the engine passes plain strings as they are, not as JSON
+				d.markPresent(name, []string{name}, field)
 			} else {
-				errs = append(errs, decodeStrict(name, []byte(raw), field, secret)...)
+				d.decodeValue(name, []string{name}, []byte(raw), field, secret)
 			}
 			if name == databasePasswordKey && raw != "" && !secret {
-				errs = append(errs, fmt.Errorf("%s is stored in plain text: set it with `pulumi config set --secret %s`", key, key))
+				d.errs = append(d.errs, fmt.Errorf("%s is stored in plain text: set it with `pulumi config set --secret %s`", key, key))
 			}
 		case key == RegionKey:
 			s.Region = raw
 		case key == ProfileKey:
 			s.Profile = raw
+			if strings.TrimSpace(raw) != raw || raw == "" {
+				d.errs = append(d.errs, fmt.Errorf("%s (%q) must be the name of a profile in ~/.aws/config, without surrounding spaces; leave the key out for the default credentials", key, raw))
+			}
 		case key == AllowedAccountIDsKey:
-			errs = append(errs, decodeStrict(key, []byte(raw), reflect.ValueOf(&s.AllowedAccountIDs).Elem(), secret)...)
-		case namespace == "aws":
-			errs = append(errs, fmt.Errorf("%s is not used: the program's AWS provider reads only %s, %s and %s", key, RegionKey, ProfileKey, AllowedAccountIDsKey))
+			d.decodeValue(key, nil, []byte(raw), reflect.ValueOf(&s.AllowedAccountIDs).Elem(), secret)
+		case namespace == awsNamespace:
+			d.errs = append(d.errs, fmt.Errorf("%s is not used: the program's AWS provider reads only %s, %s and %s%s",
+				key, RegionKey, ProfileKey, AllowedAccountIDsKey, suggestion(key, []string{RegionKey, ProfileKey, AllowedAccountIDsKey})))
+		case namespace == pulumiNamespace:
+		default:
+			d.errs = append(d.errs, fmt.Errorf("%s is in namespace %q, which nothing reads, so it would be ignored%s: the program reads %s:<key> and %s, %s, %s",
+				key, namespace, suggestion(key, knownKeys(project, v.Type())), project, RegionKey, ProfileKey, AllowedAccountIDsKey))
 		}
 	}
-	return errs
+	if _, set := in.Values[RegionKey]; !set && !anyProjectKeySet(project, in) {
+		d.errs = append(d.errs, fmt.Errorf("the stack config sets none of the project's keys and no %s: are its keys under `config:` in Pulumi.<stack>.yaml?", RegionKey))
+	}
+}
+
+// anyProjectKeySet says whether a project key holds more than the empty default Pulumi.yaml gives.
+func anyProjectKeySet(project string, in Input) bool {
+	for key, value := range in.Values {
+		if strings.HasPrefix(key, project+":") && value != "{}" && value != "" && value != "false" {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decoder) unknownProjectKey(project, key, name string, t reflect.Type) error {
+	names := jsonNames(t)
+	if near := awsspec.Nearest(name, names); near != "" {
+		return fmt.Errorf("%s is not a known key: did you mean %s:%s? (the project's keys are %s)", key, project, near, strings.Join(names, ", "))
+	}
+	return fmt.Errorf("%s is not a known key: the project's keys are %s", key, strings.Join(names, ", "))
+}
+
+// knownKeys are the full keys the program reads.
+func knownKeys(project string, t reflect.Type) []string {
+	keys := []string{RegionKey, ProfileKey, AllowedAccountIDsKey}
+	for _, name := range jsonNames(t) {
+		keys = append(keys, project+":"+name)
+	}
+	return keys
+}
+
+func suggestion(key string, candidates []string) string {
+	if near := awsspec.Nearest(key, candidates); near != "" {
+		return fmt.Sprintf(" (did you mean %s?)", near)
+	}
+	return ""
 }
 
 // WithDefaults returns a copy with every unset value filled with its default. Names that must
@@ -196,8 +268,8 @@ func (s Stack) Validate() error {
 	switch {
 	case s.Region == "":
 		errs = append(errs, fmt.Errorf("%s is not set: run `pulumi config set %s ap-northeast-2`", RegionKey, RegionKey))
-	case !regionPattern.MatchString(s.Region):
-		errs = append(errs, fmt.Errorf("%s (%q) is not an AWS region name such as ap-northeast-2", RegionKey, s.Region))
+	default:
+		errs = append(errs, awsspec.CheckRegion(RegionKey, s.Region))
 	}
 	for i, id := range s.AllowedAccountIDs {
 		if !accountIDPattern.MatchString(id) {
@@ -208,6 +280,8 @@ func (s Stack) Validate() error {
 	errs = append(errs, s.Network.Validate())
 	errs = append(errs, checkNodeEgress(s.Network))
 	errs = append(errs, s.Cluster.Validate(), s.Registry.Validate(), s.CI.Validate(), s.Messaging.Validate(), s.Secrets.Validate(), s.App.Validate(), s.GitOps.Validate())
+	errs = append(errs, s.validatePartitions()...)
+	errs = append(errs, s.validateGitOpsPath())
 	return errors.Join(errs...)
 }
 
@@ -223,19 +297,82 @@ func checkNodeEgress(n vpc.NetworkArgs) error {
 		vpc.ConfigKey, n.NatGateways, vpc.NatSingle, vpc.NatPerAz, vpc.NatInstance)
 }
 
+// validatePartitions checks that the ARNs the stack is given are in its region's partition.
+func (s Stack) validatePartitions() []error {
+	var errs []error
+	for i, arn := range s.Cluster.AdminRoleArns {
+		errs = append(errs, awsspec.CheckPartition(fmt.Sprintf("%s.adminRoleArns[%d]", eks.ConfigKey, i), arn, s.Region))
+	}
+	errs = append(errs,
+		awsspec.CheckPartition(cicd.ConfigKey+".oidcProviderArn", s.CI.OIDCProviderArn, s.Region),
+		awsspec.CheckPartition(cicd.ConfigKey+".secretsProviderKeyArn", s.CI.SecretsProviderKeyArn, s.Region))
+	return errs
+}
+
+// kustomizationFiles are the names kustomize looks for in a directory.
+var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// validateGitOpsPath checks, when gitops.repoURL is this repository (ci.infraRepository) and the
+// checkout is at hand, that gitops.path holds a kustomization: ArgoCD would otherwise sync
+// nothing, or fail, long after `pulumi up` succeeded. Another repository cannot be checked here.
+func (s Stack) validateGitOpsPath() error {
+	if s.projectDir == "" || s.GitOps.RepoURL == "" || !gitops.NamesRepository(s.GitOps.RepoURL, s.CI.InfraRepository) {
+		return nil
+	}
+	dir := filepath.Join(s.projectDir, filepath.FromSlash(s.GitOps.Path))
+	for _, name := range kustomizationFiles {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s.path (%q) has no kustomization in this repository (%s, which %s.repoURL names): want a directory holding %s, such as %q",
+		gitops.ConfigKey, s.GitOps.Path, s.CI.InfraRepository, gitops.ConfigKey, strings.Join(kustomizationFiles, ", "), gitops.DefaultPath)
+}
+
+// Tag limits AWS applies across services
+// (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions): 50
+// user tags a resource, keys 1-128 and values 0-256 Unicode characters of letters, digits,
+// spaces and _ . : / = + - @ (IAM enforces the set; EC2 more), and no aws: prefix.
+const (
+	maxTagsPerResource = 50
+	maxTagKeyLength    = 128
+	maxTagValueLength  = 256
+	// ProgramTagsPerResource is the most tags the program itself puts on one resource: the
+	// provider's default tags Project, Stack and ManagedBy, and on the subnets Name,
+	// kubernetes.io/role/(internal-)elb and kubernetes.io/cluster/<cluster>.
+	ProgramTagsPerResource = 6
+	// TagName is the Name tag the program sets on each resource it names.
+	TagName = "Name"
+)
+
+var tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
 func validateTags(tags map[string]string) []error {
 	var errs []error
-	reserved := []string{TagProject, TagStack, TagManagedBy}
+	reserved := []string{TagProject, TagStack, TagManagedBy, TagName}
+	if n := len(tags); n > maxTagsPerResource-ProgramTagsPerResource {
+		errs = append(errs, fmt.Errorf("tags has %d tags: at most %d, since AWS allows %d a resource and the program sets up to %d itself", n, maxTagsPerResource-ProgramTagsPerResource, maxTagsPerResource, ProgramTagsPerResource))
+	}
+	allowed := "letters, digits, spaces and _ . : / = + - @"
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		key, v := "tags."+k, tags[k]
 		switch {
 		case slices.Contains(reserved, k):
-			errs = append(errs, fmt.Errorf("tags.%s is set by the program itself (%s)", k, strings.Join(reserved, ", ")))
+			errs = append(errs, fmt.Errorf("%s is set by the program itself (%s)", key, strings.Join(reserved, ", ")))
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			errs = append(errs, fmt.Errorf("tags.%s: the aws: prefix is reserved for AWS", k))
-		case k == "" || len(k) > 128:
-			errs = append(errs, fmt.Errorf("tags (%q): a tag key must be 1-128 characters", k))
-		case len(tags[k]) > 256:
-			errs = append(errs, fmt.Errorf("tags.%s: a tag value must be at most 256 characters, got %d", k, len(tags[k])))
+			errs = append(errs, fmt.Errorf("%s: the aws: prefix is reserved for AWS", key))
+		case k == "" || utf8.RuneCountInString(k) > maxTagKeyLength:
+			errs = append(errs, fmt.Errorf("tags (%q): a tag key must be 1-%d characters", k, maxTagKeyLength))
+		case !tagPattern.MatchString(k):
+			errs = append(errs, fmt.Errorf("%s: the key (%q) may hold only %s", key, k, allowed))
+		}
+		switch {
+		case utf8.RuneCountInString(v) > maxTagValueLength:
+			errs = append(errs, fmt.Errorf("%s: a tag value must be at most %d characters, got %d", key, maxTagValueLength, utf8.RuneCountInString(v)))
+		case !tagPattern.MatchString(v):
+			errs = append(errs, fmt.Errorf("%s (%q): a tag value may hold only %s", key, v, allowed))
+		case strings.HasPrefix(strings.ToLower(v), "aws:"):
+			errs = append(errs, fmt.Errorf("%s (%q): the aws: prefix is reserved for AWS, in values too", key, v))
 		}
 	}
 	return errs

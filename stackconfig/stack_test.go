@@ -1,6 +1,9 @@
 package stackconfig
 
 import (
+	"encoding/json"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -68,7 +71,7 @@ func TestParseRejects(t *testing.T) {
 		{"unknown top-level key", map[string]string{"mission-link:netwrok": `{}`},
 			[]string{"mission-link:netwrok is not a known key", "network"}},
 		{"number as a string", map[string]string{"mission-link:network": `{"availabilityZoneCount":"3"}`},
-			[]string{`network.availabilityZoneCount ("3") must be a whole number`}},
+			[]string{`network.availabilityZoneCount ("3") is a string but must be a whole number: write it without quotes`}},
 		{"bool as a string", map[string]string{"mission-link:network": `{"bastion":{"enabled":"yes"}}`},
 			[]string{`network.bastion.enabled ("yes") must be true or false`}},
 		{"list as a string", map[string]string{"mission-link:network": `{"bastion":{"sshCidrs":"203.0.113.0/24"}}`},
@@ -76,7 +79,7 @@ func TestParseRejects(t *testing.T) {
 		{"block that is not an object", map[string]string{"mission-link:network": `single`},
 			[]string{"network (single) must be an object with the keys", "cidrBlock"}},
 		{"flag that is not a bool", map[string]string{"mission-link:protectStatefulResources": `maybe`},
-			[]string{"protectStatefulResources (maybe) must be true or false"}},
+			[]string{`protectStatefulResources ("maybe") must be true or false`}},
 		{"aws key the provider would ignore", map[string]string{"aws:assumeRole": `{"roleArn":"x"}`},
 			[]string{"aws:assumeRole is not used"}},
 		{"no region", map[string]string{"aws:region": ""},
@@ -194,4 +197,96 @@ func TestSecretValuesAreNotQuotedInErrors(t *testing.T) {
 	if strings.Contains(err.Error(), "topsecret") {
 		t.Error("the error quotes a secret value")
 	}
+}
+
+// TestExplicitZeroIsKeptOrRejected writes every key's zero value explicitly (0, "", false, [],
+// {}): each is either rejected with its key path or kept as written, never replaced by the
+// default. A key added to an Args struct whose zero passes validation but which WithDefaults
+// replaces fails here.
+func TestExplicitZeroIsKeptOrRejected(t *testing.T) {
+	for _, k := range Keys() {
+		if strings.Contains(k.Path, ":") {
+			continue
+		}
+		t.Run(k.Path, func(t *testing.T) {
+			field, ok := fieldAt(reflect.ValueOf(&Stack{}).Elem(), strings.Split(k.Path, "."))
+			if !ok {
+				t.Fatal("no field")
+			}
+			zero := map[reflect.Kind]string{reflect.String: `""`, reflect.Bool: "false", reflect.Slice: "[]", reflect.Map: "{}"}[field.Type().Kind()]
+			if zero == "" {
+				zero = "0"
+			}
+			if field.Kind() == reflect.Pointer {
+				zero = map[reflect.Kind]string{reflect.Bool: "false"}[field.Type().Elem().Kind()]
+				if zero == "" {
+					zero = "0"
+				}
+			}
+			values := map[string]string{}
+			top, below, nested := strings.Cut(k.Path, ".")
+			if nested {
+				values["mission-link:"+top] = nestedJSON(strings.Split(below, "."), zero)
+			} else if field.Kind() == reflect.String {
+				values["mission-link:"+top] = ""
+			} else {
+				values["mission-link:"+top] = zero
+			}
+			if top == "cluster" || top == "ci" || top == "secrets" {
+				values["mission-link:"+top] = mergeJSON(t, map[string]string{
+					"cluster": `{"publicAccessCidrs":["198.51.100.0/24"]}`,
+					"ci":      `{"githubRepository":"mission-link/mission-link","infraRepository":"mission-link/mission-link-infra"}`,
+					"secrets": `{"database":{"host":"db.internal"}}`,
+				}[top], values["mission-link:"+top])
+			}
+			s, err := parse(t, values)
+			if err != nil {
+				if !strings.Contains(err.Error(), k.Path) {
+					t.Errorf("rejected without naming %s: %v", k.Path, err)
+				}
+				return
+			}
+			got, _ := fieldAt(reflect.ValueOf(s).Elem(), strings.Split(k.Path, "."))
+			if text := describe(got); text != zero && !(zero == `""` && text == `""`) {
+				t.Errorf("%s: %s was written, the program uses %s", k.Path, zero, text)
+			}
+		})
+	}
+}
+
+func nestedJSON(path []string, value string) string {
+	if len(path) == 0 {
+		return value
+	}
+	return fmt.Sprintf("{%q:%s}", path[0], nestedJSON(path[1:], value))
+}
+
+// mergeJSON merges the objects b into a, deeply.
+func mergeJSON(t *testing.T, a, b string) string {
+	t.Helper()
+	var x, y map[string]any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatal(err)
+	}
+	var merge func(dst, src map[string]any)
+	merge = func(dst, src map[string]any) {
+		for k, v := range src {
+			if sub, ok := v.(map[string]any); ok {
+				if d, ok := dst[k].(map[string]any); ok {
+					merge(d, sub)
+					continue
+				}
+			}
+			dst[k] = v
+		}
+	}
+	merge(x, y)
+	out, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }

@@ -205,6 +205,9 @@ func validateVPCCidr(cidr string) (int, error) {
 	if p.Bits() < minVPCPrefixLength || p.Bits() > maxVPCPrefixLength {
 		return 0, fmt.Errorf("%s (%q) must have a prefix length from /%d to /%d", key, cidr, minVPCPrefixLength, maxVPCPrefixLength)
 	}
+	if err := awsspec.CheckVPCCIDR(key, p); err != nil {
+		return 0, err
+	}
 	return p.Bits(), nil
 }
 
@@ -271,18 +274,24 @@ func (b BastionArgs) validate() []error {
 		errs = append(errs, fmt.Errorf("%s.amiId (%q) must look like ami-0123456789abcdef0, or be left out to use the latest Amazon Linux 2023", key, b.AmiID))
 	}
 	seen := map[netip.Prefix]bool{}
+	var parsed []netip.Prefix
 	for i, cidr := range b.SSHCidrs {
 		item := fmt.Sprintf("%s.sshCidrs[%d]", key, i)
 		p, err := awsspec.ParseIPv4CIDR(item, cidr)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
-		case p.Bits() == 0:
+		case awsspec.OpenToWorld([]netip.Prefix{p}):
 			errs = append(errs, fmt.Errorf("%s (%q) would open SSH to the whole internet: name your own ranges, or use SSM Session Manager and leave sshCidrs empty", item, cidr))
 		case seen[p]:
 			errs = append(errs, fmt.Errorf("%s (%q) is listed twice", item, cidr))
+		default:
+			parsed = append(parsed, p)
 		}
 		seen[p] = true
+	}
+	if len(parsed) > 1 && awsspec.OpenToWorld(parsed) {
+		errs = append(errs, fmt.Errorf("%s.sshCidrs (%q) together cover every public IPv4 address, which opens SSH to the whole internet: name your own ranges, or use SSM Session Manager and leave sshCidrs empty", key, b.SSHCidrs))
 	}
 	return errs
 }

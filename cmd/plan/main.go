@@ -1,19 +1,27 @@
 // Command plan shows what a stack would create, what it would cost and what a security reviewer
 // would flag, with no AWS account and no Pulumi CLI: it runs the real program for a stack file
-// under the test harness's mocks. It exits 1 on a config error (as `pulumi up` would fail) and 2
-// on a HIGH finding that is not accepted.
+// under the test harness's mocks.
 //
 //	go run ./cmd/plan --stack dev
 //	go run ./cmd/plan --stack prod --json plan-prod.json --markdown summary.md
 //	go run ./cmd/plan --stack dev --mermaid docs/architecture.md
+//
+// Exit codes: 0 the plan passed; 1 the stack config is invalid or cannot be read (as `pulumi up`
+// would fail); 2 a HIGH finding is not accepted; 3 an output file could not be written (then
+// none of them is); 64 the command line is wrong (EX_USAGE of sysexits.h).
 package main
 
 import (
+	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mission-link/infra/harness"
@@ -24,6 +32,15 @@ import (
 const (
 	exitConfig  = 1
 	exitFinding = 2
+	exitWrite   = 3
+	exitUsage   = 64
+)
+
+// Bounds of the usage flags: beyond them a cost or a pod count is no longer a number a plan can
+// print (the pod demand would overflow, a cost turn infinite).
+const (
+	maxUsage      = 1e12
+	maxAppMaxPods = 100000
 )
 
 type flags struct {
@@ -32,53 +49,148 @@ type flags struct {
 	opts                                                        plan.Options
 }
 
+// usageError is a wrong command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// writeError is an output file that could not be written.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
+
 func main() {
-	f := parseFlags()
-	failed, err := run(f)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(exitConfig)
-	}
-	if failed {
-		fmt.Fprintln(os.Stderr, "error: a HIGH finding is not accepted (see Findings)")
-		os.Exit(exitFinding)
-	}
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func parseFlags() flags {
+func realMain(args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		fmt.Fprintln(stderr, "run with -h for the flags")
+		return exitUsage
+	}
+	failed, err := run(f, stdout)
+	var usage usageError
+	var write writeError
+	switch {
+	case errors.As(err, &usage):
+		fmt.Fprintln(stderr, "error:", err)
+		return exitUsage
+	case errors.As(err, &write):
+		fmt.Fprintln(stderr, "error:", err)
+		return exitWrite
+	case err != nil:
+		fmt.Fprintln(stderr, "error:", err)
+		return exitConfig
+	case failed:
+		fmt.Fprintln(stderr, "error: a HIGH finding is not accepted (see Findings)")
+		return exitFinding
+	}
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	var f flags
 	usage := plan.DefaultUsage()
-	flag.StringVar(&f.stack, "stack", "dev", "stack name: reads Pulumi.<stack>.yaml")
-	flag.StringVar(&f.dir, "dir", ".", "project directory holding Pulumi.yaml")
-	flag.StringVar(&f.configFile, "config-file", "", "stack config file to read instead of Pulumi.<stack>.yaml")
-	flag.StringVar(&f.jsonFile, "json", "", "also write the plan as JSON to this file")
-	flag.StringVar(&f.markdownFile, "markdown", "", "also write the plan as Markdown (for a CI job summary) to this file")
-	flag.StringVar(&f.mermaidFile, "mermaid", "", "write the architecture diagram (Mermaid, in Markdown) to this file, or - for stdout")
-	flag.BoolVar(&f.quiet, "quiet", false, "do not print the text plan")
-	flag.StringVar(&f.opts.AsOf, "as-of", time.Now().UTC().Format(time.DateOnly), "date (YYYY-MM-DD) for the EKS support calendar")
-	flag.Float64Var(&usage.NATGBPerMonth, "nat-gb", usage.NATGBPerMonth, "GB a month through the NAT gateways")
-	flag.Float64Var(&usage.LogIngestionGBPerMonth, "log-gb", usage.LogIngestionGBPerMonth, "GB of logs ingested a month")
-	flag.Float64Var(&usage.ImageStorageGB, "image-gb", usage.ImageStorageGB, "GB of images stored per repository")
-	flag.Float64Var(&usage.EventsPerMonth, "events", usage.EventsPerMonth, "events the app publishes a month")
-	flag.Float64Var(&usage.SpotDiscountPercent, "spot-discount", usage.SpotDiscountPercent, "percent below on-demand that spot nodes are assumed to cost (an assumption: see the EC2 Spot Instance Advisor)")
-	flag.IntVar(&f.opts.AppMaxPods, "app-max-pods", plan.DefaultAppMaxPods, "the app's HPA maximum replicas")
-	flag.Parse()
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.stack, "stack", "dev", "stack name: reads Pulumi.<stack>.yaml")
+	fs.StringVar(&f.dir, "dir", "", "project directory holding Pulumi.yaml (default: the current directory or the nearest one above it that has Pulumi.yaml)")
+	fs.StringVar(&f.configFile, "config-file", "", "stack config file to read instead of Pulumi.<stack>.yaml")
+	fs.StringVar(&f.jsonFile, "json", "", "also write the plan as JSON to this file")
+	fs.StringVar(&f.markdownFile, "markdown", "", "also write the plan as Markdown (for a CI job summary) to this file")
+	fs.StringVar(&f.mermaidFile, "mermaid", "", "write the architecture diagram (Mermaid, in Markdown) to this file, or - for stdout")
+	fs.BoolVar(&f.quiet, "quiet", false, "do not print the text plan")
+	fs.StringVar(&f.opts.AsOf, "as-of", time.Now().UTC().Format(time.DateOnly), "date (YYYY-MM-DD) for the EKS support calendar")
+	fs.Float64Var(&usage.NATGBPerMonth, "nat-gb", usage.NATGBPerMonth, "GB a month through the NAT gateways")
+	fs.Float64Var(&usage.LogIngestionGBPerMonth, "log-gb", usage.LogIngestionGBPerMonth, "GB of logs ingested a month")
+	fs.Float64Var(&usage.ImageStorageGB, "image-gb", usage.ImageStorageGB, "GB of images stored per repository")
+	fs.Float64Var(&usage.EventsPerMonth, "events", usage.EventsPerMonth, "events the app publishes a month")
+	fs.Float64Var(&usage.SpotDiscountPercent, "spot-discount", usage.SpotDiscountPercent, "percent below on-demand that spot nodes are assumed to cost (an assumption: see the EC2 Spot Instance Advisor)")
+	fs.IntVar(&f.opts.AppMaxPods, "app-max-pods", plan.DefaultAppMaxPods, "the app's HPA maximum replicas")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: go run ./cmd/plan [flags]\n\nexit codes: 0 passed, 1 config error, 2 unaccepted HIGH finding, 3 output not written, 64 usage error\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
 	f.opts.Usage = usage
-	return f
+	return f, checkFlags(f, fs.Args())
 }
 
-func run(f flags) (failed bool, err error) {
+// checkFlags reports every wrong flag at once.
+func checkFlags(f flags, positional []string) error {
+	var problems []string
+	if len(positional) > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected argument %q: the command takes flags only (for a stack: --stack %s)", positional[0], positional[0]))
+	}
+	u := f.opts.Usage
+	for _, n := range []struct {
+		name  string
+		value float64
+	}{{"--nat-gb", u.NATGBPerMonth}, {"--log-gb", u.LogIngestionGBPerMonth}, {"--image-gb", u.ImageStorageGB}, {"--events", u.EventsPerMonth}} {
+		if math.IsNaN(n.value) || math.IsInf(n.value, 0) || n.value < 0 || n.value > maxUsage {
+			problems = append(problems, fmt.Sprintf("%s (%v) must be a number from 0 to %g", n.name, n.value, maxUsage))
+		}
+	}
+	if p := f.opts.AppMaxPods; p < 1 || p > maxAppMaxPods {
+		problems = append(problems, fmt.Sprintf("--app-max-pods (%d) must be from 1 to %d", p, maxAppMaxPods))
+	}
 	if _, err := time.Parse(time.DateOnly, f.opts.AsOf); err != nil {
-		return false, fmt.Errorf("--as-of (%q) must be a date such as 2026-11-24", f.opts.AsOf)
+		problems = append(problems, fmt.Sprintf("--as-of (%q) must be a date such as 2026-11-24", f.opts.AsOf))
 	}
-	if d := f.opts.Usage.SpotDiscountPercent; d < 0 || d >= 100 {
-		return false, fmt.Errorf("--spot-discount (%v) must be a percentage from 0 to below 100", d)
+	if d := u.SpotDiscountPercent; math.IsNaN(d) || d < 0 || d >= 100 {
+		problems = append(problems, fmt.Sprintf("--spot-discount (%v) must be a percentage from 0 to below 100", d))
 	}
-	configFile := f.configFile
-	if configFile == "" {
-		configFile = filepath.Join(f.dir, fmt.Sprintf("Pulumi.%s.yaml", f.stack))
+	if f.stack == "" || strings.ContainsAny(f.stack, `/\`) {
+		problems = append(problems, fmt.Sprintf("--stack (%q) must be a stack name such as dev", f.stack))
 	}
-	cfg, err := harness.LoadStackFile(filepath.Join(f.dir, "Pulumi.yaml"), configFile, f.stack)
+	seen := map[string]string{}
+	for _, out := range outputs(f) {
+		if clean := filepath.Clean(out.file); seen[clean] != "" {
+			problems = append(problems, fmt.Sprintf("%s and %s name the same file (%s)", seen[clean], out.flag, out.file))
+		} else {
+			seen[clean] = out.flag
+		}
+	}
+	if len(problems) > 0 {
+		return usageError{strings.Join(problems, "\n       ")}
+	}
+	return nil
+}
+
+type output struct {
+	flag, file string
+	write      func(*plan.Plan, io.Writer) error
+}
+
+// outputs are the files to write, in the order they are written.
+func outputs(f flags) []output {
+	var out []output
+	for _, o := range []output{
+		{"--json", f.jsonFile, (*plan.Plan).WriteJSON},
+		{"--markdown", f.markdownFile, (*plan.Plan).WriteMarkdown},
+		{"--mermaid", f.mermaidFile, (*plan.Plan).WriteMermaid},
+	} {
+		if o.file != "" && o.file != "-" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func run(f flags, stdout io.Writer) (failed bool, err error) {
+	projectFile, stackFile, err := locate(f)
+	if err != nil {
+		return false, err
+	}
+	cfg, err := harness.LoadStackFile(projectFile, stackFile, f.stack)
 	if err != nil {
 		return false, err
 	}
@@ -87,33 +199,131 @@ func run(f flags) (failed bool, err error) {
 		return false, err
 	}
 	if f.mermaidFile == "-" {
-		return false, p.WriteMermaid(os.Stdout)
+		return false, p.WriteMermaid(stdout)
 	}
 	if !f.quiet {
-		if err := p.WriteText(os.Stdout); err != nil {
+		if err := p.WriteText(stdout); err != nil {
 			return false, err
 		}
 	}
-	for file, write := range map[string]func(io.Writer) error{f.jsonFile: p.WriteJSON, f.markdownFile: p.WriteMarkdown, f.mermaidFile: p.WriteMermaid} {
-		if file == "" {
-			continue
-		}
-		if err := writeFile(file, write); err != nil {
-			return false, err
-		}
+	if err := writeAll(p, outputs(f)); err != nil {
+		return false, writeError{err}
 	}
 	return p.Failed(), nil
 }
 
-func writeFile(name string, write func(io.Writer) error) (err error) {
-	out, err := os.Create(name)
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", name, err)
+// locate finds Pulumi.yaml (in --dir, or in the current directory or the nearest one above it)
+// and the stack file, naming what is missing and the stacks that are there.
+func locate(f flags) (projectFile, stackFile string, err error) {
+	dir := f.dir
+	if dir == "" {
+		if dir, err = findProjectDir("."); err != nil {
+			return "", "", err
+		}
 	}
+	projectFile = filepath.Join(dir, "Pulumi.yaml")
+	if _, err := os.Stat(projectFile); err != nil {
+		return "", "", fmt.Errorf("--dir %s has no Pulumi.yaml: give the project's directory", dir)
+	}
+	stackFile = f.configFile
+	if stackFile == "" {
+		stackFile = filepath.Join(dir, fmt.Sprintf("Pulumi.%s.yaml", f.stack))
+	}
+	if _, err := os.Stat(stackFile); errors.Is(err, os.ErrNotExist) {
+		if f.configFile != "" {
+			return "", "", fmt.Errorf("--config-file %s does not exist", stackFile)
+		}
+		return "", "", fmt.Errorf("--stack %s: %s does not exist; the stacks in %s are %s", f.stack, stackFile, dir, strings.Join(stacksIn(dir), ", "))
+	}
+	return projectFile, stackFile, nil
+}
+
+// findProjectDir walks up from start to the first directory holding Pulumi.yaml, as the Pulumi
+// CLI does.
+func findProjectDir(start string) (string, error) {
+	abs, err := filepath.Abs(start)
+	if err != nil {
+		return "", fmt.Errorf("finding Pulumi.yaml: %w", err)
+	}
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no Pulumi.yaml in %s or any directory above it: run from the project, or give --dir", abs)
+		}
+	}
+}
+
+func stacksIn(dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	var stacks []string
+	for _, file := range files {
+		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(file), "Pulumi."), ".yaml"))
+	}
+	slices.Sort(stacks)
+	if len(stacks) == 0 {
+		return []string{"(none)"}
+	}
+	return stacks
+}
+
+// writeAll renders every output in memory, writes each to a temporary file beside its target,
+// and renames them into place in a fixed order only when all were written: a failure leaves
+// every target as it was (an existing file is never truncated).
+func writeAll(p *plan.Plan, outs []output) error {
+	temps := make([]string, 0, len(outs))
+	renamed := 0
 	defer func() {
-		if cerr := out.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("closing %s: %w", name, cerr)
+		for _, t := range temps[renamed:] {
+			removeTemp(t)
 		}
 	}()
-	return write(out)
+	for _, o := range outs {
+		var buf bytes.Buffer
+		if err := o.write(p, &buf); err != nil {
+			return fmt.Errorf("rendering %s %s: %w", o.flag, o.file, err)
+		}
+		temp, err := writeTemp(o.file, buf.Bytes())
+		if err != nil {
+			return fmt.Errorf("writing %s %s (no output file was changed): %w", o.flag, o.file, err)
+		}
+		temps = append(temps, temp)
+	}
+	for i, o := range outs {
+		if err := os.Rename(temps[i], o.file); err != nil {
+			return fmt.Errorf("writing %s %s: %w", o.flag, o.file, err)
+		}
+		renamed++
+	}
+	return nil
+}
+
+// removeTemp deletes a temporary file a failed write left; failing that, it says so.
+func removeTemp(name string) {
+	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(os.Stderr, "warning: removing", name+":", err)
+	}
+}
+
+func writeTemp(target string, data []byte) (name string, err error) {
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*.tmp")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		if err != nil {
+			removeTemp(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return "", err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return "", err
+	}
+	return f.Name(), f.Sync()
 }
