@@ -71,7 +71,7 @@ func CheckPartition(key, arn, region string) error {
 	if len(parts) < 3 || parts[0] != "arn" || parts[1] == want {
 		return nil
 	}
-	return fmt.Errorf("%s (%q) is in partition %q, but aws:region %q is in %q: use arn:%s:...", key, arn, parts[1], region, want, want)
+	return fmt.Errorf("%s (%q) is in partition %q, but aws:region %q is in %q: use an ARN of partition %q (arn:%s:...)", key, arn, parts[1], region, want, want, want)
 }
 
 // Nearest returns the candidate closest to s by edit distance, if it is close enough to be a
