@@ -11,6 +11,7 @@ import (
 
 	"github.com/mission-link/infra/verify/internal/awsreplay"
 	"github.com/mission-link/infra/verify/report"
+	"github.com/mission-link/infra/verify/report/reporttest"
 )
 
 // healthy returns clients answered by the recorded responses of a healthy dev stack.
@@ -31,19 +32,8 @@ func clusterWant(s awsreplay.Stack) ClusterWant {
 	return ClusterWant{Name: s.Cluster, Version: "1.35", LogTypes: []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}}
 }
 
-// expect asserts one result's status and that its text names what the reader must see.
-func expect(t *testing.T, got report.Result, status report.Status, words ...string) {
-	t.Helper()
-	text := strings.Join(append([]string{got.Message, got.Cause, got.Fix}, got.Details...), "\n")
-	if got.Status != status {
-		t.Errorf("%s: status %s, want %s:\n%s", got.Check, got.Status, status, text)
-	}
-	for _, w := range words {
-		if !strings.Contains(text, w) {
-			t.Errorf("%s: %q missing from:\n%s", got.Check, w, text)
-		}
-	}
-}
+// expect is reporttest.Expect, shortened for the many checks below.
+var expect = reporttest.Expect
 
 func only(t *testing.T, results []report.Result, status report.Status) {
 	t.Helper()

@@ -16,24 +16,15 @@ import (
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/verify/internal/kubefake"
 	"github.com/mission-link/infra/verify/report"
+	"github.com/mission-link/infra/verify/report/reporttest"
 )
 
 const nodeGroup = "mission-link-dev-nodes-5c2e9a1"
 
 var now = time.Date(2026, 8, 4, 10, 0, 0, 0, time.UTC)
 
-func expect(t *testing.T, got report.Result, status report.Status, words ...string) {
-	t.Helper()
-	text := strings.Join(append([]string{got.Message, got.Cause, got.Fix}, got.Details...), "\n")
-	if got.Status != status {
-		t.Errorf("%s: status %s, want %s:\n%s", got.Check, got.Status, status, text)
-	}
-	for _, w := range words {
-		if !strings.Contains(text, w) {
-			t.Errorf("%s: %q missing from:\n%s", got.Check, w, text)
-		}
-	}
-}
+// expect is reporttest.Expect, shortened for the many checks below.
+var expect = reporttest.Expect
 
 // t3medium is EC2's shape of a t3.medium.
 func t3medium(context.Context, []string) (map[string]awsspec.InstanceShape, error) {
