@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/messaging"
 )
@@ -74,20 +75,13 @@ func EnforceDeployGuards(ctx *pulumi.Context, s *Stack) error {
 		errors.Join(refusals...))
 }
 
-// documentationRanges are the IPv4 blocks RFC 5737 reserves for documentation: no host has an
-// address in them.
-var documentationRanges = []netip.Prefix{
-	netip.MustParsePrefix("192.0.2.0/24"),    // TEST-NET-1
-	netip.MustParsePrefix("198.51.100.0/24"), // TEST-NET-2
-	netip.MustParsePrefix("203.0.113.0/24"),  // TEST-NET-3
-}
-
-// DocumentationRange returns the RFC 5737 documentation range that holds all of p, if any. A
-// range that merely overlaps one (198.51.0.0/16) also covers real addresses and is not one.
+// DocumentationRange returns the RFC 5737 documentation range (awsspec.SpecialIPv4's
+// documentation blocks: no host has an address in them) that holds all of p, if any. A range
+// that merely overlaps one (198.51.0.0/16) also covers real addresses and is not one.
 func DocumentationRange(p netip.Prefix) (netip.Prefix, bool) {
-	for _, doc := range documentationRanges {
-		if p.Bits() >= doc.Bits() && doc.Contains(p.Addr()) {
-			return doc, true
+	for _, r := range awsspec.SpecialIPv4 {
+		if r.Documentation && p.Bits() >= r.Prefix.Bits() && r.Prefix.Contains(p.Addr()) {
+			return r.Prefix, true
 		}
 	}
 	return netip.Prefix{}, false

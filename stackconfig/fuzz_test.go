@@ -44,11 +44,7 @@ func FuzzValue(f *testing.F) {
 		if values == nil {
 			return
 		}
-		_, err := Parse("mission-link", "dev", Input{Values: values, Date: testDate})
-		_, again := Parse("mission-link", "dev", Input{Values: values, Date: testDate})
-		if fmt.Sprint(err) != fmt.Sprint(again) {
-			t.Fatalf("two parses differ:\n%v\n%v", err, again)
-		}
+		err := parseTwice(t, values)
 		if err == nil {
 			return
 		}
@@ -88,11 +84,7 @@ func FuzzStackFile(f *testing.F) {
 			}
 			secrets = append(secrets, k)
 		}
-		_, err := Parse("mission-link", "dev", Input{Values: values, Date: testDate})
-		_, again := Parse("mission-link", "dev", Input{Values: values, Date: testDate})
-		if fmt.Sprint(err) != fmt.Sprint(again) {
-			t.Fatalf("two parses differ:\n%v\n%v", err, again)
-		}
+		err := parseTwice(t, values)
 		if err == nil {
 			return
 		}
@@ -102,6 +94,17 @@ func FuzzStackFile(f *testing.F) {
 			checkNoSecret(t, secretErr, values[k])
 		}
 	})
+}
+
+// parseTwice parses values twice and fails the test unless both answers are the same.
+func parseTwice(t *testing.T, values map[string]string) error {
+	t.Helper()
+	_, err := Parse("mission-link", "dev", Input{Values: values, Date: testDate})
+	_, again := Parse("mission-link", "dev", Input{Values: values, Date: testDate})
+	if fmt.Sprint(err) != fmt.Sprint(again) {
+		t.Fatalf("two parses differ:\n%v\n%v", err, again)
+	}
+	return err
 }
 
 // withValue returns validValues with the key at path set to raw, and the top-level key.

@@ -32,7 +32,7 @@ func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vp
 	if err != nil {
 		return err
 	}
-	ami, instanceOpts := bastionAMI(ctx, a.Bastion, parent)
+	ami, instanceOpts := instanceAMI(ctx, a.Bastion.InstanceType, a.Bastion.AmiID, parent)
 	instance, err := awsec2.NewInstance(ctx, bastionName, &awsec2.InstanceArgs{
 		Ami:                      ami,
 		InstanceType:             pulumi.String(a.Bastion.InstanceType),
@@ -58,15 +58,15 @@ func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vp
 	return nil
 }
 
-// bastionAMI is the pinned AMI, or the latest Amazon Linux 2023 for the instance's architecture.
-// An unpinned AMI is ignored after creation, so a new AMI release never replaces the running
-// bastion; changing a pinned AMI replaces it, as asked.
-func bastionAMI(ctx *pulumi.Context, b BastionArgs, parent pulumi.ResourceOrInvokeOption) (pulumi.StringInput, []pulumi.ResourceOption) {
-	if b.AmiID != "" {
-		return pulumi.String(b.AmiID), nil
+// instanceAMI is the pinned AMI, or the latest Amazon Linux 2023 for the instance type's
+// architecture. An unpinned AMI is ignored after creation, so a new AMI release never replaces a
+// running instance (the bastion, the NAT instance); changing a pinned AMI replaces it, as asked.
+func instanceAMI(ctx *pulumi.Context, instanceType, pinned string, parent pulumi.ResourceOrInvokeOption) (pulumi.StringInput, []pulumi.ResourceOption) {
+	if pinned != "" {
+		return pulumi.String(pinned), nil
 	}
 	param := ssm.LookupParameterOutput(ctx, ssm.LookupParameterOutputArgs{
-		Name: pulumi.String(fmt.Sprintf(al2023Parameter, awsspec.Architecture(b.InstanceType))),
+		Name: pulumi.String(fmt.Sprintf(al2023Parameter, awsspec.Architecture(instanceType))),
 	}, parent)
 	// The provider marks every parameter's `value` secret, and an output-form invoke with a secret
 	// in its result is secret as a whole, so each diff showed this public AMI ID as [secret].

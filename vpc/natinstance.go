@@ -53,9 +53,9 @@ func newNatInstance(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2
 	if err != nil {
 		return nil, err
 	}
-	// The same lookup as the bastion's: the latest Amazon Linux 2023 for the type's architecture,
-	// ignored after creation so that an AMI release does not replace the NAT.
-	ami, amiOpts := bastionAMI(ctx, BastionArgs{InstanceType: a.NatInstance.InstanceType}, parent)
+	// The latest Amazon Linux 2023 for the type's architecture, ignored after creation so that an
+	// AMI release does not replace the NAT.
+	ami, amiOpts := instanceAMI(ctx, a.NatInstance.InstanceType, "", parent)
 	opts := append(amiOpts, parent,
 		// The interface can be the primary one of only one instance: a replacement must wait
 		// until the old instance is gone.
