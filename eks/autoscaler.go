@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/helmrelease"
 )
 
 // The Kubernetes Cluster Autoscaler, installed from the official chart of the Kubernetes
@@ -167,15 +167,14 @@ func newAutoscaler(ctx *pulumi.Context, name string, a ClusterArgs, c *Cluster, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := helmv3.NewRelease(ctx, name+"-cluster-autoscaler", &helmv3.ReleaseArgs{
-		// A fixed name: without it Pulumi appends a random suffix.
-		Name:           pulumi.String(AutoscalerName),
-		Chart:          pulumi.String(AutoscalerChartName),
-		Version:        pulumi.String(AutoscalerChartVersion),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(AutoscalerChartRepository)},
+	if _, err := helmrelease.New(ctx, name+"-cluster-autoscaler", helmrelease.Args{
+		Name:           AutoscalerName,
+		Chart:          AutoscalerChartName,
+		Version:        AutoscalerChartVersion,
+		Repository:     AutoscalerChartRepository,
 		Namespace:      pulumi.String(AutoscalerNamespace),
 		Values:         autoscalerValues(a, tag, regionOf(ctx, parent), role.Arn),
-		Timeout:        pulumi.Int(autoscalerReleaseTimeoutSeconds),
+		TimeoutSeconds: autoscalerReleaseTimeoutSeconds,
 	}, parent, pulumi.Provider(c.KubernetesProvider), pulumi.DependsOn(c.Ready)); err != nil {
 		return nil, fmt.Errorf("creating Helm release %s: %w", AutoscalerName, err)
 	}

@@ -6,9 +6,10 @@ import (
 	"fmt"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/internal/helmrelease"
 )
 
 // TypeToken is part of every child's URN: changing it replaces ArgoCD.
@@ -78,21 +79,20 @@ func (c *ArgoCD) build(ctx *pulumi.Context, name string, a Args) error {
 // version and values are its inputs, so they show in previews and can be asserted under the test
 // mocks. (kubernetes:helm.sh/v4 Chart renders the chart inside the provider plugin: under mocks
 // nothing of it would be visible, neither the chart nor its values.)
-func newRelease(ctx *pulumi.Context, name string, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) (*helmv3.Release, error) {
+func newRelease(ctx *pulumi.Context, name string, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) (*helmrelease.Release, error) {
 	values, err := releaseValues()
 	if err != nil {
 		return nil, err
 	}
-	release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
-		// A fixed name: without it Pulumi appends a random suffix, and the chart would name its
-		// service "<name>-argocd-server".
-		Name:           pulumi.String(ReleaseName),
-		Chart:          pulumi.String(ChartName),
-		Version:        pulumi.String(ChartVersion),
-		RepositoryOpts: &helmv3.RepositoryOptsArgs{Repo: pulumi.String(ChartRepository)},
+	release, err := helmrelease.New(ctx, name, helmrelease.Args{
+		// A fixed name: the chart names its service "<release>-server", argocd-server here.
+		Name:           ReleaseName,
+		Chart:          ChartName,
+		Version:        ChartVersion,
+		Repository:     ChartRepository,
 		Namespace:      namespace,
 		Values:         values,
-		Timeout:        pulumi.Int(releaseTimeoutSeconds),
+		TimeoutSeconds: releaseTimeoutSeconds,
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating Helm release %s: %w", ReleaseName, err)
