@@ -1,6 +1,8 @@
-package eks
+package eks_test
 
 import (
+	"github.com/mission-link/infra/awsspec"
+	"github.com/mission-link/infra/eks"
 	"strings"
 	"testing"
 
@@ -11,8 +13,8 @@ import (
 // 1.33 is in extended support and 1.34 and 1.35 in standard support.
 const supportDate = "2026-11-24"
 
-func validArgs() ClusterArgs {
-	return ClusterArgs{Name: "mission-link-dev", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: supportDate}.WithDefaults()
+func validArgs() eks.ClusterArgs {
+	return eks.ClusterArgs{Name: "mission-link-dev", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: supportDate}.WithDefaults()
 }
 
 func TestDefaults(t *testing.T) {
@@ -29,63 +31,63 @@ func TestDefaults(t *testing.T) {
 	if err := a.Validate(); err != nil {
 		t.Fatalf("defaults must be valid: %v", err)
 	}
-	raised := ClusterArgs{NodeGroup: NodeGroupArgs{MinSize: ptr(3)}}.WithDefaults().NodeGroup
+	raised := eks.ClusterArgs{NodeGroup: eks.NodeGroupArgs{MinSize: ptr(3)}}.WithDefaults().NodeGroup
 	if *raised.DesiredSize != 3 || *raised.MaxSize != 3 {
 		t.Errorf("minSize 3 alone gives desired %d, max %d; want both raised to 3", *raised.DesiredSize, *raised.MaxSize)
 	}
 }
 
 func TestValidateRejects(t *testing.T) {
-	cases := []validationtest.Case[ClusterArgs]{
-		validationtest.Reject("min above max", func(a *ClusterArgs) { a.NodeGroup.MinSize, a.NodeGroup.DesiredSize = ptr(3), ptr(3) }, "cluster.nodeGroup.minSize (3) must be <= maxSize (2)"),
-		validationtest.Reject("max zero", func(a *ClusterArgs) { a.NodeGroup.MaxSize = ptr(0) }, "cluster.nodeGroup.maxSize (0) must be from 1 to 100"),
-		validationtest.Reject("desired above max", func(a *ClusterArgs) { a.NodeGroup.DesiredSize = ptr(5) }, "cluster.nodeGroup.desiredSize (5) must be from minSize (1) to maxSize (2)"),
-		validationtest.Reject("negative min", func(a *ClusterArgs) { a.NodeGroup.MinSize = ptr(-1) }, "cluster.nodeGroup.minSize (-1)"),
-		validationtest.Reject("unknown capacity type", func(a *ClusterArgs) { a.NodeGroup.CapacityType = "spot" }, `cluster.nodeGroup.capacityType ("spot") must be "ON_DEMAND" or "SPOT"`),
-		validationtest.Reject("no instance types", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{} }, "cluster.nodeGroup.instanceTypes is empty"),
-		validationtest.Reject("bad instance type", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"medium"} }, `cluster.nodeGroup.instanceTypes[0] ("medium")`),
-		validationtest.Reject("mixed architectures", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t4g.medium"} }, `cluster.nodeGroup.instanceTypes[1] ("t4g.medium") is arm64`),
-		validationtest.Reject("small disk", func(a *ClusterArgs) { a.NodeGroup.DiskSizeGiB = 10 }, "cluster.nodeGroup.diskSizeGiB (10)"),
-		validationtest.Reject("version past extended support", func(a *ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-24" },
+	cases := []validationtest.Case[eks.ClusterArgs]{
+		validationtest.Reject("min above max", func(a *eks.ClusterArgs) { a.NodeGroup.MinSize, a.NodeGroup.DesiredSize = ptr(3), ptr(3) }, "cluster.nodeGroup.minSize (3) must be <= maxSize (2)"),
+		validationtest.Reject("max zero", func(a *eks.ClusterArgs) { a.NodeGroup.MaxSize = ptr(0) }, "cluster.nodeGroup.maxSize (0) must be from 1 to 100"),
+		validationtest.Reject("desired above max", func(a *eks.ClusterArgs) { a.NodeGroup.DesiredSize = ptr(5) }, "cluster.nodeGroup.desiredSize (5) must be from minSize (1) to maxSize (2)"),
+		validationtest.Reject("negative min", func(a *eks.ClusterArgs) { a.NodeGroup.MinSize = ptr(-1) }, "cluster.nodeGroup.minSize (-1)"),
+		validationtest.Reject("unknown capacity type", func(a *eks.ClusterArgs) { a.NodeGroup.CapacityType = "spot" }, `cluster.nodeGroup.capacityType ("spot") must be "ON_DEMAND" or "SPOT"`),
+		validationtest.Reject("no instance types", func(a *eks.ClusterArgs) { a.NodeGroup.InstanceTypes = []string{} }, "cluster.nodeGroup.instanceTypes is empty"),
+		validationtest.Reject("bad instance type", func(a *eks.ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"medium"} }, `cluster.nodeGroup.instanceTypes[0] ("medium")`),
+		validationtest.Reject("mixed architectures", func(a *eks.ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t4g.medium"} }, `cluster.nodeGroup.instanceTypes[1] ("t4g.medium") is arm64`),
+		validationtest.Reject("small disk", func(a *eks.ClusterArgs) { a.NodeGroup.DiskSizeGiB = 10 }, "cluster.nodeGroup.diskSizeGiB (10)"),
+		validationtest.Reject("version past extended support", func(a *eks.ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-24" },
 			`cluster.version ("1.32") left EKS extended support on 2027-03-23 (standard support ended 2026-03-23)`, "standard support on 2027-03-24: 1.35"),
-		validationtest.Reject("version older than the calendar", func(a *ClusterArgs) { a.Version = "1.31" },
+		validationtest.Reject("version older than the calendar", func(a *eks.ClusterArgs) { a.Version = "1.31" },
 			`cluster.version ("1.31") is not in the EKS version calendar`, "1.32, 1.33, 1.34, 1.35"),
-		validationtest.Reject("version newer than the calendar", func(a *ClusterArgs) { a.Version = "1.36" },
+		validationtest.Reject("version newer than the calendar", func(a *eks.ClusterArgs) { a.Version = "1.36" },
 			`cluster.version ("1.36") is not in the EKS version calendar`, "awsspec.EKSVersions"),
-		validationtest.Reject("no support date", func(a *ClusterArgs) { a.SupportDate = "" }, `cluster.version ("1.35"): no date`),
-		validationtest.Reject("support date not a date", func(a *ClusterArgs) { a.SupportDate = "2026-13-01" }, `support date ("2026-13-01") must be a date YYYY-MM-DD`),
-		validationtest.Reject("version as a YAML float", func(a *ClusterArgs) { a.Version = "1.3" }, `cluster.version ("1.3")`, "quote it"),
-		validationtest.Reject("version not a version", func(a *ClusterArgs) { a.Version = "latest" }, `cluster.version ("latest")`),
-		validationtest.Reject("no public CIDRs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }, "cluster.publicAccessCidrs is empty"),
-		validationtest.Reject("API open to the world", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, `cluster.publicAccessCidrs (["0.0.0.0/0"]) opens the Kubernetes API`, "allowPublicAccessFromAnywhere"),
-		validationtest.Reject("public CIDR host address", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"198.51.100.7/24"} }, `cluster.publicAccessCidrs[0] ("198.51.100.7/24")`),
-		validationtest.Reject("admin is a session", func(a *ClusterArgs) {
+		validationtest.Reject("no support date", func(a *eks.ClusterArgs) { a.SupportDate = "" }, `cluster.version ("1.35"): no date`),
+		validationtest.Reject("support date not a date", func(a *eks.ClusterArgs) { a.SupportDate = "2026-13-01" }, `support date ("2026-13-01") must be a date YYYY-MM-DD`),
+		validationtest.Reject("version as a YAML float", func(a *eks.ClusterArgs) { a.Version = "1.3" }, `cluster.version ("1.3")`, "quote it"),
+		validationtest.Reject("version not a version", func(a *eks.ClusterArgs) { a.Version = "latest" }, `cluster.version ("latest")`),
+		validationtest.Reject("no public CIDRs", func(a *eks.ClusterArgs) { a.PublicAccessCidrs = nil }, "cluster.publicAccessCidrs is empty"),
+		validationtest.Reject("API open to the world", func(a *eks.ClusterArgs) { a.PublicAccessCidrs = []string{"0.0.0.0/0"} }, `cluster.publicAccessCidrs (["0.0.0.0/0"]) opens the Kubernetes API`, "allowPublicAccessFromAnywhere"),
+		validationtest.Reject("public CIDR host address", func(a *eks.ClusterArgs) { a.PublicAccessCidrs = []string{"198.51.100.7/24"} }, `cluster.publicAccessCidrs[0] ("198.51.100.7/24")`),
+		validationtest.Reject("admin is a session", func(a *eks.ClusterArgs) {
 			a.AdminRoleArns = []string{"arn:aws:sts::123456789012:assumed-role/admin/alice"}
 		}, "cluster.adminRoleArns[0]", "STS session ARN"),
-		validationtest.Reject("admin twice", func(a *ClusterArgs) {
+		validationtest.Reject("admin twice", func(a *eks.ClusterArgs) {
 			a.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/admin", "arn:aws:iam::123456789012:role/admin"}
 		}, "cluster.adminRoleArns[1]", "twice"),
-		validationtest.Reject("bad cluster name", func(a *ClusterArgs) { a.Name = "mission link" }, `cluster.name ("mission link")`),
-		validationtest.Reject("log retention", func(a *ClusterArgs) { a.LogRetentionInDays = 45 }, "cluster.logRetentionInDays (45)"),
-		validationtest.Reject("warm prefix target", func(a *ClusterArgs) { a.VpcCni.WarmPrefixTarget = 17 }, "cluster.vpcCni.warmPrefixTarget (17)"),
-		validationtest.Reject("autoscaler with no room to add a node", func(a *ClusterArgs) {
+		validationtest.Reject("bad cluster name", func(a *eks.ClusterArgs) { a.Name = "mission link" }, `cluster.name ("mission link")`),
+		validationtest.Reject("log retention", func(a *eks.ClusterArgs) { a.LogRetentionInDays = 45 }, "cluster.logRetentionInDays (45)"),
+		validationtest.Reject("warm prefix target", func(a *eks.ClusterArgs) { a.VpcCni.WarmPrefixTarget = 17 }, "cluster.vpcCni.warmPrefixTarget (17)"),
+		validationtest.Reject("autoscaler with no room to add a node", func(a *eks.ClusterArgs) {
 			a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(2), ptr(2), ptr(2)
 		}, "cluster.nodeGroup.maxSize (2) must be above minSize (2) while cluster.autoscaler.enabled is true"),
-		validationtest.Reject("scale-down after 0 minutes", func(a *ClusterArgs) { a.Autoscaler.ScaleDownUnneededMinutes = ptr(0) },
+		validationtest.Reject("scale-down after 0 minutes", func(a *eks.ClusterArgs) { a.Autoscaler.ScaleDownUnneededMinutes = ptr(0) },
 			"cluster.autoscaler.scaleDownUnneededMinutes (0) must be from 1 to 1440"),
-		validationtest.Reject("scale-down delay above a day", func(a *ClusterArgs) { a.Autoscaler.ScaleDownDelayAfterAddMinutes = ptr(1441) },
+		validationtest.Reject("scale-down delay above a day", func(a *eks.ClusterArgs) { a.Autoscaler.ScaleDownDelayAfterAddMinutes = ptr(1441) },
 			"cluster.autoscaler.scaleDownDelayAfterAddMinutes (1441) must be from 1 to 1440"),
-		validationtest.Reject("autoscaler settings checked while it is off", func(a *ClusterArgs) {
+		validationtest.Reject("autoscaler settings checked while it is off", func(a *eks.ClusterArgs) {
 			a.Autoscaler.Enabled, a.Autoscaler.ScaleDownUnneededMinutes = ptr(false), ptr(-5)
 		}, "cluster.autoscaler.scaleDownUnneededMinutes (-5)"),
-		validationtest.Reject("instance types of two sizes", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t3.large"} },
+		validationtest.Reject("instance types of two sizes", func(a *eks.ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "t3.large"} },
 			`cluster.nodeGroup.instanceTypes[1] ("t3.large") has 2 vCPUs and 8192 MiB but "t3.medium" has 2 and 4096`),
-		validationtest.Reject("instance type of unknown size in a group", func(a *ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "m5d.large"} },
+		validationtest.Reject("instance type of unknown size in a group", func(a *eks.ClusterArgs) { a.NodeGroup.InstanceTypes = []string{"t3.medium", "m5d.large"} },
 			`cluster.nodeGroup.instanceTypes[1] ("m5d.large")`, "not in the program's table"),
-		validationtest.Reject("Kubernetes minor without an autoscaler image", func(a *ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-23" },
+		validationtest.Reject("Kubernetes minor without an autoscaler image", func(a *eks.ClusterArgs) { a.Version, a.SupportDate = "1.32", "2027-03-23" },
 			`cluster.version ("1.32") has no known Cluster Autoscaler image`, "1.33, 1.34, 1.35", "cluster.autoscaler.enabled: false"),
 	}
-	validationtest.Rejects(t, validArgs, ClusterArgs.Validate, cases)
+	validationtest.Rejects(t, validArgs, eks.ClusterArgs.Validate, cases)
 }
 
 func TestValidateAccepts(t *testing.T) {
@@ -93,7 +95,7 @@ func TestValidateAccepts(t *testing.T) {
 	a.PublicAccessCidrs = []string{"0.0.0.0/0"}
 	a.AllowPublicAccessFromAnywhere = true
 	a.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform/admin"}
-	a.NodeGroup.CapacityType = CapacitySpot
+	a.NodeGroup.CapacityType = eks.CapacitySpot
 	// Spot from several pools of one size (2 vCPUs, 4 GiB), as the autoscaler needs.
 	a.NodeGroup.InstanceTypes = []string{"t3.medium", "t3a.medium"}
 	a.NodeGroup.MinSize, a.NodeGroup.DesiredSize, a.NodeGroup.MaxSize = ptr(0), ptr(0), ptr(3)
@@ -113,14 +115,22 @@ func TestValidateAccepts(t *testing.T) {
 }
 
 func TestAutoscalerImageMatchesTheMinor(t *testing.T) {
-	for version := range autoscalerImageTags {
-		tag, err := AutoscalerImageTag(version)
-		if err != nil || !strings.HasPrefix(tag, "v"+version+".") {
-			t.Errorf("Kubernetes %s runs autoscaler %q (%v): the minors must match", version, tag, err)
+	images := 0
+	for version := range awsspec.EKSVersions {
+		tag, err := eks.AutoscalerImageTag(version)
+		if err != nil {
+			continue // a version the autoscaler has no image for: a config error, tested above
+		}
+		images++
+		if !strings.HasPrefix(tag, "v"+version+".") {
+			t.Errorf("Kubernetes %s runs autoscaler %q: the minors must match", version, tag)
 		}
 	}
-	if tag, _ := AutoscalerImageTag(DefaultVersion); tag != "v1.35.2" {
-		t.Errorf("the default version %s runs autoscaler %q", DefaultVersion, tag)
+	if images < 3 {
+		t.Errorf("%d calendar versions have an autoscaler image, want at least 1.33 to 1.35", images)
+	}
+	if tag, _ := eks.AutoscalerImageTag(eks.DefaultVersion); tag != "v1.35.2" {
+		t.Errorf("the default version %s runs autoscaler %q", eks.DefaultVersion, tag)
 	}
 }
 
@@ -129,7 +139,7 @@ func TestAccessEntryKey(t *testing.T) {
 		"arn:aws:iam::123456789012:role/admin":               "admin-123456789012-admin",
 		"arn:aws:iam::123456789012:role/platform/Ops.Admins": "admin-123456789012-Ops-Admins",
 	} {
-		if got := AccessEntryKey(arn); got != want {
+		if got := eks.AccessEntryKey(arn); got != want {
 			t.Errorf("%s: got %s, want %s", arn, got, want)
 		}
 	}

@@ -91,16 +91,8 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 	if err != nil {
 		return err
 	}
-	eksCluster := plane.EksCluster
-	c.Name = eksCluster.Name()
-	c.Endpoint = eksCluster.Endpoint()
-	c.OIDC = OIDCProvider{
-		ARN:       plane.Core.OidcProvider().Arn(),
-		IssuerURL: eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem(),
-	}
-	if c.Kubeconfig, err = kubeconfigOf(ctx, plane, a.AWSProfile); err != nil {
-		return err
-	}
+	c.Name, c.Endpoint, c.Kubeconfig = plane.Name, plane.Endpoint, plane.Kubeconfig
+	c.OIDC = OIDCProvider{ARN: plane.OIDCProviderARN, IssuerURL: plane.OIDCIssuerURL}
 	c.UpdateKubeconfigCommand = pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", regionOf(ctx, parent), c.Name)
 
 	vpcCni, err := newVpcCniAddon(ctx, name, c.Name, a.VpcCni, parent)

@@ -5,11 +5,11 @@ import (
 	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
-	pulumieks "github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks/controlplane"
 )
 
 // ControlPlaneLogTypes are all the control plane logs EKS can send to CloudWatch.
@@ -25,7 +25,7 @@ const (
 
 // newControlPlane creates the secrets key, the control plane's log group (before EKS would
 // create it without a retention), and the cluster through pulumi-eks.
-func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *awsiam.Role, parent pulumi.ResourceOrInvokeOption) (*pulumieks.Cluster, error) {
+func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *awsiam.Role, parent pulumi.ResourceOrInvokeOption) (*controlplane.ControlPlane, error) {
 	key, err := kms.NewKey(ctx, name+"-secrets", &kms.KeyArgs{
 		Description:       pulumi.Sprintf("Envelope encryption of Kubernetes secrets in EKS cluster %s", a.Name),
 		EnableKeyRotation: pulumi.Bool(true),
@@ -39,34 +39,18 @@ func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *
 		return nil, err
 	}
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
-	api := pulumieks.AuthenticationModeApi
-	cluster, err := pulumieks.NewCluster(ctx, name, &pulumieks.ClusterArgs{
-		Name:                         pulumi.String(a.Name),
-		Version:                      pulumi.String(a.Version),
-		VpcId:                        a.VpcID,
-		PrivateSubnetIds:             a.PrivateSubnetIDs,
-		NodeAssociatePublicIpAddress: ptr(false),
-		SkipDefaultNodeGroup:         ptr(true),
-		// The managed vpc-cni addon owns the CNI; otherwise pulumi-eks applies it with kubectl
-		// from the deploying machine.
-		UseDefaultVpcCni:   ptr(true),
-		CreateOidcProvider: pulumi.Bool(true),
-		// Access entries only, no aws-auth ConfigMap. pulumi-eks also sets
-		// bootstrapClusterCreatorAdminPermissions, so whoever creates the cluster is its admin.
-		AuthenticationMode: &api,
-		AccessEntries:      accessEntries(a, partition),
-		// The node role's EC2_LINUX access entry lets nodes join.
-		InstanceRole:           nodeRole,
-		EnabledClusterLogTypes: pulumi.ToStringArray(ControlPlaneLogTypes),
-		EncryptionConfigKeyArn: key.Arn,
-		EndpointPrivateAccess:  pulumi.Bool(true),
-		EndpointPublicAccess:   pulumi.Bool(true),
-		PublicAccessCidrs:      pulumi.ToStringArray(a.PublicAccessCidrs),
+	return controlplane.New(ctx, name, controlplane.Args{
+		ClusterName:       a.Name,
+		Version:           a.Version,
+		VpcID:             a.VpcID,
+		PrivateSubnetIDs:  a.PrivateSubnetIDs,
+		AccessEntries:     accessEntries(a, partition),
+		NodeRole:          nodeRole,
+		LogTypes:          ControlPlaneLogTypes,
+		SecretsKeyARN:     key.Arn,
+		PublicAccessCidrs: a.PublicAccessCidrs,
+		AWSProfile:        a.AWSProfile,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{logs}), providerOf(a))
-	if err != nil {
-		return nil, fmt.Errorf("creating EKS cluster %s: %w", name, err)
-	}
-	return cluster, nil
 }
 
 var (
@@ -77,27 +61,19 @@ var (
 // accessEntries gives each admin role cluster-admin, keyed by account and role name so that
 // reordering the list changes nothing, and each viewer role read-only access, keyed
 // "viewer-<key>".
-func accessEntries(a ClusterArgs, partition pulumi.StringOutput) map[string]pulumieks.AccessEntryArgs {
-	entries := map[string]pulumieks.AccessEntryArgs{}
+func accessEntries(a ClusterArgs, partition pulumi.StringOutput) map[string]controlplane.AccessEntry {
+	entries := map[string]controlplane.AccessEntry{}
 	for _, arn := range a.AdminRoleArns {
-		entries[AccessEntryKey(arn)] = clusterScopedEntry(pulumi.String(arn), "cluster-admin", pulumi.Sprintf(ClusterAdminPolicy, partition))
+		entries[AccessEntryKey(arn)] = controlplane.AccessEntry{
+			PrincipalARN: pulumi.String(arn), Association: "cluster-admin", PolicyARN: pulumi.Sprintf(ClusterAdminPolicy, partition),
+		}
 	}
 	for key, arn := range a.ViewerRoleARNs {
-		entries["viewer-"+key] = clusterScopedEntry(arn, "view", pulumi.Sprintf(ViewPolicy, partition))
+		entries["viewer-"+key] = controlplane.AccessEntry{
+			PrincipalARN: arn, Association: "view", PolicyARN: pulumi.Sprintf(ViewPolicy, partition),
+		}
 	}
 	return entries
-}
-
-func clusterScopedEntry(principal pulumi.StringInput, association string, policy pulumi.StringInput) pulumieks.AccessEntryArgs {
-	return pulumieks.AccessEntryArgs{
-		PrincipalArn: principal,
-		AccessPolicies: map[string]pulumieks.AccessPolicyAssociationInput{
-			association: pulumieks.AccessPolicyAssociationArgs{
-				PolicyArn:   policy,
-				AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
-			},
-		},
-	}
 }
 
 // AccessEntryKey names an admin role's access entry: "admin-<account>-<role name>".

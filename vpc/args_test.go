@@ -1,7 +1,8 @@
-package vpc
+package vpc_test
 
 import (
 	"github.com/mission-link/infra/internal/validationtest"
+	"github.com/mission-link/infra/vpc"
 	"net/netip"
 	"strings"
 	"testing"
@@ -9,15 +10,15 @@ import (
 
 var testZones = []string{"ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"}
 
-func validArgs() NetworkArgs {
-	a := NetworkArgs{RegionZones: testZones, ClusterName: "mission-link-dev"}.WithDefaults()
+func validArgs() vpc.NetworkArgs {
+	a := vpc.NetworkArgs{RegionZones: testZones, ClusterName: "mission-link-dev"}.WithDefaults()
 	a.Bastion.Enabled = ptr(true)
 	return a
 }
 
 func TestDefaults(t *testing.T) {
-	a := NetworkArgs{}.WithDefaults()
-	if a.CidrBlock != DefaultCidrBlock || a.AvailabilityZoneCount != 2 || a.NatGateways != NatSingle ||
+	a := vpc.NetworkArgs{}.WithDefaults()
+	if a.CidrBlock != vpc.DefaultCidrBlock || a.AvailabilityZoneCount != 2 || a.NatGateways != vpc.NatSingle ||
 		a.PublicSubnetPrefixLength != 24 || a.PrivateSubnetPrefixLength != 20 ||
 		!*a.FlowLogs.Enabled || a.FlowLogs.RetentionInDays != 30 ||
 		*a.Bastion.Enabled || a.Bastion.InstanceType != "t4g.nano" || a.NatInstance.InstanceType != "" {
@@ -29,35 +30,35 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestValidateRejects(t *testing.T) {
-	cases := []validationtest.Case[NetworkArgs]{
-		validationtest.Reject("cidr does not parse", func(a *NetworkArgs) { a.CidrBlock = "10.0.0/16" }, `network.cidrBlock ("10.0.0/16")`, "not a CIDR block"),
-		validationtest.Reject("cidr is a host address", func(a *NetworkArgs) { a.CidrBlock = "10.0.1.0/16" }, `network.cidrBlock ("10.0.1.0/16")`, `did you mean "10.0.0.0/16"`),
-		validationtest.Reject("cidr is ipv6", func(a *NetworkArgs) { a.CidrBlock = "fd00::/56" }, "network.cidrBlock", "IPv4"),
-		validationtest.Reject("vpc prefix too large", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/8" }, `network.cidrBlock ("10.0.0.0/8")`, "/16 to /24"),
-		validationtest.Reject("vpc prefix too small", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/25" }, `network.cidrBlock ("10.0.0.0/25")`, "/16 to /24"),
-		validationtest.Reject("one AZ", func(a *NetworkArgs) { a.AvailabilityZoneCount = 1 }, "network.availabilityZoneCount (1)", "at least 2"),
-		validationtest.Reject("more AZs than the region", func(a *NetworkArgs) { a.AvailabilityZoneCount = 5 }, "network.availabilityZoneCount (5)", "at most 4", "ap-northeast-2d"),
-		validationtest.Reject("unknown NAT mode", func(a *NetworkArgs) { a.NatGateways = "perAZ" }, `network.natGateways ("perAZ")`, `"single", "perAz", "none", "instance"`),
-		validationtest.Reject("x86 NAT instance", func(a *NetworkArgs) { a.NatGateways = NatInstance; a.NatInstance.InstanceType = "t3.micro" },
+	cases := []validationtest.Case[vpc.NetworkArgs]{
+		validationtest.Reject("cidr does not parse", func(a *vpc.NetworkArgs) { a.CidrBlock = "10.0.0/16" }, `network.cidrBlock ("10.0.0/16")`, "not a CIDR block"),
+		validationtest.Reject("cidr is a host address", func(a *vpc.NetworkArgs) { a.CidrBlock = "10.0.1.0/16" }, `network.cidrBlock ("10.0.1.0/16")`, `did you mean "10.0.0.0/16"`),
+		validationtest.Reject("cidr is ipv6", func(a *vpc.NetworkArgs) { a.CidrBlock = "fd00::/56" }, "network.cidrBlock", "IPv4"),
+		validationtest.Reject("vpc prefix too large", func(a *vpc.NetworkArgs) { a.CidrBlock = "10.0.0.0/8" }, `network.cidrBlock ("10.0.0.0/8")`, "/16 to /24"),
+		validationtest.Reject("vpc prefix too small", func(a *vpc.NetworkArgs) { a.CidrBlock = "10.0.0.0/25" }, `network.cidrBlock ("10.0.0.0/25")`, "/16 to /24"),
+		validationtest.Reject("one AZ", func(a *vpc.NetworkArgs) { a.AvailabilityZoneCount = 1 }, "network.availabilityZoneCount (1)", "at least 2"),
+		validationtest.Reject("more AZs than the region", func(a *vpc.NetworkArgs) { a.AvailabilityZoneCount = 5 }, "network.availabilityZoneCount (5)", "at most 4", "ap-northeast-2d"),
+		validationtest.Reject("unknown NAT mode", func(a *vpc.NetworkArgs) { a.NatGateways = "perAZ" }, `network.natGateways ("perAZ")`, `"single", "perAz", "none", "instance"`),
+		validationtest.Reject("x86 NAT instance", func(a *vpc.NetworkArgs) { a.NatGateways = vpc.NatInstance; a.NatInstance.InstanceType = "t3.micro" },
 			`network.natInstance.instanceType ("t3.micro")`, "x86_64", "Graviton"),
-		validationtest.Reject("NAT instance type that is no type", func(a *NetworkArgs) { a.NatGateways = NatInstance; a.NatInstance.InstanceType = "t4gnano" },
+		validationtest.Reject("NAT instance type that is no type", func(a *vpc.NetworkArgs) { a.NatGateways = vpc.NatInstance; a.NatInstance.InstanceType = "t4gnano" },
 			`network.natInstance.instanceType ("t4gnano")`),
-		validationtest.Reject("NAT instance type for NAT gateways", func(a *NetworkArgs) { a.NatInstance.InstanceType = "t4g.micro" },
+		validationtest.Reject("NAT instance type for NAT gateways", func(a *vpc.NetworkArgs) { a.NatInstance.InstanceType = "t4g.micro" },
 			`network.natInstance.instanceType ("t4g.micro")`, `network.natGateways is "single"`, `only to "instance"`),
-		validationtest.Reject("no NAT with a bastion", func(a *NetworkArgs) { a.NatGateways = NatNone }, `network.natGateways ("none")`, "network.bastion.enabled"),
-		validationtest.Reject("public subnet wider than the VPC", func(a *NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, "network.publicSubnetPrefixLength (16)", "from 17 to 28"),
-		validationtest.Reject("private subnet below /28", func(a *NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, "network.privateSubnetPrefixLength (29)", "from 17 to 28"),
-		validationtest.Reject("subnets do not fit", func(a *NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, "network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit 2 AZs"),
-		validationtest.Reject("retention CloudWatch does not offer", func(a *NetworkArgs) { a.FlowLogs.RetentionInDays = 10 }, "network.flowLogs.retentionInDays (10)", "one of [1 3 5 7 14 30"),
-		validationtest.Reject("SSH from the world", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.0/24", "0.0.0.0/0"} }, `network.bastion.sshCidrs[1] ("0.0.0.0/0")`, "whole internet"),
-		validationtest.Reject("SSH CIDR does not parse", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"office"} }, `network.bastion.sshCidrs[0] ("office")`, "not a CIDR block"),
-		validationtest.Reject("SSH CIDR is a host address", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/24"} }, `network.bastion.sshCidrs[0] ("203.0.113.7/24")`, `"203.0.113.0/24"`),
-		validationtest.Reject("SSH CIDR twice", func(a *NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/32", "203.0.113.7/32"} }, `network.bastion.sshCidrs[1]`, "twice"),
-		validationtest.Reject("bad instance type", func(a *NetworkArgs) { a.Bastion.InstanceType = "t3micro" }, `network.bastion.instanceType ("t3micro")`),
-		validationtest.Reject("bad AMI", func(a *NetworkArgs) { a.Bastion.AmiID = "ami-xyz" }, `network.bastion.amiId ("ami-xyz")`),
-		validationtest.Reject("bad cluster name", func(a *NetworkArgs) { a.ClusterName = "-dev" }, `cluster name ("-dev")`),
+		validationtest.Reject("no NAT with a bastion", func(a *vpc.NetworkArgs) { a.NatGateways = vpc.NatNone }, `network.natGateways ("none")`, "network.bastion.enabled"),
+		validationtest.Reject("public subnet wider than the VPC", func(a *vpc.NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, "network.publicSubnetPrefixLength (16)", "from 17 to 28"),
+		validationtest.Reject("private subnet below /28", func(a *vpc.NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, "network.privateSubnetPrefixLength (29)", "from 17 to 28"),
+		validationtest.Reject("subnets do not fit", func(a *vpc.NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, "network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit 2 AZs"),
+		validationtest.Reject("retention CloudWatch does not offer", func(a *vpc.NetworkArgs) { a.FlowLogs.RetentionInDays = 10 }, "network.flowLogs.retentionInDays (10)", "one of [1 3 5 7 14 30"),
+		validationtest.Reject("SSH from the world", func(a *vpc.NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.0/24", "0.0.0.0/0"} }, `network.bastion.sshCidrs[1] ("0.0.0.0/0")`, "whole internet"),
+		validationtest.Reject("SSH CIDR does not parse", func(a *vpc.NetworkArgs) { a.Bastion.SSHCidrs = []string{"office"} }, `network.bastion.sshCidrs[0] ("office")`, "not a CIDR block"),
+		validationtest.Reject("SSH CIDR is a host address", func(a *vpc.NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/24"} }, `network.bastion.sshCidrs[0] ("203.0.113.7/24")`, `"203.0.113.0/24"`),
+		validationtest.Reject("SSH CIDR twice", func(a *vpc.NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.7/32", "203.0.113.7/32"} }, `network.bastion.sshCidrs[1]`, "twice"),
+		validationtest.Reject("bad instance type", func(a *vpc.NetworkArgs) { a.Bastion.InstanceType = "t3micro" }, `network.bastion.instanceType ("t3micro")`),
+		validationtest.Reject("bad AMI", func(a *vpc.NetworkArgs) { a.Bastion.AmiID = "ami-xyz" }, `network.bastion.amiId ("ami-xyz")`),
+		validationtest.Reject("bad cluster name", func(a *vpc.NetworkArgs) { a.ClusterName = "-dev" }, `cluster name ("-dev")`),
 	}
-	validationtest.Rejects(t, validArgs, NetworkArgs.Validate, cases)
+	validationtest.Rejects(t, validArgs, vpc.NetworkArgs.Validate, cases)
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
@@ -78,14 +79,14 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 }
 
 func TestSubnetCIDRs(t *testing.T) {
-	vpc := netip.MustParsePrefix("10.20.0.0/16")
+	block := netip.MustParsePrefix("10.20.0.0/16")
 	want := map[int][2]string{
 		0: {"10.20.0.0/20", "10.20.255.0/24"},
 		1: {"10.20.16.0/20", "10.20.254.0/24"},
 		2: {"10.20.32.0/20", "10.20.253.0/24"},
 	}
 	for i, w := range want {
-		private, public := SubnetCIDRs(vpc, i, 20, 24)
+		private, public := vpc.SubnetCIDRs(block, i, 20, 24)
 		if private.String() != w[0] || public.String() != w[1] {
 			t.Errorf("zone %d: got %s and %s, want %s and %s", i, private, public, w[0], w[1])
 		}
@@ -97,12 +98,12 @@ func TestSubnetCIDRs(t *testing.T) {
 func TestSubnetsThatValidateNeverOverlap(t *testing.T) {
 	zones := []string{"a", "b", "c", "d", "e", "f"}
 	accepted := 0
-	for vpcBits := minVPCPrefixLength; vpcBits <= maxVPCPrefixLength; vpcBits++ {
-		vpc := netip.PrefixFrom(netip.MustParseAddr("10.0.0.0"), vpcBits)
-		for private := vpcBits + 1; private <= maxSubnetPrefixLength; private++ {
-			for public := vpcBits + 1; public <= maxSubnetPrefixLength; public++ {
+	for vpcBits := 12; vpcBits <= 28; vpcBits++ { // wider than the allowed /16 to /24: Validate decides
+		block := netip.PrefixFrom(netip.MustParseAddr("10.0.0.0"), vpcBits)
+		for private := vpcBits + 1; private <= 30; private++ {
+			for public := vpcBits + 1; public <= 30; public++ {
 				for count := 2; count <= len(zones); count++ {
-					a := NetworkArgs{CidrBlock: vpc.String(), AvailabilityZoneCount: count, RegionZones: zones,
+					a := vpc.NetworkArgs{CidrBlock: block.String(), AvailabilityZoneCount: count, RegionZones: zones,
 						PublicSubnetPrefixLength: public, PrivateSubnetPrefixLength: private}.WithDefaults()
 					if a.Validate() != nil {
 						continue
@@ -110,16 +111,16 @@ func TestSubnetsThatValidateNeverOverlap(t *testing.T) {
 					accepted++
 					var subnets []netip.Prefix
 					for i := range count {
-						p, q := SubnetCIDRs(vpc, i, private, public)
+						p, q := vpc.SubnetCIDRs(block, i, private, public)
 						subnets = append(subnets, p, q)
 					}
 					for i, s := range subnets {
-						if !vpc.Contains(s.Addr()) || !vpc.Contains(lastAddr(s)) {
-							t.Fatalf("%s /%d /%d x%d: %s lies outside the VPC", vpc, private, public, count, s)
+						if !block.Contains(s.Addr()) || !block.Contains(lastAddr(s)) {
+							t.Fatalf("%s /%d /%d x%d: %s lies outside the VPC", block, private, public, count, s)
 						}
 						for _, o := range subnets[i+1:] {
 							if s.Overlaps(o) {
-								t.Fatalf("%s /%d /%d x%d: %s overlaps %s", vpc, private, public, count, s, o)
+								t.Fatalf("%s /%d /%d x%d: %s overlaps %s", block, private, public, count, s, o)
 							}
 						}
 					}
@@ -140,15 +141,17 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 func TestNatInstanceDefaultsOnlyInItsMode(t *testing.T) {
-	a := NetworkArgs{NatGateways: NatInstance, RegionZones: testZones}.WithDefaults()
-	if a.NatInstance.InstanceType != DefaultNatInstanceType || DefaultNatInstanceType != "t4g.nano" {
+	a := vpc.NetworkArgs{NatGateways: vpc.NatInstance, RegionZones: testZones}.WithDefaults()
+	if a.NatInstance.InstanceType != vpc.DefaultNatInstanceType || vpc.DefaultNatInstanceType != "t4g.nano" {
 		t.Errorf("NAT instance type %q, want the default t4g.nano", a.NatInstance.InstanceType)
 	}
 	if err := a.Validate(); err != nil {
 		t.Errorf("the default NAT instance must be valid: %v", err)
 	}
-	kept := NetworkArgs{NatGateways: NatInstance, NatInstance: NatInstanceArgs{InstanceType: "c7gn.medium"}}.WithDefaults()
+	kept := vpc.NetworkArgs{NatGateways: vpc.NatInstance, NatInstance: vpc.NatInstanceArgs{InstanceType: "c7gn.medium"}}.WithDefaults()
 	if kept.NatInstance.InstanceType != "c7gn.medium" {
 		t.Errorf("an explicit NAT instance type became %q", kept.NatInstance.InstanceType)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
