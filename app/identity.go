@@ -3,71 +3,26 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/app/appargs"
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/secrets"
 )
 
-// ConfigKey is where IdentityArgs lives in Pulumi.<stack>.yaml.
-const ConfigKey = "app"
-
 // TypeToken is part of every child's URN: changing it replaces the app's role.
 const TypeToken = "mission-link:app:Identity"
 
-// Defaults, named so that docs, config and code agree.
-const (
-	DefaultNamespace      = "mission-link"
-	DefaultServiceAccount = "mission-link"
-	// RoleAnnotation is the service account annotation the EKS pod identity webhook reads.
-	RoleAnnotation = "eks.amazonaws.com/role-arn"
-)
+// RoleAnnotation is the service account annotation the EKS pod identity webhook reads.
+const RoleAnnotation = "eks.amazonaws.com/role-arn"
 
 // TopicActions are what the app does with the notification topic: it lists the subscriptions to
 // see whether an address is already subscribed before subscribing it, and publishes.
 var TopicActions = []string{"sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish"}
-
-// IdentityArgs configures the app's identity. Its JSON names are the keys of the stack's `app:`
-// config block.
-type IdentityArgs struct {
-	// Namespace the app runs in. Default "mission-link".
-	Namespace string `json:"namespace"`
-	// ServiceAccount the app's pods run as. Default "mission-link".
-	ServiceAccount string `json:"serviceAccount"`
-
-	// What the role is allowed to use. Set by the program.
-	OIDC      eks.OIDCProvider   `json:"-"`
-	SecretARN pulumi.StringInput `json:"-"`
-	// SecretKeyARN encrypts the secret: reading it needs the key, through Secrets Manager only.
-	SecretKeyARN pulumi.StringInput `json:"-"`
-	EventBusARN  pulumi.StringInput `json:"-"`
-	TopicARN     pulumi.StringInput `json:"-"`
-	// TopicKeyARN encrypts the topic: publishing needs the key, through SNS only.
-	TopicKeyARN pulumi.StringInput `json:"-"`
-}
-
-// WithDefaults returns a copy with every unset field filled with its default.
-func (a IdentityArgs) WithDefaults() IdentityArgs {
-	if a.Namespace == "" {
-		a.Namespace = DefaultNamespace
-	}
-	if a.ServiceAccount == "" {
-		a.ServiceAccount = DefaultServiceAccount
-	}
-	return a
-}
-
-// Validate reports every problem with defaulted args at once, each led by its key path.
-func (a IdentityArgs) Validate() error {
-	return errors.Join(
-		eks.CheckKubernetesName(ConfigKey+".namespace", a.Namespace),
-		eks.CheckKubernetesName(ConfigKey+".serviceAccount", a.ServiceAccount))
-}
 
 // Identity is the app's IAM role and how its service account names it.
 type Identity struct {
@@ -79,7 +34,7 @@ type Identity struct {
 }
 
 // NewIdentity validates args and builds the role.
-func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...pulumi.ResourceOption) (*Identity, error) {
+func NewIdentity(ctx *pulumi.Context, name string, args *appargs.IdentityArgs, opts ...pulumi.ResourceOption) (*Identity, error) {
 	if args == nil {
 		return nil, fmt.Errorf("app identity %s: args are required", name)
 	}

@@ -8,7 +8,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/app"
-	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/app/appargs"
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/internal/validationtest"
 )
@@ -23,10 +24,10 @@ const (
 	secretKey = "arn:aws:kms:ap-northeast-2:123456789012:key/5678"
 )
 
-func run(t *testing.T, args app.IdentityArgs) *harness.Record {
+func run(t *testing.T, args appargs.IdentityArgs) *harness.Record {
 	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
-		args.OIDC = eks.OIDCProvider{ARN: pulumi.String(provider).ToStringOutput(), IssuerURL: pulumi.String(issuer).ToStringOutput()}
+		args.OIDC = eksargs.OIDCProvider{ARN: pulumi.String(provider).ToStringOutput(), IssuerURL: pulumi.String(issuer).ToStringOutput()}
 		args.SecretARN, args.SecretKeyARN, args.EventBusARN = pulumi.String(secretARN), pulumi.String(secretKey), pulumi.String(busARN)
 		args.TopicARN, args.TopicKeyARN = pulumi.String(topicARN), pulumi.String(keyARN)
 		_, err := app.NewIdentity(ctx, "app", &args)
@@ -39,7 +40,7 @@ func run(t *testing.T, args app.IdentityArgs) *harness.Record {
 }
 
 func TestAppRole(t *testing.T) {
-	r := run(t, app.IdentityArgs{})
+	r := run(t, appargs.IdentityArgs{})
 	role := r.ByType("aws:iam/role:Role")[0]
 	trust, err := role.Policy("assumeRolePolicy")
 	if err != nil {
@@ -92,16 +93,16 @@ func TestAppRole(t *testing.T) {
 }
 
 func TestConfiguredServiceAccount(t *testing.T) {
-	r := run(t, app.IdentityArgs{Namespace: "web", ServiceAccount: "server"})
+	r := run(t, appargs.IdentityArgs{Namespace: "web", ServiceAccount: "server"})
 	if !strings.Contains(r.ByType("aws:iam/role:Role")[0].String("assumeRolePolicy"), `"system:serviceaccount:web:server"`) {
 		t.Error("the trust does not name the configured service account")
 	}
 }
 
 func TestValidate(t *testing.T) {
-	valid := func() app.IdentityArgs { return app.IdentityArgs{}.WithDefaults() }
-	validationtest.Rejects(t, valid, app.IdentityArgs.Validate, []validationtest.Case[app.IdentityArgs]{
-		validationtest.Reject("namespace", func(a *app.IdentityArgs) { a.Namespace = "Mission_Link" }, `app.namespace ("Mission_Link")`),
-		validationtest.Reject("service account", func(a *app.IdentityArgs) { a.ServiceAccount = "*" }, `app.serviceAccount ("*")`),
+	valid := func() appargs.IdentityArgs { return appargs.IdentityArgs{}.WithDefaults() }
+	validationtest.Rejects(t, valid, appargs.IdentityArgs.Validate, []validationtest.Case[appargs.IdentityArgs]{
+		validationtest.Reject("namespace", func(a *appargs.IdentityArgs) { a.Namespace = "Mission_Link" }, `app.namespace ("Mission_Link")`),
+		validationtest.Reject("service account", func(a *appargs.IdentityArgs) { a.ServiceAccount = "*" }, `app.serviceAccount ("*")`),
 	})
 }

@@ -8,17 +8,15 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/cicd/cicdargs"
 	"github.com/mission-link/infra/iampolicy"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the CI roles.
 const TypeToken = "mission-link:cicd:GitHubAccess"
 
-// GitHub's OIDC issuer, and the audience aws-actions/configure-aws-credentials requests.
-const (
-	GitHubOIDCHost = "token.actions.githubusercontent.com"
-	stsAudience    = "sts.amazonaws.com"
-)
+// stsAudience is the audience aws-actions/configure-aws-credentials requests.
+const stsAudience = "sts.amazonaws.com"
 
 // githubThumbprints are the certificate thumbprints GitHub publishes for its OIDC issuer. IAM no
 // longer checks them for this issuer (it trusts its own CA store), but the API still takes a list.
@@ -48,7 +46,7 @@ type GitHubAccess struct {
 }
 
 // NewGitHubAccess validates args and builds the trust and roles.
-func NewGitHubAccess(ctx *pulumi.Context, name string, args *GitHubArgs, opts ...pulumi.ResourceOption) (*GitHubAccess, error) {
+func NewGitHubAccess(ctx *pulumi.Context, name string, args *cicdargs.GitHubArgs, opts ...pulumi.ResourceOption) (*GitHubAccess, error) {
 	if args == nil {
 		return nil, fmt.Errorf("GitHub access %s: args are required", name)
 	}
@@ -94,12 +92,12 @@ func NewGitHubAccess(ctx *pulumi.Context, name string, args *GitHubArgs, opts ..
 }
 
 // oidcProvider is the configured existing provider, or a new one.
-func oidcProvider(ctx *pulumi.Context, name string, a GitHubArgs, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
+func oidcProvider(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
 	if a.OIDCProviderArn != "" {
 		return pulumi.String(a.OIDCProviderArn).ToStringOutput(), nil
 	}
 	p, err := awsiam.NewOpenIdConnectProvider(ctx, name+"-github", &awsiam.OpenIdConnectProviderArgs{
-		Url:             pulumi.String("https://" + GitHubOIDCHost),
+		Url:             pulumi.String("https://" + cicdargs.GitHubOIDCHost),
 		ClientIdLists:   pulumi.ToStringArray([]string{stsAudience}),
 		ThumbprintLists: pulumi.ToStringArray(githubThumbprints),
 	}, parent)
@@ -117,14 +115,14 @@ func GitHubTrustPolicy(providerARN string, subjects ...string) iampolicy.Documen
 		Effect:    iampolicy.Allow,
 		Principal: &iampolicy.Principal{Federated: []string{providerARN}},
 		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
-		Condition: iampolicy.Conditions{"StringEquals": {
-			GitHubOIDCHost + ":aud": {stsAudience},
-			GitHubOIDCHost + ":sub": subjects,
+		Condition: iampolicy.Conditions{"StringEquals": {cicdargs.GitHubOIDCHost +
+			":aud": {stsAudience}, cicdargs.GitHubOIDCHost +
+			":sub": subjects,
 		}},
 	})
 }
 
-func newPushRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+func newPushRole(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	subject := a.PushSubject()
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subject) }, provider),

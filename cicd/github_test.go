@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/cicd"
+	"github.com/mission-link/infra/cicd/cicdargs"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
@@ -20,7 +21,7 @@ const (
 	infraRepo = "mission-link/mission-link-infra"
 )
 
-func run(t *testing.T, args cicd.GitHubArgs) *harness.Record {
+func run(t *testing.T, args cicdargs.GitHubArgs) *harness.Record {
 	t.Helper()
 	if args.InfraRepository == "" {
 		args.InfraRepository = infraRepo
@@ -60,7 +61,7 @@ func role(t *testing.T, r *harness.Record, name string) (harness.Resource, iampo
 }
 
 func TestPushRole(t *testing.T) {
-	r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
+	r := run(t, cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
 	providers := r.ByType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
 	if len(providers) != 1 || providers[0].String("url") != "https://token.actions.githubusercontent.com" ||
 		!slices.Equal(providers[0].Strings("clientIdLists"), []string{"sts.amazonaws.com"}) {
@@ -104,7 +105,7 @@ func TestPushRole(t *testing.T) {
 
 func TestExistingProvider(t *testing.T) {
 	existing := "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
-	r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/app", Branch: "release", OIDCProviderArn: existing})
+	r := run(t, cicdargs.GitHubArgs{GitHubRepository: "mission-link/app", Branch: "release", OIDCProviderArn: existing})
 	if n := len(r.ByType("aws:iam/openIdConnectProvider:OpenIdConnectProvider")); n != 0 {
 		t.Errorf("%d providers created although one exists", n)
 	}
@@ -117,19 +118,19 @@ func TestExistingProvider(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	valid := func() cicd.GitHubArgs {
-		return cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link", InfraRepository: infraRepo}.WithDefaults()
+	valid := func() cicdargs.GitHubArgs {
+		return cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link", InfraRepository: infraRepo}.WithDefaults()
 	}
 	if err := valid().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	validationtest.Rejects(t, valid, cicd.GitHubArgs.Validate, []validationtest.Case[cicd.GitHubArgs]{
-		validationtest.Reject("missing repository", func(a *cicd.GitHubArgs) { a.GitHubRepository = "" }, "ci.githubRepository is not set"),
-		validationtest.Reject("wildcard repository", func(a *cicd.GitHubArgs) { a.GitHubRepository = "mission-link/*" }, `ci.githubRepository ("mission-link/*")`),
-		validationtest.Reject("URL instead of name", func(a *cicd.GitHubArgs) { a.GitHubRepository = "https://github.com/mission-link/app" }, "ci.githubRepository"),
-		validationtest.Reject("wildcard branch", func(a *cicd.GitHubArgs) { a.Branch = "feature/*" }, `ci.branch ("feature/*")`),
-		validationtest.Reject("full ref", func(a *cicd.GitHubArgs) { a.Branch = "refs/heads/main" }, `ci.branch ("refs/heads/main")`),
-		validationtest.Reject("another provider", func(a *cicd.GitHubArgs) {
+	validationtest.Rejects(t, valid, cicdargs.GitHubArgs.Validate, []validationtest.Case[cicdargs.GitHubArgs]{
+		validationtest.Reject("missing repository", func(a *cicdargs.GitHubArgs) { a.GitHubRepository = "" }, "ci.githubRepository is not set"),
+		validationtest.Reject("wildcard repository", func(a *cicdargs.GitHubArgs) { a.GitHubRepository = "mission-link/*" }, `ci.githubRepository ("mission-link/*")`),
+		validationtest.Reject("URL instead of name", func(a *cicdargs.GitHubArgs) { a.GitHubRepository = "https://github.com/mission-link/app" }, "ci.githubRepository"),
+		validationtest.Reject("wildcard branch", func(a *cicdargs.GitHubArgs) { a.Branch = "feature/*" }, `ci.branch ("feature/*")`),
+		validationtest.Reject("full ref", func(a *cicdargs.GitHubArgs) { a.Branch = "refs/heads/main" }, `ci.branch ("refs/heads/main")`),
+		validationtest.Reject("another provider", func(a *cicdargs.GitHubArgs) {
 			a.OIDCProviderArn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC"
 		}, "ci.oidcProviderArn"),
 	})
@@ -156,7 +157,7 @@ func previewPolicies(t *testing.T, r *harness.Record, role harness.Resource) (ma
 }
 
 func TestPreviewRoleTrust(t *testing.T) {
-	r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
+	r := run(t, cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
 	preview, trust, _ := role(t, r, "ci-preview")
 	if len(trust.Statement) != 1 {
 		t.Fatalf("trust has %d statements", len(trust.Statement))
@@ -199,7 +200,7 @@ func TestPreviewRoleTrust(t *testing.T) {
 }
 
 func TestPreviewRoleReadsTheAccount(t *testing.T) {
-	r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
+	r := run(t, cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
 	preview, _ := r.Get("aws:iam/role:Role", "ci-preview")
 	managed, inline := previewPolicies(t, r, preview)
 	if !slices.Equal(managed, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}) {
@@ -217,7 +218,7 @@ func TestPreviewRoleReadsTheAccount(t *testing.T) {
 func TestPreviewRoleIsPartitionAware(t *testing.T) {
 	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "cn-north-1"}}
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
-		_, err := cicd.NewGitHubAccess(ctx, "ci", &cicd.GitHubArgs{
+		_, err := cicd.NewGitHubAccess(ctx, "ci", &cicdargs.GitHubArgs{
 			GitHubRepository: "mission-link/mission-link", InfraRepository: infraRepo, StateBucket: "mission-link-state",
 			RepositoryARN: pulumi.String("arn:aws-cn:ecr:cn-north-1:123456789012:repository/mission-link-dev"),
 		})
@@ -261,7 +262,7 @@ func TestPreviewRoleBackendAccess(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link", StateBucket: tc.bucket, SecretsProviderKeyArn: tc.key})
+			r := run(t, cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link", StateBucket: tc.bucket, SecretsProviderKeyArn: tc.key})
 			preview, _ := r.Get("aws:iam/role:Role", "ci-preview")
 			_, inline := previewPolicies(t, r, preview)
 			if len(inline) != 1 {
@@ -291,8 +292,8 @@ func TestPreviewRoleBackendAccess(t *testing.T) {
 }
 
 func TestValidateCIRepositoryAndBackend(t *testing.T) {
-	valid := func() cicd.GitHubArgs {
-		return cicd.GitHubArgs{
+	valid := func() cicdargs.GitHubArgs {
+		return cicdargs.GitHubArgs{
 			GitHubRepository: "mission-link/mission-link", InfraRepository: infraRepo, StateBucket: "mission-link-state",
 			SecretsProviderKeyArn: "arn:aws:kms:ap-northeast-2:123456789012:key/mrk-1234567890abcdef1234567890abcdef",
 		}.WithDefaults()
@@ -300,23 +301,25 @@ func TestValidateCIRepositoryAndBackend(t *testing.T) {
 	if err := valid().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	validationtest.Rejects(t, valid, cicd.GitHubArgs.Validate, []validationtest.Case[cicd.GitHubArgs]{
-		validationtest.Reject("missing infra repository", func(a *cicd.GitHubArgs) { a.InfraRepository = "" }, "ci.infraRepository is not set"),
-		validationtest.Reject("wildcard infra repository", func(a *cicd.GitHubArgs) { a.InfraRepository = "mission-link/*" }, `ci.infraRepository ("mission-link/*")`),
-		validationtest.Reject("infra repository URL", func(a *cicd.GitHubArgs) { a.InfraRepository = "https://github.com/mission-link/mission-link-infra" },
+	validationtest.Rejects(t, valid, cicdargs.GitHubArgs.Validate, []validationtest.Case[cicdargs.GitHubArgs]{
+		validationtest.Reject("missing infra repository", func(a *cicdargs.GitHubArgs) { a.InfraRepository = "" }, "ci.infraRepository is not set"),
+		validationtest.Reject("wildcard infra repository", func(a *cicdargs.GitHubArgs) { a.InfraRepository = "mission-link/*" }, `ci.infraRepository ("mission-link/*")`),
+		validationtest.Reject("infra repository URL", func(a *cicdargs.GitHubArgs) { a.InfraRepository = "https://github.com/mission-link/mission-link-infra" },
 			"ci.infraRepository", "<owner>/<repo>"),
-		validationtest.Reject("infra repository without owner", func(a *cicd.GitHubArgs) { a.InfraRepository = "mission-link-infra" }, `ci.infraRepository ("mission-link-infra")`),
-		validationtest.Reject("bucket URL", func(a *cicd.GitHubArgs) { a.StateBucket = "s3://mission-link-state" }, `ci.stateBucket ("s3://mission-link-state")`, "without s3://"),
-		validationtest.Reject("bucket with a path", func(a *cicd.GitHubArgs) { a.StateBucket = "mission-link-state/dev" }, `ci.stateBucket ("mission-link-state/dev")`),
-		validationtest.Reject("uppercase bucket", func(a *cicd.GitHubArgs) { a.StateBucket = "Mission-Link-State" }, `ci.stateBucket ("Mission-Link-State")`, "S3 bucket name"),
-		validationtest.Reject("short bucket", func(a *cicd.GitHubArgs) { a.StateBucket = "ab" }, `ci.stateBucket ("ab")`),
-		validationtest.Reject("wildcard bucket", func(a *cicd.GitHubArgs) { a.StateBucket = "mission-link-*" }, `ci.stateBucket ("mission-link-*")`),
-		validationtest.Reject("IP address bucket", func(a *cicd.GitHubArgs) { a.StateBucket = "192.168.5.4" }, `ci.stateBucket ("192.168.5.4")`),
-		validationtest.Reject("key alias", func(a *cicd.GitHubArgs) {
+		validationtest.Reject("infra repository without owner", func(a *cicdargs.GitHubArgs) { a.InfraRepository = "mission-link-infra" }, `ci.infraRepository ("mission-link-infra")`),
+		validationtest.Reject("bucket URL", func(a *cicdargs.GitHubArgs) { a.StateBucket = "s3://mission-link-state" }, `ci.stateBucket ("s3://mission-link-state")`, "without s3://"),
+		validationtest.Reject("bucket with a path", func(a *cicdargs.GitHubArgs) { a.StateBucket = "mission-link-state/dev" }, `ci.stateBucket ("mission-link-state/dev")`),
+		validationtest.Reject("uppercase bucket", func(a *cicdargs.GitHubArgs) { a.StateBucket = "Mission-Link-State" }, `ci.stateBucket ("Mission-Link-State")`, "S3 bucket name"),
+		validationtest.Reject("short bucket", func(a *cicdargs.GitHubArgs) { a.StateBucket = "ab" }, `ci.stateBucket ("ab")`),
+		validationtest.Reject("wildcard bucket", func(a *cicdargs.GitHubArgs) { a.StateBucket = "mission-link-*" }, `ci.stateBucket ("mission-link-*")`),
+		validationtest.Reject("IP address bucket", func(a *cicdargs.GitHubArgs) { a.StateBucket = "192.168.5.4" }, `ci.stateBucket ("192.168.5.4")`),
+		validationtest.Reject("key alias", func(a *cicdargs.GitHubArgs) {
 			a.SecretsProviderKeyArn = "arn:aws:kms:ap-northeast-2:123456789012:alias/pulumi"
 		}, "ci.secretsProviderKeyArn", "alias/pulumi", "describe-key"),
-		validationtest.Reject("bare key id", func(a *cicd.GitHubArgs) { a.SecretsProviderKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }, "ci.secretsProviderKeyArn"),
-		validationtest.Reject("wildcard key", func(a *cicd.GitHubArgs) { a.SecretsProviderKeyArn = "arn:aws:kms:ap-northeast-2:123456789012:key/*" }, `ci.secretsProviderKeyArn ("arn:aws:kms:ap-northeast-2:123456789012:key/*")`),
+		validationtest.Reject("bare key id", func(a *cicdargs.GitHubArgs) { a.SecretsProviderKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }, "ci.secretsProviderKeyArn"),
+		validationtest.Reject("wildcard key", func(a *cicdargs.GitHubArgs) {
+			a.SecretsProviderKeyArn = "arn:aws:kms:ap-northeast-2:123456789012:key/*"
+		}, `ci.secretsProviderKeyArn ("arn:aws:kms:ap-northeast-2:123456789012:key/*")`),
 	})
 	optional := valid()
 	optional.StateBucket, optional.SecretsProviderKeyArn = "", ""
@@ -328,7 +331,7 @@ func TestValidateCIRepositoryAndBackend(t *testing.T) {
 // TestDriftRole: only runs on the infrastructure repository's main branch may assume the drift
 // role, which reads what the preview role reads plus the database secret its refresh needs.
 func TestDriftRole(t *testing.T) {
-	r := run(t, cicd.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
+	r := run(t, cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link"})
 	drift, trust, _ := role(t, r, "ci-drift")
 	s := trust.Statement[0]
 	if len(trust.Statement) != 1 || len(s.Condition) != 1 || len(s.Condition["StringEquals"]) != 2 ||

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/mission-link/infra/ecr/ecrargs"
 	awsecr "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -24,7 +25,7 @@ type Registry struct {
 }
 
 // NewRegistry validates args and builds the repository. Nothing is registered when args are invalid.
-func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
+func NewRegistry(ctx *pulumi.Context, name string, args *ecrargs.RegistryArgs, opts ...pulumi.ResourceOption) (*Registry, error) {
 	if args == nil {
 		return nil, fmt.Errorf("registry %s: args are required", name)
 	}
@@ -91,7 +92,7 @@ type lifecycleAction struct {
 
 // LifecyclePolicy expires untagged images after UntaggedExpiryDays and keeps only the newest
 // KeepTaggedImages tagged ones.
-func LifecyclePolicy(a RegistryArgs) (string, error) {
+func LifecyclePolicy(a ecrargs.RegistryArgs) (string, error) {
 	policy := struct {
 		Rules []lifecycleRule `json:"rules"`
 	}{Rules: []lifecycleRule{{

@@ -7,11 +7,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/ecr"
+	"github.com/mission-link/infra/ecr/ecrargs"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 
-func run(t *testing.T, args ecr.RegistryArgs) *harness.Record {
+func run(t *testing.T, args ecrargs.RegistryArgs) *harness.Record {
 	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		_, err := ecr.NewRegistry(ctx, "registry", &args)
@@ -24,7 +25,7 @@ func run(t *testing.T, args ecr.RegistryArgs) *harness.Record {
 }
 
 func TestRepository(t *testing.T) {
-	r := run(t, ecr.RegistryArgs{Name: "mission-link-dev", ForceDelete: true})
+	r := run(t, ecrargs.RegistryArgs{Name: "mission-link-dev", ForceDelete: true})
 	repos := r.ByType("aws:ecr/repository:Repository")
 	if len(repos) != 1 {
 		t.Fatalf("%d repositories", len(repos))
@@ -44,14 +45,14 @@ func TestRepository(t *testing.T) {
 		t.Errorf("forceDelete %v, protect %v: dev must be destroyable", force, repo.Options.Protect)
 	}
 
-	prod := run(t, ecr.RegistryArgs{Name: "mission-link-prod", Protect: true}).ByType("aws:ecr/repository:Repository")[0]
+	prod := run(t, ecrargs.RegistryArgs{Name: "mission-link-prod", Protect: true}).ByType("aws:ecr/repository:Repository")[0]
 	if force, _ := prod.Bool("forceDelete"); force || !prod.Options.Protect {
 		t.Errorf("prod forceDelete %v, protect %v", force, prod.Options.Protect)
 	}
 }
 
 func TestLifecyclePolicy(t *testing.T) {
-	r := run(t, ecr.RegistryArgs{Name: "mission-link-dev", UntaggedExpiryDays: 3, KeepTaggedImages: 50})
+	r := run(t, ecrargs.RegistryArgs{Name: "mission-link-dev", UntaggedExpiryDays: 3, KeepTaggedImages: 50})
 	policies := r.ByType("aws:ecr/lifecyclePolicy:LifecyclePolicy")
 	if len(policies) != 1 {
 		t.Fatalf("%d lifecycle policies", len(policies))
@@ -95,23 +96,23 @@ func TestLifecyclePolicy(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	valid := func() ecr.RegistryArgs { return ecr.RegistryArgs{Name: "mission-link-dev"}.WithDefaults() }
+	valid := func() ecrargs.RegistryArgs { return ecrargs.RegistryArgs{Name: "mission-link-dev"}.WithDefaults() }
 	if err := valid().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	validationtest.Rejects(t, valid, ecr.RegistryArgs.Validate, []validationtest.Case[ecr.RegistryArgs]{
-		validationtest.Reject("uppercase", func(a *ecr.RegistryArgs) { a.Name = "Mission-Link" }, `registry.name ("Mission-Link")`),
-		validationtest.Reject("double separator", func(a *ecr.RegistryArgs) { a.Name = "mission--link" }, `registry.name ("mission--link")`),
-		validationtest.Reject("leading slash", func(a *ecr.RegistryArgs) { a.Name = "/mission-link" }, `registry.name ("/mission-link")`),
-		validationtest.Reject("too short", func(a *ecr.RegistryArgs) { a.Name = "m" }, `registry.name ("m")`),
-		validationtest.Reject("negative expiry", func(a *ecr.RegistryArgs) { a.UntaggedExpiryDays = -1 }, "registry.untaggedExpiryDays (-1)"),
-		validationtest.Reject("keep none", func(a *ecr.RegistryArgs) { a.KeepTaggedImages = -5 }, "registry.keepTaggedImages (-5)"),
+	validationtest.Rejects(t, valid, ecrargs.RegistryArgs.Validate, []validationtest.Case[ecrargs.RegistryArgs]{
+		validationtest.Reject("uppercase", func(a *ecrargs.RegistryArgs) { a.Name = "Mission-Link" }, `registry.name ("Mission-Link")`),
+		validationtest.Reject("double separator", func(a *ecrargs.RegistryArgs) { a.Name = "mission--link" }, `registry.name ("mission--link")`),
+		validationtest.Reject("leading slash", func(a *ecrargs.RegistryArgs) { a.Name = "/mission-link" }, `registry.name ("/mission-link")`),
+		validationtest.Reject("too short", func(a *ecrargs.RegistryArgs) { a.Name = "m" }, `registry.name ("m")`),
+		validationtest.Reject("negative expiry", func(a *ecrargs.RegistryArgs) { a.UntaggedExpiryDays = -1 }, "registry.untaggedExpiryDays (-1)"),
+		validationtest.Reject("keep none", func(a *ecrargs.RegistryArgs) { a.KeepTaggedImages = -5 }, "registry.keepTaggedImages (-5)"),
 	})
 }
 
 func TestInvalidArgsRegisterNothing(t *testing.T) {
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
-		_, err := ecr.NewRegistry(ctx, "registry", &ecr.RegistryArgs{Name: "Bad Name"})
+		_, err := ecr.NewRegistry(ctx, "registry", &ecrargs.RegistryArgs{Name: "Bad Name"})
 		return err
 	})
 	if err == nil || len(r.Resources) != 0 {

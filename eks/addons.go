@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -38,7 +39,7 @@ type vpcCniConfig struct {
 
 // VpcCniConfiguration turns on prefix delegation: each ENI slot holds a /28 prefix (16 addresses)
 // instead of one address, so a t3.medium runs 110 pods instead of 17.
-func VpcCniConfiguration(args VpcCniArgs) (string, error) {
+func VpcCniConfiguration(args eksargs.VpcCniArgs) (string, error) {
 	b, err := json.Marshal(vpcCniConfig{Env: map[string]string{
 		"ENABLE_PREFIX_DELEGATION": "true",
 		"WARM_PREFIX_TARGET":       strconv.Itoa(args.WarmPrefixTarget),
@@ -51,7 +52,7 @@ func VpcCniConfiguration(args VpcCniArgs) (string, error) {
 
 // newVpcCniAddon adopts the VPC CNI that EKS installs as a managed addon with prefix delegation.
 // It needs no nodes, and nodes must come after it to start with the higher max pods.
-func newVpcCniAddon(ctx *pulumi.Context, name string, clusterName pulumi.StringOutput, args VpcCniArgs, parent pulumi.ResourceOrInvokeOption) (*awseks.Addon, error) {
+func newVpcCniAddon(ctx *pulumi.Context, name string, clusterName pulumi.StringOutput, args eksargs.VpcCniArgs, parent pulumi.ResourceOrInvokeOption) (*awseks.Addon, error) {
 	config, err := VpcCniConfiguration(args)
 	if err != nil {
 		return nil, err

@@ -2,13 +2,11 @@ package eks
 
 import (
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/helmrelease"
 )
@@ -43,27 +41,6 @@ const (
 	// projected IRSA token readable to that user.
 	nonRootUID = 65534
 )
-
-// autoscalerImageTags are the image tags by Kubernetes minor: the autoscaler's minor must match
-// the cluster's (cluster-autoscaler/README.md, "Releases": other pairs are not tested or
-// supported). Each is the newest patch of its minor promoted to registry.k8s.io
-// (kubernetes/k8s.io pull request 9760, merged 2026-07-22). A cluster version missing here is a
-// config error while the autoscaler is on: add its tag, from the project's releases page.
-var autoscalerImageTags = map[string]string{
-	"1.33": "v1.33.6",
-	"1.34": "v1.34.5",
-	"1.35": "v1.35.2",
-}
-
-// AutoscalerImageTag is the autoscaler image tag for a Kubernetes minor version.
-func AutoscalerImageTag(version string) (string, error) {
-	tag, ok := autoscalerImageTags[version]
-	if !ok {
-		return "", fmt.Errorf("%s.version (%q) has no known Cluster Autoscaler image (its minor must match Kubernetes'): the program knows %s; add the tag to eks/autoscaler.go, or set %s.autoscaler.enabled: false",
-			ConfigKey, version, strings.Join(slices.Sorted(maps.Keys(autoscalerImageTags)), ", "), ConfigKey)
-	}
-	return tag, nil
-}
 
 // The tags EKS puts on a managed node group's Auto Scaling group for the autoscaler's
 // auto-discovery ("Amazon EKS tags managed node group resources so that they are configured to use
@@ -149,7 +126,7 @@ type ClusterAutoscaler struct {
 
 // newAutoscaler installs the autoscaler with its IRSA role, after the node group and the addons
 // (it resolves the AWS endpoints through CoreDNS), on the cluster's Kubernetes provider.
-func newAutoscaler(ctx *pulumi.Context, name string, a ClusterArgs, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*ClusterAutoscaler, error) {
+func newAutoscaler(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*ClusterAutoscaler, error) {
 	policy := iampolicy.Render(func(v []string) iampolicy.Document {
 		return AutoscalerPolicy(a.Name, v[0])
 	}, nodeGroup.Arn)
@@ -163,7 +140,7 @@ func newAutoscaler(ctx *pulumi.Context, name string, a ClusterArgs, c *Cluster, 
 	if err != nil {
 		return nil, err
 	}
-	tag, err := AutoscalerImageTag(a.Version)
+	tag, err := eksargs.AutoscalerImageTag(a.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +166,7 @@ func newAutoscaler(ctx *pulumi.Context, name string, a ClusterArgs, c *Cluster, 
 // autoscalerValues are the cluster-autoscaler chart's values this stack sets (the chart's keys);
 // everything else keeps the chart's default (one replica, a PodDisruptionBudget of
 // maxUnavailable 1, the status ConfigMap).
-func autoscalerValues(a ClusterArgs, imageTag string, region, roleARN pulumi.StringInput) pulumi.Map {
+func autoscalerValues(a eksargs.ClusterArgs, imageTag string, region, roleARN pulumi.StringInput) pulumi.Map {
 	s := a.Autoscaler
 	return pulumi.Map{
 		"cloudProvider": pulumi.String("aws"),
@@ -230,7 +207,7 @@ func autoscalerValues(a ClusterArgs, imageTag string, region, roleARN pulumi.Str
 
 // autoscalerFlags are the autoscaler's flags beyond the chart's (README.md, "How the second node
 // appears", says why each is set).
-func autoscalerFlags(s AutoscalerArgs) pulumi.Map {
+func autoscalerFlags(s eksargs.AutoscalerArgs) pulumi.Map {
 	return pulumi.Map{
 		// Node groups of one shape in several AZs (one per AZ, as EBS-backed workloads want) grow
 		// evenly.

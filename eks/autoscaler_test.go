@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
@@ -261,7 +262,7 @@ func TestAutoscalerOff(t *testing.T) {
 // TestAutoscalerOnSpot: a spot group of several pools of one size, as the dev stack may run.
 func TestAutoscalerOnSpot(t *testing.T) {
 	args := devArgs()
-	args.NodeGroup = eks.NodeGroupArgs{InstanceTypes: []string{"t3.medium", "t3a.medium"}, CapacityType: eks.CapacitySpot}
+	args.NodeGroup = eksargs.NodeGroupArgs{InstanceTypes: []string{"t3.medium", "t3a.medium"}, CapacityType: eksargs.CapacitySpot}
 	r, _ := mustRun(t, args)
 	ng := harnesstest.Only(t, r, typeNodeGroup)
 	if ng.String("capacityType") != "SPOT" || !slices.Equal(ng.Strings("instanceTypes"), []string{"t3.medium", "t3a.medium"}) {

@@ -6,6 +6,7 @@ package eks
 import (
 	"fmt"
 
+	"github.com/mission-link/infra/eks/eksargs"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -21,7 +22,7 @@ type Cluster struct {
 	Name     pulumi.StringOutput `pulumi:"name"`
 	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
 	// OIDC is the cluster's IAM OIDC provider, for IRSA roles (NewIRSARole).
-	OIDC          OIDCProvider
+	OIDC          eksargs.OIDCProvider
 	NodeGroupName pulumi.StringOutput `pulumi:"nodeGroupName"`
 	// Kubeconfig is secret: it names the cluster and how to get a token for it, with the stack's
 	// AWS profile (AWSProfile) in the token command's environment.
@@ -38,15 +39,8 @@ type Cluster struct {
 	Autoscaler *ClusterAutoscaler
 }
 
-// OIDCProvider identifies the cluster's IAM OIDC provider.
-type OIDCProvider struct {
-	ARN pulumi.StringOutput
-	// IssuerURL is the issuer with its https:// scheme, as EKS reports it.
-	IssuerURL pulumi.StringOutput
-}
-
 // NewCluster validates args and builds the cluster. Nothing is registered when args are invalid.
-func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+func NewCluster(ctx *pulumi.Context, name string, args *eksargs.ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
 	if args == nil {
 		return nil, fmt.Errorf("cluster %s: args are required", name)
 	}
@@ -81,7 +75,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 // delegation before any node, so nodes start with 110 pods; the node group; then the addons that
 // need nodes to run on, the StorageClass that needs the EBS CSI driver, and the Cluster
 // Autoscaler that scales the node group.
-func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
+func (c *Cluster) build(ctx *pulumi.Context, name string, a eksargs.ClusterArgs) error {
 	parent := pulumi.Parent(c)
 	nodeRole, err := newNodeRole(ctx, name+"-node", parent)
 	if err != nil {
@@ -92,7 +86,7 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 		return err
 	}
 	c.Name, c.Endpoint, c.Kubeconfig = plane.Name, plane.Endpoint, plane.Kubeconfig
-	c.OIDC = OIDCProvider{ARN: plane.OIDCProviderARN, IssuerURL: plane.OIDCIssuerURL}
+	c.OIDC = eksargs.OIDCProvider{ARN: plane.OIDCProviderARN, IssuerURL: plane.OIDCIssuerURL}
 	c.UpdateKubeconfigCommand = pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", regionOf(ctx, parent), c.Name)
 
 	vpcCni, err := newVpcCniAddon(ctx, name, c.Name, a.VpcCni, parent)

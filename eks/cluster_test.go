@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
@@ -30,7 +31,7 @@ var privateSubnets = []string{"subnet-private-a", "subnet-private-b"}
 
 type outputs struct{ updateKubeconfig, issuer string }
 
-func runCluster(t *testing.T, args eks.ClusterArgs, world ...func(*harness.Mocks)) (*harness.Record, outputs, error) {
+func runCluster(t *testing.T, args eksargs.ClusterArgs, world ...func(*harness.Mocks)) (*harness.Record, outputs, error) {
 	t.Helper()
 	var out outputs
 	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}
@@ -54,7 +55,7 @@ func runCluster(t *testing.T, args eks.ClusterArgs, world ...func(*harness.Mocks
 	return r, out, err
 }
 
-func mustRun(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs) {
+func mustRun(t *testing.T, args eksargs.ClusterArgs) (*harness.Record, outputs) {
 	t.Helper()
 	r, out, err := runCluster(t, args)
 	if err != nil {
@@ -63,8 +64,8 @@ func mustRun(t *testing.T, args eks.ClusterArgs) (*harness.Record, outputs) {
 	return r, out
 }
 
-func devArgs() eks.ClusterArgs {
-	return eks.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: "2026-11-24"}
+func devArgs() eksargs.ClusterArgs {
+	return eksargs.ClusterArgs{Name: "mission-link-test", PublicAccessCidrs: []string{"198.51.100.0/24"}, SupportDate: "2026-11-24"}
 }
 
 func TestControlPlaneInputs(t *testing.T) {
@@ -246,7 +247,7 @@ func TestNodeGroup(t *testing.T) {
 
 func TestSpotGravitonNodes(t *testing.T) {
 	args := devArgs()
-	args.NodeGroup = eks.NodeGroupArgs{InstanceTypes: []string{"t4g.medium"}, CapacityType: eks.CapacitySpot}
+	args.NodeGroup = eksargs.NodeGroupArgs{InstanceTypes: []string{"t4g.medium"}, CapacityType: eksargs.CapacitySpot}
 	r, _ := mustRun(t, args)
 	ng := harnesstest.Only(t, r, typeNodeGroup)
 	if ng.String("amiType") != "AL2023_ARM_64_STANDARD" || ng.String("capacityType") != "SPOT" {
@@ -673,6 +674,17 @@ func TestKubernetesProviderStandIns(t *testing.T) {
 		}
 		if src := harnesstest.Source(t, r, p, "kubeconfig"); src.Type != typeEKS {
 			t.Errorf("%s: kubeconfig comes from %s", name, src.Type)
+		}
+	}
+}
+
+func TestAccessEntryKey(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::123456789012:role/admin":               "admin-123456789012-admin",
+		"arn:aws:iam::123456789012:role/platform/Ops.Admins": "admin-123456789012-Ops-Admins",
+	} {
+		if got := eks.AccessEntryKey(arn); got != want {
+			t.Errorf("%s: got %s, want %s", arn, got, want)
 		}
 	}
 }

@@ -4,33 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/iampolicy"
 )
 
 // stsAudience is the audience of the service account tokens that AWS STS accepts.
 const stsAudience = "sts.amazonaws.com"
 
-var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-
-// CheckKubernetesName reports a value that is not a Kubernetes name (an RFC 1123 label, as
-// namespaces and service accounts are) under the key.
-func CheckKubernetesName(key, value string) error {
-	if dns1123Label.MatchString(value) {
-		return nil
-	}
-	return fmt.Errorf("%s (%q) must be a Kubernetes name: lowercase letters, digits and '-', at most 63", key, value)
-}
-
 // IRSARoleArgs describes a role for a Kubernetes service account (IAM Roles for Service Accounts).
 type IRSARoleArgs struct {
-	OIDC           OIDCProvider
+	OIDC           eksargs.OIDCProvider
 	Namespace      string
 	ServiceAccount string
 	Description    string
@@ -42,7 +31,7 @@ type IRSARoleArgs struct {
 
 // NewIRSARole creates a role that only the given service account of this cluster can assume.
 func NewIRSARole(ctx *pulumi.Context, name string, args IRSARoleArgs, opts ...pulumi.ResourceOption) (*awsiam.Role, error) {
-	if err := errors.Join(CheckKubernetesName("namespace", args.Namespace), CheckKubernetesName("service account", args.ServiceAccount)); err != nil {
+	if err := errors.Join(eksargs.CheckKubernetesName("namespace", args.Namespace), eksargs.CheckKubernetesName("service account", args.ServiceAccount)); err != nil {
 		return nil, fmt.Errorf("IRSA role %s: %w", name, err)
 	}
 	trust := iampolicy.Render(func(v []string) iampolicy.Document {

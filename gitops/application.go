@@ -8,6 +8,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/gitops/overlay"
 )
 
@@ -61,7 +62,7 @@ type automatedSync struct {
 	SelfHeal bool `json:"selfHeal"`
 }
 
-func newApplicationSpec(a Args, kustomize overlay.KustomizeSource) applicationSpec {
+func newApplicationSpec(a gitopsargs.Args, kustomize overlay.KustomizeSource) applicationSpec {
 	return applicationSpec{
 		Project:     Project,
 		Source:      applicationSource{RepoURL: a.RepoURL, Path: a.Path, TargetRevision: a.TargetRevision, Kustomize: kustomize},
@@ -77,7 +78,7 @@ func newApplicationSpec(a Args, kustomize overlay.KustomizeSource) applicationSp
 // wait for the release, whose chart installs the Application CRD and the controller that
 // reconciles it. The spec names the image repository and the role, which AWS assigns, so it is
 // an output; no resource is created inside the apply.
-func newApplication(ctx *pulumi.Context, name string, a Args, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) error {
+func newApplication(ctx *pulumi.Context, name string, a gitopsargs.Args, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) error {
 	spec := pulumi.All(a.ImageRepository, a.AppRoleARN).ApplyT(func(v []any) (map[string]any, error) {
 		repository, _ := v[0].(string)
 		role, _ := v[1].(string)

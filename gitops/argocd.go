@@ -9,6 +9,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/internal/helmrelease"
 )
 
@@ -29,7 +30,7 @@ type ArgoCD struct {
 
 // NewArgoCD validates args and installs ArgoCD with the app's Application. Nothing is registered
 // when args are invalid or gitops is disabled.
-func NewArgoCD(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*ArgoCD, error) {
+func NewArgoCD(ctx *pulumi.Context, name string, args *gitopsargs.Args, opts ...pulumi.ResourceOption) (*ArgoCD, error) {
 	if args == nil {
 		return nil, fmt.Errorf("argocd %s: args are required", name)
 	}
@@ -38,7 +39,7 @@ func NewArgoCD(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Reso
 		return nil, fmt.Errorf("argocd %s: KubernetesProvider, AppNamespace, AppServiceAccount, ImageRepository and AppRoleARN are required", name)
 	}
 	if !a.Enabled {
-		return nil, fmt.Errorf("argocd %s: %s.enabled is false, so nothing is to be created", name, ConfigKey)
+		return nil, fmt.Errorf("argocd %s: %s.enabled is false, so nothing is to be created", name, gitopsargs.ConfigKey)
 	}
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("argocd %s: invalid config:\n%w", name, err)
@@ -58,7 +59,7 @@ func NewArgoCD(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Reso
 
 // build creates ArgoCD's namespace, the Helm release into it, then the Application, each on the
 // cluster's provider.
-func (c *ArgoCD) build(ctx *pulumi.Context, name string, a Args) error {
+func (c *ArgoCD) build(ctx *pulumi.Context, name string, a gitopsargs.Args) error {
 	parent, provider := pulumi.Parent(c), pulumi.Provider(a.KubernetesProvider)
 	after := pulumi.DependsOn(a.After)
 	ns, err := corev1.NewNamespace(ctx, name+"-argocd", &corev1.NamespaceArgs{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/gitops"
+	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/harness"
 )
 
@@ -34,15 +35,15 @@ const (
 )
 
 // validArgs are what the program passes for the dev stack, without the resources.
-func validArgs() gitops.Args {
-	return gitops.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "mission-link"}
+func validArgs() gitopsargs.Args {
+	return gitopsargs.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "mission-link"}
 }
 
 // run builds the component on a Kubernetes provider named "cluster", waiting for a node group
 // named "nodes-ready", as the program waits for the cluster's nodes. (Not a Kubernetes object:
 // a test that names a core/v1 or meta/v1 type compiles some 7,800 generic instantiations of the
 // Pulumi SDK, 6 s of every rebuild of this test package.)
-func run(t *testing.T, args gitops.Args) (*harness.Record, error) {
+func run(t *testing.T, args gitopsargs.Args) (*harness.Record, error) {
 	t.Helper()
 	return harness.RunComponent(func(ctx *pulumi.Context) error {
 		provider, err := kubernetes.NewProvider(ctx, "cluster", &kubernetes.ProviderArgs{})
@@ -75,7 +76,7 @@ func run(t *testing.T, args gitops.Args) (*harness.Record, error) {
 	})
 }
 
-func mustRun(t *testing.T, args gitops.Args) *harness.Record {
+func mustRun(t *testing.T, args gitopsargs.Args) *harness.Record {
 	t.Helper()
 	r, err := run(t, args)
 	if err != nil {
@@ -231,7 +232,7 @@ func TestNamespace(t *testing.T) {
 }
 
 func TestApplication(t *testing.T) {
-	r := mustRun(t, gitops.Args{Enabled: true, RepoURL: "git@github.com:mission-link/deploy.git", Path: "apps/web", TargetRevision: "v1.2.0", AppNamespace: "web"})
+	r := mustRun(t, gitopsargs.Args{Enabled: true, RepoURL: "git@github.com:mission-link/deploy.git", Path: "apps/web", TargetRevision: "v1.2.0", AppNamespace: "web"})
 	app := one(t, r, typeApplication)
 	for path, want := range map[string]string{
 		"apiVersion":                 "argoproj.io/v1alpha1",
@@ -270,7 +271,7 @@ func TestApplication(t *testing.T) {
 // the images and appends the patches to the overlay's; deploy/argocd_overrides_test.go renders
 // the overlay that way).
 func TestApplicationCarriesTheStackOutputs(t *testing.T) {
-	app := one(t, mustRun(t, gitops.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "web", AppServiceAccount: "server"}), typeApplication)
+	app := one(t, mustRun(t, gitopsargs.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "web", AppServiceAccount: "server"}), typeApplication)
 	if got := app.Strings("spec.source.kustomize.images"); !slices.Equal(got, []string{"mission-link=" + imageRepository + ":*"}) {
 		t.Errorf("kustomize images %v, want the stack's repository keeping the overlay's tag (name=newName:*)", got)
 	}
@@ -340,14 +341,13 @@ func TestOnTheClusterAndInOrder(t *testing.T) {
 
 func TestInvalidArgsRegisterNothing(t *testing.T) {
 	cases := map[string]struct {
-		args gitops.Args
+		args gitopsargs.Args
 		want []string
 	}{
-		"bad values": {gitops.Args{Enabled: true, RepoURL: "http://github.com/mission-link/x.git", Path: "../other", AppNamespace: "mission-link"},
-			[]string{`gitops.repoURL ("http://github.com/mission-link/x.git")`, `gitops.path ("../other")`}},
-		"no repository": {gitops.Args{Enabled: true, AppNamespace: "mission-link"}, []string{"gitops.repoURL is not set"}},
-		"disabled":      {gitops.Args{RepoURL: repoURL, AppNamespace: "mission-link"}, []string{"gitops.enabled is false"}},
-		"no namespace":  {gitops.Args{Enabled: true, RepoURL: repoURL}, []string{"AppNamespace"}},
+		"bad values":    {gitopsargs.Args{Enabled: true, RepoURL: "http://github.com/mission-link/x.git", Path: "../other", AppNamespace: "mission-link"}, []string{`gitops.repoURL ("http://github.com/mission-link/x.git")`, `gitops.path ("../other")`}},
+		"no repository": {gitopsargs.Args{Enabled: true, AppNamespace: "mission-link"}, []string{"gitops.repoURL is not set"}},
+		"disabled":      {gitopsargs.Args{RepoURL: repoURL, AppNamespace: "mission-link"}, []string{"gitops.enabled is false"}},
+		"no namespace":  {gitopsargs.Args{Enabled: true, RepoURL: repoURL}, []string{"AppNamespace"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

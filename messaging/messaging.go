@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/messaging/messagingargs"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the messaging resources.
@@ -41,7 +42,7 @@ type Messaging struct {
 }
 
 // NewMessaging validates args and builds the bus, rule, topic, queue and subscriptions.
-func NewMessaging(ctx *pulumi.Context, name string, args *MessagingArgs, opts ...pulumi.ResourceOption) (*Messaging, error) {
+func NewMessaging(ctx *pulumi.Context, name string, args *messagingargs.MessagingArgs, opts ...pulumi.ResourceOption) (*Messaging, error) {
 	if args == nil {
 		return nil, fmt.Errorf("messaging %s: args are required", name)
 	}
@@ -69,7 +70,7 @@ func NewMessaging(ctx *pulumi.Context, name string, args *MessagingArgs, opts ..
 	return m, nil
 }
 
-func (m *Messaging) build(ctx *pulumi.Context, name string, a MessagingArgs, pattern string) error {
+func (m *Messaging) build(ctx *pulumi.Context, name string, a messagingargs.MessagingArgs, pattern string) error {
 	parent := pulumi.Parent(m)
 	key, err := newKey(ctx, name+"-messaging", a.Protect, parent)
 	if err != nil {
@@ -188,7 +189,7 @@ func newTopic(ctx *pulumi.Context, name string, key *kms.Key, rule *cloudwatch.E
 	return topic, policy, nil
 }
 
-func newDeadLetterQueue(ctx *pulumi.Context, name string, a MessagingArgs, key *kms.Key, rule *cloudwatch.EventRule, parent pulumi.ResourceOrInvokeOption) (*sqs.Queue, *sqs.QueuePolicy, error) {
+func newDeadLetterQueue(ctx *pulumi.Context, name string, a messagingargs.MessagingArgs, key *kms.Key, rule *cloudwatch.EventRule, parent pulumi.ResourceOrInvokeOption) (*sqs.Queue, *sqs.QueuePolicy, error) {
 	queue, err := sqs.NewQueue(ctx, name, &sqs.QueueArgs{
 		KmsMasterKeyId:          key.Arn,
 		MessageRetentionSeconds: pulumi.Int(a.DeadLetterRetentionInDays * 86400),

@@ -11,9 +11,10 @@ import (
 	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/internal/validationtest"
 	"github.com/mission-link/infra/messaging"
+	"github.com/mission-link/infra/messaging/messagingargs"
 )
 
-func run(t *testing.T, args messaging.MessagingArgs) *harness.Record {
+func run(t *testing.T, args messagingargs.MessagingArgs) *harness.Record {
 	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		_, err := messaging.NewMessaging(ctx, "ml", &args)
@@ -26,7 +27,7 @@ func run(t *testing.T, args messaging.MessagingArgs) *harness.Record {
 }
 
 func TestRuleMatchesTheAppsSource(t *testing.T) {
-	r := run(t, messaging.MessagingArgs{})
+	r := run(t, messagingargs.MessagingArgs{})
 	rule := harnesstest.Only(t, r, "aws:cloudwatch/eventRule:EventRule")
 	if rule.String("eventPattern") != `{"source":["mission-link"]}` {
 		t.Errorf("pattern %s", rule.String("eventPattern"))
@@ -34,7 +35,7 @@ func TestRuleMatchesTheAppsSource(t *testing.T) {
 	if bus := harnesstest.Source(t, r, rule, "eventBusName"); bus.Type != "aws:cloudwatch/eventBus:EventBus" || bus.String("name") != "ml" {
 		t.Errorf("rule on %s %s", bus.Type, bus.String("name"))
 	}
-	custom := harnesstest.Only(t, run(t, messaging.MessagingArgs{EventSource: "mission-link.orders"}), "aws:cloudwatch/eventRule:EventRule")
+	custom := harnesstest.Only(t, run(t, messagingargs.MessagingArgs{EventSource: "mission-link.orders"}), "aws:cloudwatch/eventRule:EventRule")
 	if custom.String("eventPattern") != `{"source":["mission-link.orders"]}` {
 		t.Errorf("configured source ignored: %s", custom.String("eventPattern"))
 	}
@@ -83,11 +84,11 @@ func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
 }
 
 func TestTopicReceivesEventsFromTheRule(t *testing.T) {
-	checkTopicReceivesRule(t, run(t, messaging.MessagingArgs{}))
+	checkTopicReceivesRule(t, run(t, messagingargs.MessagingArgs{}))
 }
 
 func TestFailedDeliveriesAreKept(t *testing.T) {
-	r := run(t, messaging.MessagingArgs{MaximumEventAgeInSeconds: 3600, DeadLetterRetentionInDays: 7})
+	r := run(t, messagingargs.MessagingArgs{MaximumEventAgeInSeconds: 3600, DeadLetterRetentionInDays: 7})
 	target := harnesstest.Only(t, r, "aws:cloudwatch/eventTarget:EventTarget")
 	retries, _ := target.Number("retryPolicy.maximumRetryAttempts")
 	age, _ := target.Number("retryPolicy.maximumEventAgeInSeconds")
@@ -127,7 +128,7 @@ func TestFailedDeliveriesAreKept(t *testing.T) {
 }
 
 func TestOneSubscriptionPerAddress(t *testing.T) {
-	r := run(t, messaging.MessagingArgs{NotificationEmails: []string{"Ops@Example.com", "dev@example.com"}})
+	r := run(t, messagingargs.MessagingArgs{NotificationEmails: []string{"Ops@Example.com", "dev@example.com"}})
 	subs := r.ByType("aws:sns/topicSubscription:TopicSubscription")
 	var endpoints []string
 	for _, s := range subs {
@@ -143,7 +144,7 @@ func TestOneSubscriptionPerAddress(t *testing.T) {
 	if !slices.Equal(endpoints, []string{"Ops@Example.com", "dev@example.com"}) {
 		t.Errorf("subscribed %v", endpoints)
 	}
-	more := run(t, messaging.MessagingArgs{NotificationEmails: []string{"new@example.com", "Ops@Example.com", "dev@example.com"}})
+	more := run(t, messagingargs.MessagingArgs{NotificationEmails: []string{"new@example.com", "Ops@Example.com", "dev@example.com"}})
 	for _, s := range subs {
 		after, ok := more.ByURN(s.URN)
 		if !ok || !after.Inputs.DeepEquals(s.Inputs) {
@@ -153,7 +154,7 @@ func TestOneSubscriptionPerAddress(t *testing.T) {
 }
 
 func TestProtect(t *testing.T) {
-	r := run(t, messaging.MessagingArgs{Protect: true})
+	r := run(t, messagingargs.MessagingArgs{Protect: true})
 	for _, typ := range []string{"aws:sqs/queue:Queue", "aws:kms/key:Key"} {
 		if !harnesstest.Only(t, r, typ).Options.Protect {
 			t.Errorf("%s is not protected", typ)
@@ -162,23 +163,23 @@ func TestProtect(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	valid := func() messaging.MessagingArgs {
-		return messaging.MessagingArgs{NotificationEmails: []string{"ops@example.com"}}.WithDefaults()
+	valid := func() messagingargs.MessagingArgs {
+		return messagingargs.MessagingArgs{NotificationEmails: []string{"ops@example.com"}}.WithDefaults()
 	}
 	if err := valid().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	validationtest.Rejects(t, valid, messaging.MessagingArgs.Validate, []validationtest.Case[messaging.MessagingArgs]{
-		validationtest.Reject("duplicate address", func(a *messaging.MessagingArgs) {
+	validationtest.Rejects(t, valid, messagingargs.MessagingArgs.Validate, []validationtest.Case[messagingargs.MessagingArgs]{
+		validationtest.Reject("duplicate address", func(a *messagingargs.MessagingArgs) {
 			a.NotificationEmails = []string{"ops@example.com", "OPS@example.com"}
 		}, `messaging.notificationEmails[1] ("OPS@example.com") repeats messaging.notificationEmails[0]`),
-		validationtest.Reject("malformed address", func(a *messaging.MessagingArgs) { a.NotificationEmails = []string{"ops.example.com"} }, `messaging.notificationEmails[0] ("ops.example.com")`),
-		validationtest.Reject("address with a name", func(a *messaging.MessagingArgs) { a.NotificationEmails = []string{"Ops <ops@example.com>"} }, `messaging.notificationEmails[0]`),
-		validationtest.Reject("no domain", func(a *messaging.MessagingArgs) { a.NotificationEmails = []string{"ops@localhost"} }, `messaging.notificationEmails[0] ("ops@localhost")`),
-		validationtest.Reject("AWS source", func(a *messaging.MessagingArgs) { a.EventSource = "aws.ec2" }, `messaging.eventSource ("aws.ec2")`),
-		validationtest.Reject("too many retries", func(a *messaging.MessagingArgs) { n := 200; a.MaximumRetryAttempts = &n }, "messaging.maximumRetryAttempts (200)"),
-		validationtest.Reject("event age", func(a *messaging.MessagingArgs) { a.MaximumEventAgeInSeconds = 30 }, "messaging.maximumEventAgeInSeconds (30)"),
-		validationtest.Reject("retention", func(a *messaging.MessagingArgs) { a.DeadLetterRetentionInDays = 30 }, "messaging.deadLetterRetentionInDays (30)"),
+		validationtest.Reject("malformed address", func(a *messagingargs.MessagingArgs) { a.NotificationEmails = []string{"ops.example.com"} }, `messaging.notificationEmails[0] ("ops.example.com")`),
+		validationtest.Reject("address with a name", func(a *messagingargs.MessagingArgs) { a.NotificationEmails = []string{"Ops <ops@example.com>"} }, `messaging.notificationEmails[0]`),
+		validationtest.Reject("no domain", func(a *messagingargs.MessagingArgs) { a.NotificationEmails = []string{"ops@localhost"} }, `messaging.notificationEmails[0] ("ops@localhost")`),
+		validationtest.Reject("AWS source", func(a *messagingargs.MessagingArgs) { a.EventSource = "aws.ec2" }, `messaging.eventSource ("aws.ec2")`),
+		validationtest.Reject("too many retries", func(a *messagingargs.MessagingArgs) { n := 200; a.MaximumRetryAttempts = &n }, "messaging.maximumRetryAttempts (200)"),
+		validationtest.Reject("event age", func(a *messagingargs.MessagingArgs) { a.MaximumEventAgeInSeconds = 30 }, "messaging.maximumEventAgeInSeconds (30)"),
+		validationtest.Reject("retention", func(a *messagingargs.MessagingArgs) { a.DeadLetterRetentionInDays = 30 }, "messaging.deadLetterRetentionInDays (30)"),
 	})
 }
 

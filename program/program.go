@@ -15,6 +15,7 @@ import (
 	"github.com/mission-link/infra/cicd"
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/messaging"
 	"github.com/mission-link/infra/secrets"
@@ -240,7 +241,7 @@ func exportCIAccess(out pulumi.Map, registry *ecr.Registry, ci *cicd.GitHubAcces
 }
 
 // exportCluster exports the cluster and, for cmd/verify, what it was configured with.
-func exportCluster(out pulumi.Map, c *eks.Cluster, args eks.ClusterArgs) {
+func exportCluster(out pulumi.Map, c *eks.Cluster, args eksargs.ClusterArgs) {
 	out["clusterName"] = c.Name
 	out["clusterVersion"] = pulumi.String(args.Version)
 	out["clusterLogTypes"] = pulumi.ToStringArray(eks.ControlPlaneLogTypes)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/program"
@@ -713,7 +714,7 @@ func TestOutputsAreWhatVerifyReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("verify cannot read the dev stack's outputs: %v", err)
 	}
-	if got.Region != "ap-northeast-2" || got.ClusterVersion != eks.DefaultVersion || got.StorageClassName != eks.StorageClassName {
+	if got.Region != "ap-northeast-2" || got.ClusterVersion != eksargs.DefaultVersion || got.StorageClassName != eks.StorageClassName {
 		t.Errorf("region %q, cluster version %q, storage class %q", got.Region, got.ClusterVersion, got.StorageClassName)
 	}
 	if !slices.Equal(got.ClusterLogTypes, eks.ControlPlaneLogTypes) {

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/secrets/secretsargs"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the secrets.
@@ -39,7 +40,7 @@ type DatabaseSecret struct {
 }
 
 // NewSecrets validates args and builds the secrets.
-func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
+func NewSecrets(ctx *pulumi.Context, name string, args *secretsargs.SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
 	if args == nil {
 		return nil, fmt.Errorf("secrets %s: args are required", name)
 	}
@@ -58,7 +59,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 	password := a.Password
 	if password == nil {
 		generated, err := random.NewRandomPassword(ctx, name+"-database", &random.RandomPasswordArgs{
-			Length:  pulumi.Int(GeneratedPasswordLength),
+			Length:  pulumi.Int(secretsargs.GeneratedPasswordLength),
 			Special: pulumi.Bool(false),
 		}, parent)
 		if err != nil {
@@ -93,7 +94,7 @@ func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pul
 }
 
 // databaseSecretJSON is the secret's value, itself a secret whatever the password's origin.
-func databaseSecretJSON(d DatabaseArgs, password pulumi.StringInput) pulumi.StringOutput {
+func databaseSecretJSON(d secretsargs.DatabaseArgs, password pulumi.StringInput) pulumi.StringOutput {
 	value := password.ToStringOutput().ApplyT(func(pw string) (string, error) {
 		b, err := json.Marshal(DatabaseSecret{Host: d.Host, Port: d.Port, Username: d.Username, Password: pw, DBName: d.DBName})
 		if err != nil {

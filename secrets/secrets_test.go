@@ -12,9 +12,10 @@ import (
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 	"github.com/mission-link/infra/secrets"
+	"github.com/mission-link/infra/secrets/secretsargs"
 )
 
-func run(t *testing.T, args secrets.SecretsArgs) *harness.Record {
+func run(t *testing.T, args secretsargs.SecretsArgs) *harness.Record {
 	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		if args.NamePrefix == "" {
@@ -29,8 +30,8 @@ func run(t *testing.T, args secrets.SecretsArgs) *harness.Record {
 	return r
 }
 
-func dbArgs() secrets.SecretsArgs {
-	return secrets.SecretsArgs{Database: secrets.DatabaseArgs{Host: "db.internal"}}
+func dbArgs() secretsargs.SecretsArgs {
+	return secretsargs.SecretsArgs{Database: secretsargs.DatabaseArgs{Host: "db.internal"}}
 }
 
 // secretValue is the stored JSON, which must be a secret in the recorded inputs.
@@ -132,20 +133,20 @@ func TestRecoveryWindowAndProtect(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	valid := func() secrets.SecretsArgs { return dbArgs().WithDefaults() }
+	valid := func() secretsargs.SecretsArgs { return dbArgs().WithDefaults() }
 	if err := valid().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	window := func(days int) func(*secrets.SecretsArgs) {
-		return func(a *secrets.SecretsArgs) { a.RecoveryWindowInDays = &days }
+	window := func(days int) func(*secretsargs.SecretsArgs) {
+		return func(a *secretsargs.SecretsArgs) { a.RecoveryWindowInDays = &days }
 	}
-	validationtest.Rejects(t, valid, secrets.SecretsArgs.Validate, []validationtest.Case[secrets.SecretsArgs]{
+	validationtest.Rejects(t, valid, secretsargs.SecretsArgs.Validate, []validationtest.Case[secretsargs.SecretsArgs]{
 		validationtest.Reject("recovery window 3", window(3), "secrets.recoveryWindowInDays (3) must be 0 (delete at once) or from 7 to 30"),
 		validationtest.Reject("recovery window 31", window(31), "secrets.recoveryWindowInDays (31)"),
 		validationtest.Reject("negative window", window(-1), "secrets.recoveryWindowInDays (-1)"),
-		validationtest.Reject("no host", func(a *secrets.SecretsArgs) { a.Database.Host = "" }, `secrets.database.host ("")`),
-		validationtest.Reject("URL as host", func(a *secrets.SecretsArgs) { a.Database.Host = "postgres://db" }, `secrets.database.host ("postgres://db")`),
-		validationtest.Reject("port", func(a *secrets.SecretsArgs) { a.Database.Port = 70000 }, "secrets.database.port (70000)"),
+		validationtest.Reject("no host", func(a *secretsargs.SecretsArgs) { a.Database.Host = "" }, `secrets.database.host ("")`),
+		validationtest.Reject("URL as host", func(a *secretsargs.SecretsArgs) { a.Database.Host = "postgres://db" }, `secrets.database.host ("postgres://db")`),
+		validationtest.Reject("port", func(a *secretsargs.SecretsArgs) { a.Database.Port = 70000 }, "secrets.database.port (70000)"),
 	})
 	for _, ok := range []int{0, 7, 30} {
 		a := valid()

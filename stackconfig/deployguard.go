@@ -9,8 +9,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/awsspec"
-	"github.com/mission-link/infra/eks"
-	"github.com/mission-link/infra/messaging"
+	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/messaging/messagingargs"
 )
 
 // Deploy guards are the checks that only a real `pulumi up` enforces. The committed stack files
@@ -39,8 +39,8 @@ type DeployGuard struct {
 // DeployGuards are every check that only a real `pulumi up` enforces, in the order it reports them.
 func DeployGuards() []DeployGuard {
 	return []DeployGuard{
-		{Rule: RuleDocumentationRange, Key: eks.ConfigKey + ".publicAccessCidrs", check: documentationRangeRefusals},
-		{Rule: RuleExampleDomain, Key: messaging.ConfigKey + ".notificationEmails", check: exampleDomainRefusals},
+		{Rule: RuleDocumentationRange, Key: eksargs.ConfigKey + ".publicAccessCidrs", check: documentationRangeRefusals},
+		{Rule: RuleExampleDomain, Key: messagingargs.ConfigKey + ".notificationEmails", check: exampleDomainRefusals},
 	}
 }
 
@@ -98,7 +98,7 @@ func documentationRangeRefusals(s Stack, project string) []error {
 		if !ok {
 			continue
 		}
-		key := fmt.Sprintf("%s.publicAccessCidrs[%d]", eks.ConfigKey, i)
+		key := fmt.Sprintf("%s.publicAccessCidrs[%d]", eksargs.ConfigKey, i)
 		out = append(out, fmt.Errorf("%s (%q) is inside %s, a range RFC 5737 reserves for documentation: no machine you deploy from has such an address, so the API would admit nobody, pulumi-eks would wait five minutes for it and every Kubernetes resource would fail as unreachable. "+
 			"Put the address you run `pulumi up` and kubectl from there (`curl -s https://checkip.amazonaws.com` prints it): `pulumi config set --path '%s:%s' <address>/32`",
 			key, cidr, doc, project, key))
@@ -137,7 +137,7 @@ func exampleDomainRefusals(s Stack, project string) []error {
 		if !ok {
 			continue
 		}
-		key := fmt.Sprintf("%s.notificationEmails[%d]", messaging.ConfigKey, i)
+		key := fmt.Sprintf("%s.notificationEmails[%d]", messagingargs.ConfigKey, i)
 		out = append(out, fmt.Errorf("%s (%q) is at %s, a name RFC 2606 reserves for examples, where no mailbox can confirm the subscription: SNS would keep it pending, delete it after 48 hours, and every later `pulumi up --refresh` would subscribe it again and send another confirmation. "+
 			"Use an address someone reads, or remove it: `pulumi config set --path '%s:%s' <address>`",
 			key, addr, reserved, project, key))

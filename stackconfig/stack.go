@@ -19,15 +19,15 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/app"
+	"github.com/mission-link/infra/app/appargs"
 	"github.com/mission-link/infra/awsspec"
-	"github.com/mission-link/infra/cicd"
-	"github.com/mission-link/infra/ecr"
-	"github.com/mission-link/infra/eks"
-	"github.com/mission-link/infra/gitops"
-	"github.com/mission-link/infra/messaging"
-	"github.com/mission-link/infra/secrets"
-	"github.com/mission-link/infra/vpc"
+	"github.com/mission-link/infra/cicd/cicdargs"
+	"github.com/mission-link/infra/ecr/ecrargs"
+	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/gitops/gitopsargs"
+	"github.com/mission-link/infra/messaging/messagingargs"
+	"github.com/mission-link/infra/secrets/secretsargs"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 // Provider config keys the program passes to its AWS provider. Other aws: keys would be ignored
@@ -82,21 +82,21 @@ type Stack struct {
 	// Tags are extra tags for every AWS resource, beside Project, Stack and ManagedBy.
 	Tags map[string]string `json:"tags"`
 	// Network is the `network:` block.
-	Network vpc.NetworkArgs `json:"network"`
+	Network vpcargs.NetworkArgs `json:"network"`
 	// Cluster is the `cluster:` block.
-	Cluster eks.ClusterArgs `json:"cluster"`
+	Cluster eksargs.ClusterArgs `json:"cluster"`
 	// Registry is the `registry:` block.
-	Registry ecr.RegistryArgs `json:"registry"`
+	Registry ecrargs.RegistryArgs `json:"registry"`
 	// CI is the `ci:` block: the GitHub repository whose workflows assume the stack's roles.
-	CI cicd.GitHubArgs `json:"ci"`
+	CI cicdargs.GitHubArgs `json:"ci"`
 	// Messaging is the `messaging:` block.
-	Messaging messaging.MessagingArgs `json:"messaging"`
+	Messaging messagingargs.MessagingArgs `json:"messaging"`
 	// Secrets is the `secrets:` block.
-	Secrets secrets.SecretsArgs `json:"secrets"`
+	Secrets secretsargs.SecretsArgs `json:"secrets"`
 	// App is the `app:` block: the app's Kubernetes identity.
-	App app.IdentityArgs `json:"app"`
+	App appargs.IdentityArgs `json:"app"`
 	// GitOps is the `gitops:` block: ArgoCD and the app's Application. Off by default.
-	GitOps gitops.Args `json:"gitops"`
+	GitOps gitopsargs.Args `json:"gitops"`
 	// DatabasePassword is the app database's password, set with `pulumi config set --secret`.
 	// Empty (the default) generates one.
 	DatabasePassword string `json:"databasePassword"`
@@ -289,23 +289,23 @@ func (s Stack) Validate() error {
 // always runs there, and a node that cannot reach ECR, STS and the EKS API never joins (the node
 // group fails with NodeCreationFailure). vpc.NetworkArgs.PrivateEgress says which modes provide
 // egress, so a new mode (VPC endpoints, say) changes only that.
-func checkNodeEgress(n vpc.NetworkArgs) error {
+func checkNodeEgress(n vpcargs.NetworkArgs) error {
 	if n.PrivateEgress() {
 		return nil
 	}
-	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q, %q or %q",
-		vpc.ConfigKey, n.NatGateways, vpc.NatSingle, vpc.NatPerAz, vpc.NatInstance)
+	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q, %q or %q", vpcargs.
+		ConfigKey, n.NatGateways, vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance)
 }
 
 // validatePartitions checks that the ARNs the stack is given are in its region's partition.
 func (s Stack) validatePartitions() []error {
 	var errs []error
 	for i, arn := range s.Cluster.AdminRoleArns {
-		errs = append(errs, awsspec.CheckPartition(fmt.Sprintf("%s.adminRoleArns[%d]", eks.ConfigKey, i), arn, s.Region))
+		errs = append(errs, awsspec.CheckPartition(fmt.Sprintf("%s.adminRoleArns[%d]", eksargs.ConfigKey, i), arn, s.Region))
 	}
 	errs = append(errs,
-		awsspec.CheckPartition(cicd.ConfigKey+".oidcProviderArn", s.CI.OIDCProviderArn, s.Region),
-		awsspec.CheckPartition(cicd.ConfigKey+".secretsProviderKeyArn", s.CI.SecretsProviderKeyArn, s.Region))
+		awsspec.CheckPartition(cicdargs.ConfigKey+".oidcProviderArn", s.CI.OIDCProviderArn, s.Region),
+		awsspec.CheckPartition(cicdargs.ConfigKey+".secretsProviderKeyArn", s.CI.SecretsProviderKeyArn, s.Region))
 	return errs
 }
 
@@ -316,7 +316,7 @@ var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Ku
 // checkout is at hand, that gitops.path holds a kustomization: ArgoCD would otherwise sync
 // nothing, or fail, long after `pulumi up` succeeded. Another repository cannot be checked here.
 func (s Stack) validateGitOpsPath() error {
-	if s.projectDir == "" || s.GitOps.RepoURL == "" || !gitops.NamesRepository(s.GitOps.RepoURL, s.CI.InfraRepository) {
+	if s.projectDir == "" || s.GitOps.RepoURL == "" || !gitopsargs.NamesRepository(s.GitOps.RepoURL, s.CI.InfraRepository) {
 		return nil
 	}
 	dir := filepath.Join(s.projectDir, filepath.FromSlash(s.GitOps.Path))
@@ -325,8 +325,8 @@ func (s Stack) validateGitOpsPath() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s.path (%q) has no kustomization in this repository (%s, which %s.repoURL names): want a directory holding %s, such as %q",
-		gitops.ConfigKey, s.GitOps.Path, s.CI.InfraRepository, gitops.ConfigKey, strings.Join(kustomizationFiles, ", "), gitops.DefaultPath)
+	return fmt.Errorf("%s.path (%q) has no kustomization in this repository (%s, which %s.repoURL names): want a directory holding %s, such as %q", gitopsargs.
+		ConfigKey, s.GitOps.Path, s.CI.InfraRepository, gitopsargs.ConfigKey, strings.Join(kustomizationFiles, ", "), gitopsargs.DefaultPath)
 }
 
 // Tag limits AWS applies across services

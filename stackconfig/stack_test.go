@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mission-link/infra/vpc"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 func parse(t *testing.T, values map[string]string) (*Stack, error) {
@@ -48,8 +48,8 @@ func TestParseFillsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := s.Network
-	if n.CidrBlock != "10.20.0.0/16" || n.AvailabilityZoneCount != vpc.DefaultAvailabilityZoneCount ||
-		n.NatGateways != vpc.NatSingle || !n.Bastion.IsEnabled() || n.Bastion.InstanceType != vpc.DefaultBastionInstanceType {
+	if n.CidrBlock != "10.20.0.0/16" || n.AvailabilityZoneCount != vpcargs.DefaultAvailabilityZoneCount ||
+		n.NatGateways != vpcargs.NatSingle || !n.Bastion.IsEnabled() || n.Bastion.InstanceType != vpcargs.DefaultBastionInstanceType {
 		t.Errorf("network %+v", n)
 	}
 	if !s.ProtectStatefulResources || s.Profile != "mission-link" || s.Region != "ap-northeast-2" ||

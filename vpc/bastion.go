@@ -11,6 +11,7 @@ import (
 
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 const (
@@ -22,7 +23,7 @@ const (
 
 // newBastion creates an instance in a private subnet that operators reach with SSM Session
 // Manager: no key pair, no public IP, and no ingress unless sshCidrs names some.
-func (n *Network) newBastion(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, subnet *awsec2.Subnet, parent pulumi.ResourceOrInvokeOption) error {
+func (n *Network) newBastion(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *awsec2.Vpc, subnet *awsec2.Subnet, parent pulumi.ResourceOrInvokeOption) error {
 	bastionName := name + "-bastion"
 	profile, err := newSSMProfile(ctx, bastionName, "Bastion instance role: SSM Session Manager only", parent)
 	if err != nil {
@@ -108,7 +109,7 @@ func newSSMProfile(ctx *pulumi.Context, name, description string, parent pulumi.
 	return profile, nil
 }
 
-func newBastionSecurityGroup(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.SecurityGroup, error) {
+func newBastionSecurityGroup(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.SecurityGroup, error) {
 	var ingress awsec2.SecurityGroupIngressArray
 	for _, cidr := range a.Bastion.SSHCidrs {
 		ingress = append(ingress, awsec2.SecurityGroupIngressArgs{

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 
+	"github.com/mission-link/infra/vpc/vpcargs"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -25,7 +26,7 @@ type natInstance struct {
 // newNatInstance puts the NAT instance in the public subnet of z (the first AZ): an interface
 // with source/destination check off, an elastic IP on it, and an instance that takes the
 // interface as its primary one (device index 0) and reaches nothing else.
-func newNatInstance(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, z zone, igw *awsec2.InternetGateway, parent pulumi.ResourceOrInvokeOption) (*natInstance, error) {
+func newNatInstance(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *awsec2.Vpc, z zone, igw *awsec2.InternetGateway, parent pulumi.ResourceOrInvokeOption) (*natInstance, error) {
 	natName := name + "-nat-instance"
 	sg, err := newNatSecurityGroup(ctx, natName, a.CidrBlock, vpc, parent)
 	if err != nil {

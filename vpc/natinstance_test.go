@@ -11,7 +11,7 @@ import (
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
-	"github.com/mission-link/infra/vpc"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 const (
@@ -20,7 +20,7 @@ const (
 )
 
 func TestNatInstance(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{CidrBlock: "10.20.0.0/16", AvailabilityZoneCount: 3, NatGateways: vpc.NatInstance})
+	r := mustRun(t, vpcargs.NetworkArgs{CidrBlock: "10.20.0.0/16", AvailabilityZoneCount: 3, NatGateways: vpcargs.NatInstance})
 	if n := len(r.ByType(typeNat)); n != 0 {
 		t.Errorf("%d NAT gateways in the instance mode", n)
 	}
@@ -113,7 +113,7 @@ func TestNatInstance(t *testing.T) {
 }
 
 func TestNatInstanceSecurityGroup(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{CidrBlock: "10.20.0.0/16", NatGateways: vpc.NatInstance})
+	r := mustRun(t, vpcargs.NetworkArgs{CidrBlock: "10.20.0.0/16", NatGateways: vpcargs.NatInstance})
 	eni := r.ByType(typeENI)[0]
 	sg := harnesstest.Source(t, r, eni, "securityGroups")
 	ingress, egress := sg.Objects("ingress"), sg.Objects("egress")
@@ -133,7 +133,7 @@ func TestNatInstanceSecurityGroup(t *testing.T) {
 // TestNatInstanceUserData: EC2 gets the committed script byte for byte, a script bash parses,
 // that forwards and masquerades the VPC's traffic, again on every boot.
 func TestNatInstanceUserData(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{NatGateways: vpc.NatInstance})
+	r := mustRun(t, vpcargs.NetworkArgs{NatGateways: vpcargs.NatInstance})
 	inst, _ := r.Get(typeInstance, "net-nat-instance")
 	script, err := os.ReadFile("natinstance.sh")
 	if err != nil {
@@ -194,9 +194,9 @@ func TestNatInstanceUserData(t *testing.T) {
 }
 
 func TestS3GatewayEndpointInEveryMode(t *testing.T) {
-	for _, mode := range []vpc.NatMode{vpc.NatSingle, vpc.NatPerAz, vpc.NatInstance, vpc.NatNone} {
+	for _, mode := range []vpcargs.NatMode{vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance, vpcargs.NatNone} {
 		t.Run(string(mode), func(t *testing.T) {
-			r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: mode})
+			r := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: mode})
 			endpoints := r.ByType(typeEndpoint)
 			if len(endpoints) != 1 {
 				t.Fatalf("%d VPC endpoints, want the S3 gateway endpoint", len(endpoints))

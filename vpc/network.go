@@ -7,6 +7,7 @@ package vpc
 import (
 	"fmt"
 
+	"github.com/mission-link/infra/vpc/vpcargs"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -43,7 +44,7 @@ type zone struct {
 }
 
 // NewNetwork validates args and builds the network. Nothing is registered when args are invalid.
-func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+func NewNetwork(ctx *pulumi.Context, name string, args *vpcargs.NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
 		return nil, fmt.Errorf("network %s: args are required", name)
 	}
@@ -75,7 +76,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return n, nil
 }
 
-func (n *Network) build(ctx *pulumi.Context, name string, a NetworkArgs) error {
+func (n *Network) build(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs) error {
 	parent := pulumi.Parent(n)
 	vpc, err := awsec2.NewVpc(ctx, name, &awsec2.VpcArgs{
 		CidrBlock:          pulumi.String(a.CidrBlock),

@@ -12,6 +12,7 @@ import (
 	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/vpc"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 const (
@@ -27,7 +28,7 @@ const (
 	typeRole        = "aws:iam/role:Role"
 )
 
-func runNetwork(t *testing.T, args vpc.NetworkArgs) (*harness.Record, error) {
+func runNetwork(t *testing.T, args vpcargs.NetworkArgs) (*harness.Record, error) {
 	t.Helper()
 	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2"}}
 	return harness.Run(cfg, func(ctx *pulumi.Context) error {
@@ -41,7 +42,7 @@ func runNetwork(t *testing.T, args vpc.NetworkArgs) (*harness.Record, error) {
 	})
 }
 
-func mustRun(t *testing.T, args vpc.NetworkArgs) *harness.Record {
+func mustRun(t *testing.T, args vpcargs.NetworkArgs) *harness.Record {
 	t.Helper()
 	r, err := runNetwork(t, args)
 	if err != nil {
@@ -64,25 +65,25 @@ func names(rs []harness.Resource) []string {
 
 func TestNatModes(t *testing.T) {
 	cases := []struct {
-		mode         vpc.NatMode
+		mode         vpcargs.NatMode
 		zones        int
 		wantNats     []string
 		wantRouteVia map[string]string // private route table -> NAT gateway
 	}{
-		{vpc.NatSingle, 3, []string{"net-nat-ap-northeast-2a"}, map[string]string{
+		{vpcargs.NatSingle, 3, []string{"net-nat-ap-northeast-2a"}, map[string]string{
 			"net-private-ap-northeast-2a": "net-nat-ap-northeast-2a",
 			"net-private-ap-northeast-2b": "net-nat-ap-northeast-2a",
 			"net-private-ap-northeast-2c": "net-nat-ap-northeast-2a",
 		}},
-		{vpc.NatPerAz, 3, []string{"net-nat-ap-northeast-2a", "net-nat-ap-northeast-2b", "net-nat-ap-northeast-2c"}, map[string]string{
+		{vpcargs.NatPerAz, 3, []string{"net-nat-ap-northeast-2a", "net-nat-ap-northeast-2b", "net-nat-ap-northeast-2c"}, map[string]string{
 			"net-private-ap-northeast-2a": "net-nat-ap-northeast-2a",
 			"net-private-ap-northeast-2b": "net-nat-ap-northeast-2b",
 			"net-private-ap-northeast-2c": "net-nat-ap-northeast-2c",
 		}},
-		{vpc.NatNone, 2, nil, map[string]string{}},
+		{vpcargs.NatNone, 2, nil, map[string]string{}},
 		// The instance mode has no NAT gateway: every private table routes to the NAT
 		// instance's interface (TestNatInstance checks the rest).
-		{vpc.NatInstance, 3, nil, map[string]string{
+		{vpcargs.NatInstance, 3, nil, map[string]string{
 			"net-private-ap-northeast-2a": "net-nat-instance",
 			"net-private-ap-northeast-2b": "net-nat-instance",
 			"net-private-ap-northeast-2c": "net-nat-instance",
@@ -90,12 +91,12 @@ func TestNatModes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.mode), func(t *testing.T) {
-			r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: tc.zones, NatGateways: tc.mode})
+			r := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: tc.zones, NatGateways: tc.mode})
 			nats := r.ByType(typeNat)
 			if got := names(nats); !slices.Equal(got, tc.wantNats) {
 				t.Fatalf("NAT gateways %v, want %v", got, tc.wantNats)
 			}
-			if got := names(r.ByType(typeEip)); tc.mode != vpc.NatInstance && !slices.Equal(got, tc.wantNats) {
+			if got := names(r.ByType(typeEip)); tc.mode != vpcargs.NatInstance && !slices.Equal(got, tc.wantNats) {
 				t.Fatalf("elastic IPs %v, want one per NAT gateway %v", got, tc.wantNats)
 			}
 			for _, nat := range nats {
@@ -121,7 +122,7 @@ func TestNatModes(t *testing.T) {
 					continue
 				}
 				target := "natGatewayId"
-				if tc.mode == vpc.NatInstance {
+				if tc.mode == vpcargs.NatInstance {
 					target = "networkInterfaceId"
 				}
 				routedVia[table.Name] = harnesstest.Source(t, r, route, target).Name
@@ -134,13 +135,13 @@ func TestNatModes(t *testing.T) {
 }
 
 func TestOneAssociationPerSubnet(t *testing.T) {
-	for _, mode := range []vpc.NatMode{vpc.NatSingle, vpc.NatPerAz, vpc.NatInstance, vpc.NatNone} {
+	for _, mode := range []vpcargs.NatMode{vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance, vpcargs.NatNone} {
 		t.Run(string(mode), func(t *testing.T) { checkOneAssociationPerSubnet(t, mode) })
 	}
 }
 
-func checkOneAssociationPerSubnet(t *testing.T, mode vpc.NatMode) {
-	r := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: mode})
+func checkOneAssociationPerSubnet(t *testing.T, mode vpcargs.NatMode) {
+	r := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: mode})
 	subnets := r.ByType(typeSubnet)
 	if len(subnets) != 6 {
 		t.Fatalf("%d subnets, want 6", len(subnets))
@@ -174,8 +175,8 @@ func checkOneAssociationPerSubnet(t *testing.T, mode vpc.NatMode) {
 // TestAddingAZKeepsOtherAZs: growing from 2 to 3 AZs only adds; every resource of the first two
 // AZs keeps its URN and inputs, so nothing is replaced.
 func TestAddingAZKeepsOtherAZs(t *testing.T) {
-	two := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 2, NatGateways: vpc.NatPerAz})
-	three := mustRun(t, vpc.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: vpc.NatPerAz})
+	two := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 2, NatGateways: vpcargs.NatPerAz})
+	three := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 3, NatGateways: vpcargs.NatPerAz})
 	for _, before := range two.Resources {
 		after, ok := three.ByURN(before.URN)
 		if !ok {
@@ -194,7 +195,7 @@ func TestAddingAZKeepsOtherAZs(t *testing.T) {
 }
 
 func TestSubnets(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{CidrBlock: "10.20.0.0/16", AvailabilityZoneCount: 2, ClusterName: "mission-link-dev"})
+	r := mustRun(t, vpcargs.NetworkArgs{CidrBlock: "10.20.0.0/16", AvailabilityZoneCount: 2, ClusterName: "mission-link-dev"})
 	want := map[string]string{
 		"net-private-ap-northeast-2a": "10.20.0.0/20",
 		"net-private-ap-northeast-2b": "10.20.16.0/20",
@@ -232,7 +233,7 @@ func TestSubnets(t *testing.T) {
 }
 
 func TestEveryChildIsParentedToTheComponent(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{NatGateways: vpc.NatInstance, Bastion: vpc.BastionArgs{Enabled: enabled(true)}})
+	r := mustRun(t, vpcargs.NetworkArgs{NatGateways: vpcargs.NatInstance, Bastion: vpcargs.BastionArgs{Enabled: enabled(true)}})
 	component, ok := r.Get(vpc.TypeToken, "net")
 	if !ok {
 		t.Fatal("no Network component registered")
@@ -245,7 +246,7 @@ func TestEveryChildIsParentedToTheComponent(t *testing.T) {
 }
 
 func TestDefaultSecurityGroupHasNoRules(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{})
+	r := mustRun(t, vpcargs.NetworkArgs{})
 	sgs := r.ByType("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 	if len(sgs) != 1 {
 		t.Fatalf("%d default security groups managed, want 1", len(sgs))
@@ -259,7 +260,7 @@ func TestDefaultSecurityGroupHasNoRules(t *testing.T) {
 }
 
 func TestFlowLogs(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{FlowLogs: vpc.FlowLogsArgs{RetentionInDays: 90}, Protect: true})
+	r := mustRun(t, vpcargs.NetworkArgs{FlowLogs: vpcargs.FlowLogsArgs{RetentionInDays: 90}, Protect: true})
 	logs := r.ByType("aws:ec2/flowLog:FlowLog")
 	if len(logs) != 1 {
 		t.Fatalf("%d flow logs, want 1", len(logs))
@@ -284,14 +285,14 @@ func TestFlowLogs(t *testing.T) {
 		t.Errorf("flow log trust policy %+v", s)
 	}
 
-	off := mustRun(t, vpc.NetworkArgs{FlowLogs: vpc.FlowLogsArgs{Enabled: enabled(false)}})
+	off := mustRun(t, vpcargs.NetworkArgs{FlowLogs: vpcargs.FlowLogsArgs{Enabled: enabled(false)}})
 	if n := len(off.ByType("aws:ec2/flowLog:FlowLog")) + len(off.ByType("aws:cloudwatch/logGroup:LogGroup")); n != 0 {
 		t.Errorf("flow logs disabled, yet %d flow log resources", n)
 	}
 }
 
 func TestBastion(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true)}})
+	r := mustRun(t, vpcargs.NetworkArgs{Bastion: vpcargs.BastionArgs{Enabled: enabled(true)}})
 	instances := r.ByType(typeInstance)
 	if len(instances) != 1 {
 		t.Fatalf("%d instances, want the bastion", len(instances))
@@ -348,7 +349,7 @@ func TestBastion(t *testing.T) {
 }
 
 func TestBastionSSHAndPinnedAMI(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{
+	r := mustRun(t, vpcargs.NetworkArgs{Bastion: vpcargs.BastionArgs{
 		Enabled: enabled(true), InstanceType: "t4g.micro", AmiID: "ami-0abcdef0123456789",
 		SSHCidrs: []string{"198.51.100.0/24", "203.0.113.10/32"},
 	}})
@@ -372,7 +373,7 @@ func TestBastionSSHAndPinnedAMI(t *testing.T) {
 		t.Errorf("SSH allowed from %v", sources)
 	}
 
-	x86 := mustRun(t, vpc.NetworkArgs{Bastion: vpc.BastionArgs{Enabled: enabled(true), InstanceType: "t3.micro"}})
+	x86 := mustRun(t, vpcargs.NetworkArgs{Bastion: vpcargs.BastionArgs{Enabled: enabled(true), InstanceType: "t3.micro"}})
 	if !slices.ContainsFunc(x86.Invokes, func(i harness.Invoke) bool {
 		return i.Token == "aws:ssm/getParameter:getParameter" && strings.HasSuffix(i.Args["name"].StringValue(), "-x86_64")
 	}) {
@@ -381,7 +382,7 @@ func TestBastionSSHAndPinnedAMI(t *testing.T) {
 }
 
 func TestInvalidArgsRegisterNothing(t *testing.T) {
-	r, err := runNetwork(t, vpc.NetworkArgs{AvailabilityZoneCount: 9, NatGateways: "many"})
+	r, err := runNetwork(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 9, NatGateways: "many"})
 	if err == nil {
 		t.Fatal("invalid args accepted")
 	}
@@ -396,7 +397,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 }
 
 func TestNoRoleWithoutFlowLogsOrBastion(t *testing.T) {
-	r := mustRun(t, vpc.NetworkArgs{FlowLogs: vpc.FlowLogsArgs{Enabled: enabled(false)}})
+	r := mustRun(t, vpcargs.NetworkArgs{FlowLogs: vpcargs.FlowLogsArgs{Enabled: enabled(false)}})
 	if n := len(r.ByType(typeRole)) + len(r.ByType(typeInstance)); n != 0 {
 		t.Errorf("%d roles and instances with flow logs and bastion off", n)
 	}

@@ -3,6 +3,7 @@ package vpc
 import (
 	"fmt"
 
+	"github.com/mission-link/infra/vpc/vpcargs"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -14,7 +15,7 @@ const anywhereIPv4 = "0.0.0.0/0"
 // and the S3 gateway endpoint on the private route tables. Each private subnet keeps its own
 // table whatever the mode, so switching modes changes only routes, never tables or associations.
 // It returns the NAT instance, or nil in the other modes.
-func newRouting(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc, zones []zone, parent pulumi.ResourceOrInvokeOption) (*natInstance, error) {
+func newRouting(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *awsec2.Vpc, zones []zone, parent pulumi.ResourceOrInvokeOption) (*natInstance, error) {
 	igw, err := awsec2.NewInternetGateway(ctx, name, &awsec2.InternetGatewayArgs{
 		VpcId: vpc.ID(),
 		Tags:  nameTag(name),
@@ -33,7 +34,7 @@ func newRouting(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc
 		return nil, err
 	}
 	var nat *natInstance
-	if a.NatGateways == NatInstance {
+	if a.NatGateways == vpcargs.NatInstance {
 		if nat, err = newNatInstance(ctx, name, a, vpc, zones[0], igw, parent); err != nil {
 			return nil, err
 		}
@@ -51,9 +52,9 @@ func newRouting(ctx *pulumi.Context, name string, a NetworkArgs, vpc *awsec2.Vpc
 
 // newNatGateways puts a NAT gateway with its elastic IP in the public subnet of every AZ (perAz)
 // or of the first AZ (single); the other modes have none.
-func newNatGateways(ctx *pulumi.Context, name string, mode NatMode, zones []zone, igw *awsec2.InternetGateway, parent pulumi.ResourceOrInvokeOption) error {
+func newNatGateways(ctx *pulumi.Context, name string, mode vpcargs.NatMode, zones []zone, igw *awsec2.InternetGateway, parent pulumi.ResourceOrInvokeOption) error {
 	for i := range zones {
-		if mode != NatPerAz && (mode != NatSingle || i > 0) {
+		if mode != vpcargs.NatPerAz && (mode != vpcargs.NatSingle || i > 0) {
 			continue
 		}
 		z := &zones[i]
@@ -79,13 +80,13 @@ func newNatGateways(ctx *pulumi.Context, name string, mode NatMode, zones []zone
 
 // egressRoute is the target of the default route of zones[i]'s private subnet: its own AZ's NAT
 // gateway (perAz), the first AZ's (single), the NAT instance's interface (instance), or nil (none).
-func egressRoute(mode NatMode, zones []zone, i int, nat *natInstance) *awsec2.RouteArgs {
+func egressRoute(mode vpcargs.NatMode, zones []zone, i int, nat *natInstance) *awsec2.RouteArgs {
 	switch mode {
-	case NatPerAz:
+	case vpcargs.NatPerAz:
 		return &awsec2.RouteArgs{NatGatewayId: zones[i].natGateway.ID()}
-	case NatSingle:
+	case vpcargs.NatSingle:
 		return &awsec2.RouteArgs{NatGatewayId: zones[0].natGateway.ID()}
-	case NatInstance:
+	case vpcargs.NatInstance:
 		return &awsec2.RouteArgs{NetworkInterfaceId: nat.eni.ID()}
 	default:
 		return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 // lockDefaultSecurityGroup adopts the VPC's default security group with no rules, so anything
@@ -27,7 +28,7 @@ func lockDefaultSecurityGroup(ctx *pulumi.Context, name string, vpc *awsec2.Vpc,
 
 // newFlowLogs sends the VPC's accepted and rejected traffic to a CloudWatch log group through a
 // role that only the flow-logs service of this account may assume.
-func newFlowLogs(ctx *pulumi.Context, name string, args FlowLogsArgs, protect bool, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) error {
+func newFlowLogs(ctx *pulumi.Context, name string, args vpcargs.FlowLogsArgs, protect bool, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) error {
 	logsName := name + "-flow-logs"
 	group, err := cloudwatch.NewLogGroup(ctx, logsName, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.Sprintf("/vpc/%s/flow-logs", name),

@@ -1,4 +1,11 @@
-package eks
+// Package eksargs is the configuration of the cluster (`cluster:`): its Args, their defaults and
+// their validation, which stackconfig decodes the stack file into and eks.NewCluster takes.
+//
+// It is a package apart from eks so that what reads and checks config links no provider SDK:
+// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
+// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
+// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+package eksargs
 
 import (
 	"errors"
@@ -7,6 +14,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -354,3 +362,42 @@ func checkSameSize(types []string) []error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// autoscalerImageTags are the image tags by Kubernetes minor: the autoscaler's minor must match
+// the cluster's (cluster-autoscaler/README.md, "Releases": other pairs are not tested or
+// supported). Each is the newest patch of its minor promoted to registry.k8s.io
+// (kubernetes/k8s.io pull request 9760, merged 2026-07-22). A cluster version missing here is a
+// config error while the autoscaler is on: add its tag, from the project's releases page.
+var autoscalerImageTags = map[string]string{
+	"1.33": "v1.33.6",
+	"1.34": "v1.34.5",
+	"1.35": "v1.35.2",
+}
+
+// AutoscalerImageTag is the autoscaler image tag for a Kubernetes minor version.
+func AutoscalerImageTag(version string) (string, error) {
+	tag, ok := autoscalerImageTags[version]
+	if !ok {
+		return "", fmt.Errorf("%s.version (%q) has no known Cluster Autoscaler image (its minor must match Kubernetes'): the program knows %s; add the tag to eks/eksargs/args.go, or set %s.autoscaler.enabled: false",
+			ConfigKey, version, strings.Join(slices.Sorted(maps.Keys(autoscalerImageTags)), ", "), ConfigKey)
+	}
+	return tag, nil
+}
+
+// OIDCProvider identifies the cluster's IAM OIDC provider.
+type OIDCProvider struct {
+	ARN pulumi.StringOutput
+	// IssuerURL is the issuer with its https:// scheme, as EKS reports it.
+	IssuerURL pulumi.StringOutput
+}
+
+var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
+// CheckKubernetesName reports a value that is not a Kubernetes name (an RFC 1123 label, as
+// namespaces and service accounts are) under the key.
+func CheckKubernetesName(key, value string) error {
+	if dns1123Label.MatchString(value) {
+		return nil
+	}
+	return fmt.Errorf("%s (%q) must be a Kubernetes name: lowercase letters, digits and '-', at most 63", key, value)
+}

@@ -1,4 +1,12 @@
-package cicd
+// Package cicdargs is the configuration of the CI roles (`ci:`) and the OIDC subjects their trust
+// policies name: its Args, their defaults and their validation, which stackconfig decodes the stack
+// file into and cicd.NewGitHubAccess takes.
+//
+// It is a package apart from cicd so that what reads and checks config links no provider SDK:
+// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
+// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
+// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+package cicdargs
 
 import (
 	"errors"
@@ -122,3 +130,10 @@ func checkBucketName(bucket string) error {
 	}
 	return nil
 }
+
+// GitHubOIDCHost is GitHub's OIDC issuer.
+const GitHubOIDCHost = "token.actions.githubusercontent.com"
+
+// DriftBranch is the infrastructure repository's default branch: GitHub runs scheduled workflows,
+// and so the drift check, only there.
+const DriftBranch = "main"

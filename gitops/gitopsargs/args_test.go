@@ -1,22 +1,25 @@
-package gitops_test
+package gitopsargs_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/mission-link/infra/gitops"
+	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 
+// repoURL is the dev stack's gitops.repoURL.
+const repoURL = "https://github.com/mission-link/mission-link-infra.git"
+
 func TestDefaults(t *testing.T) {
-	a := gitops.Args{}.WithDefaults()
+	a := gitopsargs.Args{}.WithDefaults()
 	if a.Enabled || a.Path != "deploy/overlays/dev" || a.TargetRevision != "main" || a.RepoURL != "" {
 		t.Errorf("defaults %+v", a)
 	}
 	if err := a.Validate(); err != nil {
 		t.Errorf("disabled with defaults: %v", err)
 	}
-	set := gitops.Args{Path: "apps/web", TargetRevision: "v1"}.WithDefaults()
+	set := gitopsargs.Args{Path: "apps/web", TargetRevision: "v1"}.WithDefaults()
 	if set.Path != "apps/web" || set.TargetRevision != "v1" {
 		t.Errorf("defaults overwrote set values: %+v", set)
 	}
@@ -31,19 +34,19 @@ func TestValidateAccepts(t *testing.T) {
 		"ssh://git@github.com/mission-link/mission-link-infra.git",
 		"ssh://git@git.example.com:2222/mission-link/infra.git",
 	} {
-		a := gitops.Args{Enabled: true, RepoURL: repo}.WithDefaults()
+		a := gitopsargs.Args{Enabled: true, RepoURL: repo}.WithDefaults()
 		if err := a.Validate(); err != nil {
 			t.Errorf("%s: %v", repo, err)
 		}
 	}
 	for _, path := range []string{"deploy/overlays/dev", ".", "apps/web-v2", "k8s"} {
-		a := gitops.Args{Enabled: true, RepoURL: repoURL, Path: path}.WithDefaults()
+		a := gitopsargs.Args{Enabled: true, RepoURL: repoURL, Path: path}.WithDefaults()
 		if err := a.Validate(); err != nil {
 			t.Errorf("path %s: %v", path, err)
 		}
 	}
 	for _, rev := range []string{"main", "HEAD", "release/2026.09", "v1.2.3", "5c1e9a47d2b8f36e0a4c7d19b2e85f60c3a7d4e1"} {
-		a := gitops.Args{Enabled: true, RepoURL: repoURL, TargetRevision: rev}.WithDefaults()
+		a := gitopsargs.Args{Enabled: true, RepoURL: repoURL, TargetRevision: rev}.WithDefaults()
 		if err := a.Validate(); err != nil {
 			t.Errorf("revision %s: %v", rev, err)
 		}
@@ -51,11 +54,11 @@ func TestValidateAccepts(t *testing.T) {
 }
 
 func TestValidateRejects(t *testing.T) {
-	valid := func() gitops.Args { return gitops.Args{Enabled: true, RepoURL: repoURL}.WithDefaults() }
+	valid := func() gitopsargs.Args { return gitopsargs.Args{Enabled: true, RepoURL: repoURL}.WithDefaults() }
 	if err := valid().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	type A = gitops.Args
+	type A = gitopsargs.Args
 	reject := validationtest.Reject[A]
 	validationtest.Rejects(t, valid, A.Validate, []validationtest.Case[A]{
 		reject("no repository", func(a *A) { a.RepoURL = "" }, "gitops.repoURL is not set", "gitops.enabled is true"),
@@ -83,7 +86,7 @@ func TestValidateRejects(t *testing.T) {
 
 // TestCredentialsAreNotQuoted: a URL with a token is refused without repeating the token.
 func TestCredentialsAreNotQuoted(t *testing.T) {
-	a := gitops.Args{Enabled: true, RepoURL: "https://x-access-token:ghp_secret@github.com/mission-link/infra.git"}.WithDefaults()
+	a := gitopsargs.Args{Enabled: true, RepoURL: "https://x-access-token:ghp_secret@github.com/mission-link/infra.git"}.WithDefaults()
 	err := a.Validate()
 	if err == nil || strings.Contains(err.Error(), "ghp_secret") || strings.Contains(err.Error(), "x-access-token") {
 		t.Errorf("error %v", err)
@@ -91,7 +94,7 @@ func TestCredentialsAreNotQuoted(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	err := gitops.Args{Enabled: true, RepoURL: "http://x/y", Path: "/abs", TargetRevision: "a b"}.WithDefaults().Validate()
+	err := gitopsargs.Args{Enabled: true, RepoURL: "http://x/y", Path: "/abs", TargetRevision: "a b"}.WithDefaults().Validate()
 	for _, key := range []string{"gitops.repoURL", "gitops.path", "gitops.targetRevision"} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("error %v does not report %s", err, key)

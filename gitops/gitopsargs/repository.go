@@ -1,4 +1,4 @@
-package gitops
+package gitopsargs
 
 import (
 	"net/url"

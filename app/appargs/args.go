@@ -1,0 +1,62 @@
+// Package appargs is the configuration of the app's identity (`app:`): its Args, their defaults and
+// their validation, which stackconfig decodes the stack file into and app.NewIdentity takes.
+//
+// It is a package apart from app so that what reads and checks config links no provider SDK:
+// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
+// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
+// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+package appargs
+
+import (
+	"errors"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks/eksargs"
+)
+
+// ConfigKey is where IdentityArgs lives in Pulumi.<stack>.yaml.
+const ConfigKey = "app"
+
+// Defaults, named so that docs, config and code agree.
+const (
+	DefaultNamespace      = "mission-link"
+	DefaultServiceAccount = "mission-link"
+)
+
+// IdentityArgs configures the app's identity. Its JSON names are the keys of the stack's `app:`
+// config block.
+type IdentityArgs struct {
+	// Namespace the app runs in. Default "mission-link".
+	Namespace string `json:"namespace"`
+	// ServiceAccount the app's pods run as. Default "mission-link".
+	ServiceAccount string `json:"serviceAccount"`
+
+	// What the role is allowed to use. Set by the program.
+	OIDC      eksargs.OIDCProvider `json:"-"`
+	SecretARN pulumi.StringInput   `json:"-"`
+	// SecretKeyARN encrypts the secret: reading it needs the key, through Secrets Manager only.
+	SecretKeyARN pulumi.StringInput `json:"-"`
+	EventBusARN  pulumi.StringInput `json:"-"`
+	TopicARN     pulumi.StringInput `json:"-"`
+	// TopicKeyARN encrypts the topic: publishing needs the key, through SNS only.
+	TopicKeyARN pulumi.StringInput `json:"-"`
+}
+
+// WithDefaults returns a copy with every unset field filled with its default.
+func (a IdentityArgs) WithDefaults() IdentityArgs {
+	if a.Namespace == "" {
+		a.Namespace = DefaultNamespace
+	}
+	if a.ServiceAccount == "" {
+		a.ServiceAccount = DefaultServiceAccount
+	}
+	return a
+}
+
+// Validate reports every problem with defaulted args at once, each led by its key path.
+func (a IdentityArgs) Validate() error {
+	return errors.Join(eksargs.
+		CheckKubernetesName(ConfigKey+".namespace", a.Namespace), eksargs.
+		CheckKubernetesName(ConfigKey+".serviceAccount", a.ServiceAccount))
+}
