@@ -1,4 +1,4 @@
-package main
+package plan
 
 import (
 	"bytes"
@@ -161,7 +161,7 @@ func manyTags(n int) string {
 }
 
 func TestBadInputs(t *testing.T) {
-	base, err := harness.LoadStack("../..", "dev")
+	base, err := harness.LoadStack("..", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestBadInputs(t *testing.T) {
 				checkParse(t, tc, base)
 				return
 			}
-			args := []string{"--dir", "../..", "--as-of", "2026-11-24"}
+			args := []string{"--dir", "..", "--as-of", "2026-11-24"}
 			switch {
 			case tc.args != nil:
 				args = append(args, tc.args...)
@@ -182,7 +182,7 @@ func TestBadInputs(t *testing.T) {
 				args = append(args, "--config-file", writeStackFile(t, stackFileText(t, changed(t, tc, base.Values))))
 			}
 			var stdout, stderr bytes.Buffer
-			code := realMain(args, &stdout, &stderr)
+			code := Main(args, &stdout, &stderr)
 			want := tc.code
 			if want == 0 {
 				want = exitConfig
@@ -299,7 +299,7 @@ func changed(t *testing.T, tc badInput, base map[string]string) map[string]strin
 		if err := dec.Decode(&object); err != nil {
 			t.Fatalf("%s: %v", top, err)
 		}
-		setPath(object, strings.Split(below, "."), json.RawMessage(value))
+		setConfigPath(object, strings.Split(below, "."), json.RawMessage(value))
 		b, err := json.Marshal(object)
 		if err != nil {
 			t.Fatalf("%s: %v", set, err)
@@ -314,7 +314,7 @@ func isStringKey(key string) bool {
 	return slices.Contains([]string{"aws:region", "aws:profile", "mission-link:databasePassword"}, key)
 }
 
-func setPath(object map[string]any, path []string, value json.RawMessage) {
+func setConfigPath(object map[string]any, path []string, value json.RawMessage) {
 	for _, k := range path[:len(path)-1] {
 		next, ok := object[k].(map[string]any)
 		if !ok {

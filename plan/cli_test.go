@@ -1,4 +1,4 @@
-package main
+package plan
 
 import (
 	"io"
@@ -6,20 +6,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mission-link/infra/plan"
 )
 
 func flagsFor(t *testing.T, configFile string) flags {
 	t.Helper()
-	return flags{dir: "../..", stack: "dev", configFile: configFile, quiet: true,
-		opts: plan.Options{AsOf: "2026-11-24", Usage: plan.DefaultUsage(), AppMaxPods: plan.DefaultAppMaxPods}}
+	return flags{dir: "..", stack: "dev", configFile: configFile, quiet: true,
+		opts: Options{AsOf: "2026-11-24", Usage: DefaultUsage(), AppMaxPods: DefaultAppMaxPods}}
 }
 
 // variant writes the dev stack file with one line replaced.
 func variant(t *testing.T, old, replacement string) string {
 	t.Helper()
-	b, err := os.ReadFile("../../Pulumi.dev.yaml")
+	b, err := os.ReadFile("../Pulumi.dev.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +33,7 @@ func variant(t *testing.T, old, replacement string) string {
 
 func TestExitReasons(t *testing.T) {
 	f := flagsFor(t, "")
-	f.jsonFile = filepath.Join(t.TempDir(), "plan.json")
+	f.jsonFile = filepath.Join(t.TempDir(), "json")
 	if failed, err := run(f, io.Discard); err != nil || failed {
 		t.Fatalf("the dev stack: failed %v, error %v", failed, err)
 	}
@@ -77,14 +75,14 @@ func TestCommandLine(t *testing.T) {
 		{"free spot nodes", []string{"--spot-discount", "100"}, exitUsage, "--spot-discount (100) must be a percentage from 0 to below 100"},
 		{"NaN spot discount", []string{"--spot-discount", "NaN"}, exitUsage, "--spot-discount (NaN)"},
 		{"one file twice", []string{"--json", "x.out", "--markdown", "x.out"}, exitUsage, "--json and --markdown name the same file"},
-		{"a stack that does not exist", []string{"--stack", "nosuch"}, exitConfig, "Pulumi.nosuch.yaml does not exist; the stacks in ../.. are dev, prod"},
+		{"a stack that does not exist", []string{"--stack", "nosuch"}, exitConfig, "Pulumi.nosuch.yaml does not exist; the stacks in .. are dev, prod"},
 		{"a config file that does not exist", []string{"--config-file", "nowhere.yaml"}, exitConfig, "--config-file nowhere.yaml does not exist"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr strings.Builder
-			args := append([]string{"--dir", "../..", "--quiet", "--as-of", "2026-11-24"}, tc.args...)
-			if code := realMain(args, io.Discard, &stderr); code != tc.code {
+			args := append([]string{"--dir", "..", "--quiet", "--as-of", "2026-11-24"}, tc.args...)
+			if code := Main(args, io.Discard, &stderr); code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
 			}
 			if !strings.Contains(stderr.String(), tc.want) {
@@ -95,14 +93,14 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestFindsPulumiYamlFromASubdirectory(t *testing.T) {
-	t.Chdir("../../plan/data")
+	t.Chdir("data")
 	var stderr strings.Builder
-	if code := realMain([]string{"--quiet", "--as-of", "2026-11-24"}, io.Discard, &stderr); code != 0 {
+	if code := Main([]string{"--quiet", "--as-of", "2026-11-24"}, io.Discard, &stderr); code != 0 {
 		t.Fatalf("exit %d from plan/data: %s", code, stderr.String())
 	}
 	t.Chdir(t.TempDir())
 	stderr.Reset()
-	if code := realMain([]string{"--quiet"}, io.Discard, &stderr); code != exitConfig || !strings.Contains(stderr.String(), "no Pulumi.yaml in") {
+	if code := Main([]string{"--quiet"}, io.Discard, &stderr); code != exitConfig || !strings.Contains(stderr.String(), "no Pulumi.yaml in") {
 		t.Errorf("exit %d outside a project: %s", code, stderr.String())
 	}
 }
@@ -111,7 +109,7 @@ func TestFindsPulumiYamlFromASubdirectory(t *testing.T) {
 // flag names it, and a successful run writes them all.
 func TestOutputsAreWrittenAllOrNone(t *testing.T) {
 	dir := t.TempDir()
-	existing := filepath.Join(dir, "plan.json")
+	existing := filepath.Join(dir, "json")
 	if err := os.WriteFile(existing, []byte("the previous plan"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +121,7 @@ func TestOutputsAreWrittenAllOrNone(t *testing.T) {
 		{"--json", existing, "--markdown", markdown, "--mermaid", unwritable},
 	} {
 		var stderr strings.Builder
-		code := realMain(append([]string{"--dir", "../..", "--quiet", "--as-of", "2026-11-24"}, args...), io.Discard, &stderr)
+		code := Main(append([]string{"--dir", "..", "--quiet", "--as-of", "2026-11-24"}, args...), io.Discard, &stderr)
 		if code != exitWrite || !strings.Contains(stderr.String(), "no output file was changed") {
 			t.Errorf("%v: exit %d, %s", args, code, stderr.String())
 		}
@@ -138,7 +136,7 @@ func TestOutputsAreWrittenAllOrNone(t *testing.T) {
 		}
 	}
 	var stderr strings.Builder
-	if code := realMain([]string{"--dir", "../..", "--quiet", "--as-of", "2026-11-24", "--json", existing, "--markdown", markdown}, io.Discard, &stderr); code != 0 {
+	if code := Main([]string{"--dir", "..", "--quiet", "--as-of", "2026-11-24", "--json", existing, "--markdown", markdown}, io.Discard, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	for _, file := range []string{existing, markdown} {
