@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/app/appargs"
-	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/eks/irsa"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/secrets"
 )
@@ -54,7 +54,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *appargs.IdentityArgs, o
 	policy := iampolicy.Render(func(v []string) iampolicy.Document {
 		return Permissions(Resources{SecretARN: v[0], SecretKeyARN: v[1], BusARN: v[2], TopicARN: v[3], TopicKeyARN: v[4]}, v[5])
 	}, a.SecretARN, a.SecretKeyARN, a.EventBusARN, a.TopicARN, a.TopicKeyARN, region)
-	role, err := eks.NewIRSARole(ctx, name, eks.IRSARoleArgs{
+	role, err := irsa.NewRole(ctx, name, irsa.RoleArgs{
 		OIDC:           a.OIDC,
 		Namespace:      a.Namespace,
 		ServiceAccount: a.ServiceAccount,

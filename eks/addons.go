@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/irsa"
 )
 
 // Managed addon names, as EKS spells them.
@@ -67,7 +69,7 @@ func newVpcCniAddon(ctx *pulumi.Context, name string, clusterName pulumi.StringO
 // all of them.
 func newNodeAddons(ctx *pulumi.Context, name string, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*awseks.Addon, []pulumi.Resource, error) {
 	partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
-	role, err := NewIRSARole(ctx, name+"-ebs-csi", IRSARoleArgs{
+	role, err := irsa.NewRole(ctx, name+"-ebs-csi", irsa.RoleArgs{
 		OIDC:            c.OIDC,
 		Namespace:       ebsCSINamespace,
 		ServiceAccount:  ebsCSIServiceAccount,

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/irsa"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/helmrelease"
 )
@@ -130,7 +131,7 @@ func newAutoscaler(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, c *C
 	policy := iampolicy.Render(func(v []string) iampolicy.Document {
 		return AutoscalerPolicy(a.Name, v[0])
 	}, nodeGroup.Arn)
-	role, err := NewIRSARole(ctx, name+"-cluster-autoscaler", IRSARoleArgs{
+	role, err := irsa.NewRole(ctx, name+"-cluster-autoscaler", irsa.RoleArgs{
 		OIDC:           c.OIDC,
 		Namespace:      AutoscalerNamespace,
 		ServiceAccount: AutoscalerName,

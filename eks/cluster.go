@@ -21,7 +21,7 @@ type Cluster struct {
 
 	Name     pulumi.StringOutput `pulumi:"name"`
 	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
-	// OIDC is the cluster's IAM OIDC provider, for IRSA roles (NewIRSARole).
+	// OIDC is the cluster's IAM OIDC provider, for IRSA roles (irsa.NewRole).
 	OIDC          eksargs.OIDCProvider
 	NodeGroupName pulumi.StringOutput `pulumi:"nodeGroupName"`
 	// Kubeconfig is secret: it names the cluster and how to get a token for it, with the stack's

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/irsa"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/iampolicy"
@@ -427,7 +428,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 }
 
 func TestIRSATrustPolicy(t *testing.T) {
-	doc := eks.IRSATrustPolicy("arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC",
+	doc := irsa.TrustPolicy("arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/ABC",
 		"https://oidc.eks.ap-northeast-2.amazonaws.com/id/ABC", "mission-link", "app")
 	got, err := doc.JSON()
 	if err != nil {

@@ -1,4 +1,10 @@
-package eks
+// Package irsa makes IAM roles for Kubernetes service accounts (IRSA): roles that only one service
+// account of the cluster can assume, through the cluster's OIDC provider. The eks component uses
+// it for its addons and the Cluster Autoscaler, the app component for the app.
+//
+// It is a package apart from eks so that a component that needs only a role does not link the
+// cluster (pulumi-eks and the Kubernetes SDK) into its tests.
+package irsa
 
 import (
 	"errors"
@@ -17,8 +23,8 @@ import (
 // stsAudience is the audience of the service account tokens that AWS STS accepts.
 const stsAudience = "sts.amazonaws.com"
 
-// IRSARoleArgs describes a role for a Kubernetes service account (IAM Roles for Service Accounts).
-type IRSARoleArgs struct {
+// RoleArgs describes a role for a Kubernetes service account (IAM Roles for Service Accounts).
+type RoleArgs struct {
 	OIDC           eksargs.OIDCProvider
 	Namespace      string
 	ServiceAccount string
@@ -29,13 +35,13 @@ type IRSARoleArgs struct {
 	Policy pulumi.StringInput
 }
 
-// NewIRSARole creates a role that only the given service account of this cluster can assume.
-func NewIRSARole(ctx *pulumi.Context, name string, args IRSARoleArgs, opts ...pulumi.ResourceOption) (*awsiam.Role, error) {
+// NewRole creates a role that only the given service account of this cluster can assume.
+func NewRole(ctx *pulumi.Context, name string, args RoleArgs, opts ...pulumi.ResourceOption) (*awsiam.Role, error) {
 	if err := errors.Join(eksargs.CheckKubernetesName("namespace", args.Namespace), eksargs.CheckKubernetesName("service account", args.ServiceAccount)); err != nil {
 		return nil, fmt.Errorf("IRSA role %s: %w", name, err)
 	}
 	trust := iampolicy.Render(func(v []string) iampolicy.Document {
-		return IRSATrustPolicy(v[0], v[1], args.Namespace, args.ServiceAccount)
+		return TrustPolicy(v[0], v[1], args.Namespace, args.ServiceAccount)
 	}, args.OIDC.ARN, args.OIDC.IssuerURL)
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: trust,
@@ -63,9 +69,9 @@ func NewIRSARole(ctx *pulumi.Context, name string, args IRSARoleArgs, opts ...pu
 	return role, nil
 }
 
-// IRSATrustPolicy lets the service account's projected tokens, issued by the cluster's OIDC
+// TrustPolicy lets the service account's projected tokens, issued by the cluster's OIDC
 // provider for STS, assume the role: both the subject and the audience are pinned.
-func IRSATrustPolicy(providerARN, issuerURL, namespace, serviceAccount string) iampolicy.Document {
+func TrustPolicy(providerARN, issuerURL, namespace, serviceAccount string) iampolicy.Document {
 	issuer := strings.TrimPrefix(issuerURL, "https://")
 	return iampolicy.New(iampolicy.Statement{
 		Sid:       "ServiceAccount",
