@@ -1,4 +1,4 @@
-package gitops_test
+package program_test
 
 import (
 	"fmt"
@@ -11,13 +11,14 @@ import (
 
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/harness/harnesstest"
 	"github.com/mission-link/infra/program"
 	"github.com/mission-link/infra/stackconfig"
 )
 
-// runDev runs the whole program for Pulumi.dev.yaml with the gitops block replaced (when gitops
-// is not ""), and returns the graph and the names of the stack outputs.
-func runDev(t *testing.T, gitopsJSON string) (*harness.Record, []string, error) {
+// runDevWithGitOps runs the whole program for Pulumi.dev.yaml with the gitops block replaced
+// (when gitopsJSON is not ""), and returns the graph and the names of the stack outputs.
+func runDevWithGitOps(t *testing.T, gitopsJSON string) (*harness.Record, []string, error) {
 	t.Helper()
 	cfg, err := harness.LoadStack("..", "dev")
 	if err != nil {
@@ -39,7 +40,15 @@ func runDev(t *testing.T, gitopsJSON string) (*harness.Record, []string, error) 
 	return r, outputs, err
 }
 
-var gitopsTypes = []string{typeComponent, typeNamespace, typeRelease, typeApplication}
+// The types gitops registers.
+const (
+	typeNamespace   = "kubernetes:core/v1:Namespace"
+	typeRelease     = "kubernetes:helm.sh/v3:Release"
+	typeApplication = "kubernetes:argoproj.io/v1alpha1:Application"
+	typeK8sProvider = "pulumi:providers:kubernetes"
+)
+
+var gitopsTypes = []string{gitops.TypeToken, typeNamespace, typeRelease, typeApplication}
 
 // ofGitOps are the resources of a type that gitops creates: of the Helm releases, ArgoCD's only
 // (the cluster installs the Cluster Autoscaler's).
@@ -49,10 +58,10 @@ func ofGitOps(r *harness.Record, typ string) []harness.Resource {
 	})
 }
 
-// TestDevStack: Pulumi.dev.yaml turns gitops on; ArgoCD runs on the cluster's own provider,
+// TestGitOpsOnTheDevStack: Pulumi.dev.yaml turns gitops on; ArgoCD runs on the cluster's own provider,
 // after the node group and CoreDNS, and syncs the committed overlay into the app's namespace.
-func TestDevStack(t *testing.T) {
-	r, outputs, err := runDev(t, "")
+func TestGitOpsOnTheDevStack(t *testing.T) {
+	r, outputs, err := runDevWithGitOps(t, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,13 +69,13 @@ func TestDevStack(t *testing.T) {
 	if len(releases) != 1 {
 		t.Fatalf("%d ArgoCD releases", len(releases))
 	}
-	rel, app := releases[0], one(t, r, typeApplication)
+	rel, app := releases[0], harnesstest.Only(t, r, typeApplication)
 	// The cluster component's provider; pulumi-eks's own two are stand-ins no workload uses.
 	provider, ok := r.Get(typeK8sProvider, "mission-link-dev")
 	if !ok || provider.StandIn {
 		t.Fatal("no Kubernetes provider of the cluster component")
 	}
-	for _, res := range []harness.Resource{one(t, r, typeNamespace), rel, app} {
+	for _, res := range []harness.Resource{harnesstest.Only(t, r, typeNamespace), rel, app} {
 		if res.ProviderURN() != provider.URN {
 			t.Errorf("%s uses provider %q, want the cluster's %s", res.Name, res.Provider, provider.URN)
 		}
@@ -75,7 +84,7 @@ func TestDevStack(t *testing.T) {
 	for _, a := range r.ByType("aws:eks/addon:Addon") {
 		addons[a.String("addonName")] = a.URN
 	}
-	nodeGroup := one(t, r, "aws:eks/nodeGroup:NodeGroup")
+	nodeGroup := harnesstest.Only(t, r, "aws:eks/nodeGroup:NodeGroup")
 	for what, urn := range map[string]string{"node group": nodeGroup.URN, "coredns": addons["coredns"]} {
 		if urn == "" || !rel.DependsOn(urn) {
 			t.Errorf("the ArgoCD release does not wait for the %s", what)
@@ -92,7 +101,7 @@ func TestDevStack(t *testing.T) {
 		t.Errorf("outputs %v lack argocdNamespace", outputs)
 	}
 	// The first sync gets the stack's repository and the app's role from the Application itself.
-	repo, role := one(t, r, "aws:ecr/repository:Repository"), harness.Resource{}
+	repo, role := harnesstest.Only(t, r, "aws:ecr/repository:Repository"), harness.Resource{}
 	for _, res := range r.ByType("aws:iam/role:Role") {
 		if res.Name == "mission-link-dev-app" {
 			role = res
@@ -111,8 +120,8 @@ func TestDevStack(t *testing.T) {
 	}
 }
 
-func TestDisabledCreatesNothing(t *testing.T) {
-	r, outputs, err := runDev(t, `{"enabled":false,"repoURL":"https://github.com/mission-link/mission-link-infra.git"}`)
+func TestGitOpsDisabledCreatesNothing(t *testing.T) {
+	r, outputs, err := runDevWithGitOps(t, `{"enabled":false,"repoURL":"https://github.com/mission-link/mission-link-infra.git"}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +138,8 @@ func TestDisabledCreatesNothing(t *testing.T) {
 	}
 }
 
-func TestBadConfigRegistersNothing(t *testing.T) {
-	r, _, err := runDev(t, `{"enabled":true,"repoURL":"http://github.com/mission-link/mission-link-infra.git","path":"/deploy/overlays/dev"}`)
+func TestBadGitOpsConfigRegistersNothing(t *testing.T) {
+	r, _, err := runDevWithGitOps(t, `{"enabled":true,"repoURL":"http://github.com/mission-link/mission-link-infra.git","path":"/deploy/overlays/dev"}`)
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -142,10 +151,10 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	if len(r.Resources) != 0 {
 		t.Errorf("%d resources registered before the config error", len(r.Resources))
 	}
-	if _, _, err := runDev(t, `{"enabled":true}`); err == nil || !strings.Contains(err.Error(), "gitops.repoURL is not set") {
+	if _, _, err := runDevWithGitOps(t, `{"enabled":true}`); err == nil || !strings.Contains(err.Error(), "gitops.repoURL is not set") {
 		t.Errorf("enabled without a repository: %v", err)
 	}
-	if _, _, err := runDev(t, `{"enabled":true,"repoUrl":"x"}`); err == nil || !strings.Contains(err.Error(), "gitops.repoUrl is not a known key") {
+	if _, _, err := runDevWithGitOps(t, `{"enabled":true,"repoUrl":"x"}`); err == nil || !strings.Contains(err.Error(), "gitops.repoUrl is not a known key") {
 		t.Errorf("misspelt key: %v", err)
 	}
 }
