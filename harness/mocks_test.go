@@ -1,16 +1,18 @@
-package harness
+package harness_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/harness"
 )
 
 // TestMadeUpValuesAreUniqueToTheirResource: a subnet and a route table of the same name get
 // different IDs, and a resource without a name gets an autoname, not the name others share.
 func TestMadeUpValuesAreUniqueToTheirResource(t *testing.T) {
-	r, err := RunComponent(func(ctx *pulumi.Context) error {
+	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		for _, token := range []string{"aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ecr/lifecyclePolicy:LifecyclePolicy"} {
 			var res pulumi.CustomResourceState
 			if err := ctx.RegisterResource(token, "shared", pulumi.Map{}, &res); err != nil {

@@ -1,10 +1,12 @@
-package harness
+package harness_test
 
 import (
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/mission-link/infra/harness"
 )
 
 // TestLoadStackFile: the flat config the engine would pass, with the project's defaults applied
@@ -39,7 +41,7 @@ config:
   demo:password:
     secure: AAABAMPdhVLLvH5mAlK0uPdqsYtBEjZ+lFqCuQ3jkLZLBpdzaQ==
 `)
-	cfg, err := LoadStackFile(project, stack, "test")
+	cfg, err := harness.LoadStackFile(project, stack, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
