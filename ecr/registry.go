@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/mission-link/infra/ecr/ecrargs"
 	awsecr "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/ecr/ecrargs"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the registry.

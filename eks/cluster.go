@@ -6,10 +6,12 @@ package eks
 import (
 	"fmt"
 
-	"github.com/mission-link/infra/eks/eksargs"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/storageclass"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the cluster.
@@ -109,7 +111,8 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a eksargs.ClusterArgs)
 	if err != nil {
 		return fmt.Errorf("creating Kubernetes provider for %s: %w", name, err)
 	}
-	if err := newDefaultStorageClass(ctx, name, c.KubernetesProvider, ebsCsi, parent); err != nil {
+	// The default StorageClass needs the EBS CSI driver that provisions it.
+	if err := storageclass.NewDefault(ctx, name, parent, pulumi.Provider(c.KubernetesProvider), pulumi.DependsOn([]pulumi.Resource{ebsCsi})); err != nil {
 		return err
 	}
 	if a.Autoscaler.IsEnabled() {

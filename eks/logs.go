@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/eks/eksargs"
 )
 
 // ControlPlaneLogGroupName is the log group EKS sends a cluster's control plane logs to. EKS

@@ -16,6 +16,7 @@ import (
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/storageclass"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/messaging"
 	"github.com/mission-link/infra/secrets"
@@ -245,7 +246,7 @@ func exportCluster(out pulumi.Map, c *eks.Cluster, args eksargs.ClusterArgs) {
 	out["clusterName"] = c.Name
 	out["clusterVersion"] = pulumi.String(args.Version)
 	out["clusterLogTypes"] = pulumi.ToStringArray(eks.ControlPlaneLogTypes)
-	out["storageClassName"] = pulumi.String(eks.StorageClassName)
+	out["storageClassName"] = pulumi.String(storageclass.Name)
 	out["clusterEndpoint"] = c.Endpoint
 	out["oidcProviderArn"] = c.OIDC.ARN
 	out["oidcIssuerUrl"] = c.OIDC.IssuerURL

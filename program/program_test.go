@@ -18,6 +18,7 @@ import (
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/storageclass"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/program"
@@ -714,7 +715,7 @@ func TestOutputsAreWhatVerifyReads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("verify cannot read the dev stack's outputs: %v", err)
 	}
-	if got.Region != "ap-northeast-2" || got.ClusterVersion != eksargs.DefaultVersion || got.StorageClassName != eks.StorageClassName {
+	if got.Region != "ap-northeast-2" || got.ClusterVersion != eksargs.DefaultVersion || got.StorageClassName != storageclass.Name {
 		t.Errorf("region %q, cluster version %q, storage class %q", got.Region, got.ClusterVersion, got.StorageClassName)
 	}
 	if !slices.Equal(got.ClusterLogTypes, eks.ControlPlaneLogTypes) {
@@ -740,9 +741,9 @@ func TestOutputsAreWhatVerifyReads(t *testing.T) {
 // TestVerifyNamesTheStacksAddons: verify looks for the addons the program creates, by the same
 // names.
 func TestVerifyNamesTheStacksAddons(t *testing.T) {
-	if expected.AddonEBSCSI != eks.AddonEBSCSI || expected.AddonVpcCni != eks.AddonVpcCni || expected.EBSCSIProvisioner != eks.EBSCSIProvisioner {
+	if expected.AddonEBSCSI != eks.AddonEBSCSI || expected.AddonVpcCni != eks.AddonVpcCni || expected.EBSCSIProvisioner != storageclass.Provisioner {
 		t.Errorf("verify expects %s, %s and %s; the program creates %s, %s and %s", expected.AddonEBSCSI, expected.AddonVpcCni, expected.EBSCSIProvisioner,
-			eks.AddonEBSCSI, eks.AddonVpcCni, eks.EBSCSIProvisioner)
+			eks.AddonEBSCSI, eks.AddonVpcCni, storageclass.Provisioner)
 	}
 }
 

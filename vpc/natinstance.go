@@ -4,9 +4,10 @@ import (
 	_ "embed"
 	"fmt"
 
-	"github.com/mission-link/infra/vpc/vpcargs"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 // natInstanceUserData is what the NAT instance runs at its first boot: forwarding and

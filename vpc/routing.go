@@ -3,9 +3,10 @@ package vpc
 import (
 	"fmt"
 
-	"github.com/mission-link/infra/vpc/vpcargs"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 const anywhereIPv4 = "0.0.0.0/0"

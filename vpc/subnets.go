@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/mission-link/infra/vpc/vpcargs"
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 // Subnet tags that the AWS Load Balancer Controller and EKS use to discover subnets.

@@ -40,12 +40,10 @@ type Args struct {
 	TimeoutSeconds int
 }
 
-// Release is a Helm release managed by the Kubernetes provider.
+// Release is a Helm release managed by the Kubernetes provider. The stack reads none of its
+// outputs: it is a dependency of what runs on the release.
 type Release struct {
 	pulumi.CustomResourceState
-
-	// Status is the provider's record of the deployed release (name, namespace, revision, ...).
-	Status pulumi.MapOutput `pulumi:"status"`
 }
 
 // New registers the release. The caller passes the Kubernetes provider as an option.
