@@ -1,74 +1,35 @@
 package helmrelease
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"maps"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/internal/sdksource"
 )
+
+const kubernetesSDK = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
 
 // The SDK's helm/v3 source, read from the module cache (go.mod's pulumi-kubernetes version), is
 // what this package stands in for: every property it sends must be one the SDK's releaseArgs
 // declares, with the same Go type, and the SDK must register the same token with compat "true".
 // An upgrade of pulumi-kubernetes that renames or retypes one fails here.
 func TestPropertiesAreTheSDKs(t *testing.T) {
-	dir := sdkHelmDir(t)
-	files := parseDir(t, dir)
-	sdkArgs := structTags(t, files, "releaseArgs")
-	repoOpts := structTags(t, files, "RepositoryOpts")
-
-	plain := reflect.TypeFor[releaseProperties]()
-	inputs := reflect.TypeFor[releaseInputs]()
-	if plain.NumField() != inputs.NumField() {
-		t.Fatalf("releaseInputs has %d fields, releaseProperties %d", inputs.NumField(), plain.NumField())
+	sdk := sdksource.Required(t, kubernetesSDK).Parse(t, "go/kubernetes/helm/v3", "release.go", "pulumiTypes.go")
+	sdksource.SameFields(t, reflect.TypeFor[releaseInputs](), reflect.TypeFor[releaseProperties]())
+	// repositoryOpts is sent as an object of strings: it must be the SDK's RepositoryOpts, and repo
+	// one of its string fields.
+	sdksource.CheckFields(t, reflect.TypeFor[releaseProperties](), sdk.Tags(t, "releaseArgs"), map[string]string{"repositoryOpts": "*RepositoryOpts"})
+	if got := sdk.Tags(t, "RepositoryOpts")["repo"]; got != "*string" {
+		t.Errorf("SDK's RepositoryOpts.repo is %q, want *string", got)
 	}
-	for i := range plain.NumField() {
-		f := plain.Field(i)
-		if inputs.Field(i).Name != f.Name {
-			t.Errorf("field %d: releaseInputs.%s, releaseProperties.%s: the marshaller maps them by name", i, inputs.Field(i).Name, f.Name)
-		}
-		tag := f.Tag.Get("pulumi")
-		sdkType, ok := sdkArgs[tag]
-		if !ok {
-			t.Errorf("property %q is not one of the SDK's releaseArgs: %v", tag, slices.Sorted(maps.Keys(sdkArgs)))
-			continue
-		}
-		want := sdkType
-		switch tag {
-		case "repositoryOpts":
-			// Sent as an object of strings: it must be the SDK's RepositoryOpts, and repo one of its
-			// string fields.
-			if sdkType != "*RepositoryOpts" {
-				t.Errorf("SDK's repositoryOpts is %s, want *RepositoryOpts", sdkType)
-			}
-			if repoOpts["repo"] != "*string" {
-				t.Errorf("SDK's RepositoryOpts.repo is %q, want *string", repoOpts["repo"])
-			}
-			continue
-		case "chart":
-		default:
-			want = strings.TrimPrefix(sdkType, "*")
-		}
-		got := strings.TrimPrefix(strings.ReplaceAll(f.Type.String(), "interface {}", "any"), "*")
-		if got != strings.ReplaceAll(want, "interface{}", "any") {
-			t.Errorf("property %q: we send %s, the SDK declares %s", tag, f.Type, sdkType)
-		}
-	}
-
-	release := readFile(t, filepath.Join(dir, "release.go"))
+	release := sdk.Func(t, "NewRelease")
 	for _, line := range []string{
-		`ctx.RegisterResource("` + Type + `", name, args, &resource, opts...)`,
+		`err := ctx.RegisterResource("` + Type + `", name, args, &resource, opts...)`,
 		`args.Compat = pulumi.StringPtr("true")`,
 		`opts = utilities.PkgResourceDefaultOpts(opts)`,
 	} {
@@ -128,8 +89,8 @@ func TestNewSendsTheSetInputs(t *testing.T) {
 	if !r.inputs.DeepEquals(want) {
 		t.Errorf("inputs\n got %v\nwant %v", r.inputs, want)
 	}
-	if r.version != sdkVersion(t) {
-		t.Errorf("package version %q, want go.mod's pulumi-kubernetes %q", r.version, sdkVersion(t))
+	if v := sdksource.Required(t, kubernetesSDK).Version; r.version != v {
+		t.Errorf("package version %q, want go.mod's pulumi-kubernetes %q", r.version, v)
 	}
 }
 
@@ -141,89 +102,4 @@ func TestNewRefusesMissingInputs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "repository and namespace are required") {
 		t.Errorf("got %v, want the required inputs named", err)
 	}
-}
-
-func goList(t *testing.T, format string) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", format, "github.com/pulumi/pulumi-kubernetes/sdk/v4").Output()
-	if err != nil {
-		t.Fatalf("go list -m pulumi-kubernetes: %v", err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func sdkHelmDir(t *testing.T) string {
-	return filepath.Join(goList(t, "{{.Dir}}"), "go", "kubernetes", "helm", "v3")
-}
-
-func sdkVersion(t *testing.T) string { return strings.TrimPrefix(goList(t, "{{.Version}}"), "v") }
-
-func parseDir(t *testing.T, dir string) []*ast.File {
-	t.Helper()
-	var files []*ast.File
-	for _, name := range []string{"release.go", "pulumiTypes.go"} {
-		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	return files
-}
-
-// structTags maps each pulumi tag of the named struct to its field's type as written.
-func structTags(t *testing.T, files []*ast.File, name string) map[string]string {
-	t.Helper()
-	for _, f := range files {
-		for _, decl := range f.Decls {
-			gen, ok := decl.(*ast.GenDecl)
-			if !ok {
-				continue
-			}
-			for _, spec := range gen.Specs {
-				ts, ok := spec.(*ast.TypeSpec)
-				if !ok || ts.Name.Name != name {
-					continue
-				}
-				tags := map[string]string{}
-				for _, field := range ts.Type.(*ast.StructType).Fields.List {
-					if field.Tag == nil {
-						continue
-					}
-					tag := reflect.StructTag(strings.Trim(field.Tag.Value, "`")).Get("pulumi")
-					tags[tag] = exprString(field.Type)
-				}
-				return tags
-			}
-		}
-	}
-	t.Fatalf("struct %s not found in the SDK's helm/v3", name)
-	return nil
-}
-
-func exprString(e ast.Expr) string {
-	switch e := e.(type) {
-	case *ast.Ident:
-		return e.Name
-	case *ast.StarExpr:
-		return "*" + exprString(e.X)
-	case *ast.MapType:
-		return "map[" + exprString(e.Key) + "]" + exprString(e.Value)
-	case *ast.ArrayType:
-		return "[]" + exprString(e.Elt)
-	case *ast.InterfaceType:
-		return "interface{}"
-	case *ast.SelectorExpr:
-		return exprString(e.X) + "." + e.Sel.Name
-	}
-	return "?"
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
