@@ -11,6 +11,7 @@ import (
 	"github.com/mission-link/infra/app/appargs"
 	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 
@@ -42,7 +43,7 @@ func run(t *testing.T, args appargs.IdentityArgs) *harness.Record {
 func TestAppRole(t *testing.T) {
 	r := run(t, appargs.IdentityArgs{})
 	role := r.ByType("aws:iam/role:Role")[0]
-	trust, err := role.Policy("assumeRolePolicy")
+	trust, err := iampolicy.Parse(role.String("assumeRolePolicy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestAppRole(t *testing.T) {
 	if len(policies) != 1 || len(r.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")) != 0 {
 		t.Fatalf("the app role has %d inline policies and managed ones attached", len(policies))
 	}
-	doc, err := policies[0].Policy("policy")
+	doc, err := iampolicy.Parse(policies[0].String("policy"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,14 +45,14 @@ func role(t *testing.T, r *harness.Record, name string) (harness.Resource, iampo
 	if !ok {
 		t.Fatalf("no role %s", name)
 	}
-	trust, err := res.Policy("assumeRolePolicy")
+	trust, err := iampolicy.Parse(res.String("assumeRolePolicy"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var permissions iampolicy.Document
 	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
 		if src, err := r.InputSource(p, "role"); err == nil && src.URN == res.URN {
-			if permissions, err = p.Policy("policy"); err != nil {
+			if permissions, err = iampolicy.Parse(p.String("policy")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -146,7 +146,7 @@ func previewPolicies(t *testing.T, r *harness.Record, role harness.Resource) (ma
 	}
 	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
 		if src, err := r.InputSource(p, "role"); err == nil && src.URN == role.URN {
-			doc, err := p.Policy("policy")
+			doc, err := iampolicy.Parse(p.String("policy"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -342,7 +342,7 @@ func TestDriftRole(t *testing.T) {
 	var secretPolicy iampolicy.Document
 	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
 		if src, err := r.InputSource(p, "role"); err == nil && src.URN == drift.URN && p.Name == "ci-drift-secret" {
-			if secretPolicy, err = p.Policy("policy"); err != nil {
+			if secretPolicy, err = iampolicy.Parse(p.String("policy")); err != nil {
 				t.Fatal(err)
 			}
 		}

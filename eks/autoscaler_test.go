@@ -33,7 +33,7 @@ func autoscalerPolicy(t *testing.T, r *harness.Record, role harness.Resource) (h
 	t.Helper()
 	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
 		if harnesstest.Source(t, r, p, "role").URN == role.URN {
-			doc, err := p.Policy("policy")
+			doc, err := iampolicy.Parse(p.String("policy"))
 			if err != nil {
 				t.Fatal(err)
 			}

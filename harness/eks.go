@@ -12,8 +12,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/mission-link/infra/iampolicy"
 )
 
 const (
@@ -114,6 +112,11 @@ func eksClusterComponent(m *Mocks, c Resource) (resource.PropertyMap, error) {
 	}, nil
 }
 
+// eksServiceRoleTrust is the trust policy servicerole.js gives the cluster role: JSON.stringify of
+// {Version, Statement: [{Action: ["sts:AssumeRole"], Effect, Principal: {Service: [service]}}]},
+// with service "eks.amazonaws.com" (cluster.js).
+const eksServiceRoleTrust = `{"Version":"2012-10-17","Statement":[{"Action":["sts:AssumeRole"],"Effect":"Allow","Principal":{"Service":["eks.amazonaws.com"]}}]}`
+
 // eksServiceRole registers servicerole.js's ServiceRole component with its role and the
 // AmazonEKSClusterPolicy attachment, named by the first 8 hex digits of the SHA-1 of the
 // policy's id. The cluster's roleArn waits for both.
@@ -122,13 +125,9 @@ func (m *Mocks) eksServiceRole(c Resource, name string) (StandInResource, []pulu
 	if err != nil {
 		return StandInResource{}, nil, err
 	}
-	trust, err := iampolicy.ServiceTrust("eks.amazonaws.com", nil).JSON()
-	if err != nil {
-		return StandInResource{}, nil, err
-	}
 	inside := pulumi.Parent(component.Resource)
 	role, err := m.StandIn(component.Display, "aws:iam/role:Role", name+"-eksRole-role", props(map[string]any{
-		"assumeRolePolicy": trust, "description": "Allows EKS to manage clusters on your behalf.",
+		"assumeRolePolicy": eksServiceRoleTrust, "description": "Allows EKS to manage clusters on your behalf.",
 	}), nil, inside)
 	if err != nil {
 		return StandInResource{}, nil, err

@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-
-	"github.com/mission-link/infra/iampolicy"
 )
 
 // Resource is one registration: what the engine would be asked to create.
@@ -240,13 +238,4 @@ func (r *Record) InputSource(res Resource, input string) (Resource, error) {
 		return Resource{}, fmt.Errorf("%s.%s comes from %v, not exactly one resource", res.Name, input, res.PropertyDependencies[input])
 	}
 	return found[0], nil
-}
-
-// Policy parses a policy document input at a dotted path.
-func (res Resource) Policy(path string) (iampolicy.Document, error) {
-	text := res.String(path)
-	if text == "" {
-		return iampolicy.Document{}, fmt.Errorf("%s has no policy at %s", res.Name, path)
-	}
-	return iampolicy.Parse(text)
 }

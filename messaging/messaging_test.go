@@ -9,6 +9,7 @@ import (
 
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/harness/harnesstest"
+	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 	"github.com/mission-link/infra/messaging"
 	"github.com/mission-link/infra/messaging/messagingargs"
@@ -55,7 +56,7 @@ func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
 	if harnesstest.Source(t, r, policy, "arn").URN != topic.URN {
 		t.Fatal("the topic policy is on another topic")
 	}
-	doc, err := policy.Policy("policy")
+	doc, err := iampolicy.Parse(policy.String("policy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func checkTopicReceivesRule(t *testing.T, r *harness.Record) {
 		t.Errorf("topic policy statement %+v, want sns:Publish by EventBridge for %s only", s, ruleARN)
 	}
 	key := harnesstest.Source(t, r, topic, "kmsMasterKeyId")
-	keyPolicy, err := key.Policy("policy")
+	keyPolicy, err := iampolicy.Parse(key.String("policy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestFailedDeliveriesAreKept(t *testing.T) {
 	if harnesstest.Source(t, r, qp, "queueUrl").URN != queue.URN {
 		t.Fatal("the queue policy is on another queue")
 	}
-	doc, err := qp.Policy("policy")
+	doc, err := iampolicy.Parse(qp.String("policy"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
 )
 
 // WriteMermaid draws the stack's architecture from the recorded graph as a Mermaid flowchart in a
@@ -261,7 +262,7 @@ func (d *diagram) registry() {
 		d.node(repo, fmt.Sprintf("ECR %s (%s tags)", repo.String("name"), strings.ToLower(repo.String("imageTagMutability"))))
 	}
 	for _, p := range d.r.ByType("aws:iam/rolePolicy:RolePolicy") {
-		doc, err := p.Policy("policy")
+		doc, err := iampolicy.Parse(p.String("policy"))
 		if err != nil {
 			continue
 		}

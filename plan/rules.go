@@ -358,7 +358,7 @@ func sourceDestCheckOff(r *harness.Record) []violation {
 
 func endpointPolicy(r *harness.Record) []violation {
 	return each(r, "aws:ec2/vpcEndpoint:VpcEndpoint", func(res harness.Resource) string {
-		doc, err := res.Policy("policy")
+		doc, err := iampolicy.Parse(res.String("policy"))
 		if err != nil {
 			return "no endpoint policy: full access to the service through the endpoint"
 		}
@@ -534,7 +534,7 @@ func snsAcceptsEventBridge(r *harness.Record) []violation {
 			out = append(out, violation{topic, "encrypted with an AWS managed key (or none of the stack's keys): EventBridge cannot publish"})
 			continue
 		}
-		doc, err := key.Policy("policy")
+		doc, err := iampolicy.Parse(key.String("policy"))
 		if err != nil || !admits(doc, "events.amazonaws.com", "kms:GenerateDataKey") {
 			out = append(out, violation{topic, fmt.Sprintf("key %s does not let events.amazonaws.com use it", key.Name)})
 		}
@@ -632,7 +632,7 @@ func identityPolicies(r *harness.Record) []policyOf {
 	var out []policyOf
 	for _, token := range []string{"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"} {
 		for _, res := range r.ByType(token) {
-			if doc, err := res.Policy("policy"); err == nil {
+			if doc, err := iampolicy.Parse(res.String("policy")); err == nil {
 				out = append(out, policyOf{res, doc})
 			}
 		}
@@ -677,7 +677,7 @@ func iamWildcardResources(r *harness.Record) []violation {
 
 // federatedTrust returns the role's trust statements whose federated principal contains host.
 func federatedTrust(res harness.Resource, host string) []iampolicy.Statement {
-	doc, err := res.Policy("assumeRolePolicy")
+	doc, err := iampolicy.Parse(res.String("assumeRolePolicy"))
 	if err != nil {
 		return nil
 	}
@@ -788,7 +788,7 @@ func inlinePolicies(r *harness.Record, role harness.Resource) []iampolicy.Docume
 	var out []iampolicy.Document
 	for _, p := range r.ByType("aws:iam/rolePolicy:RolePolicy") {
 		if src, err := r.InputSource(p, "role"); err == nil && src.URN == role.URN {
-			if doc, err := p.Policy("policy"); err == nil {
+			if doc, err := iampolicy.Parse(p.String("policy")); err == nil {
 				out = append(out, doc)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/stackconfig"
 )
 
@@ -227,14 +228,14 @@ func TestAutoscalerScalingNeedsItsTagCondition(t *testing.T) {
 		t.Fatalf("fires on the dev stack: %v", v[0].message)
 	}
 	i := slices.IndexFunc(p.Record.Resources, func(res harness.Resource) bool {
-		doc, err := res.Policy("policy")
+		doc, err := iampolicy.Parse(res.String("policy"))
 		_, scales := doc.FindStatement("ScaleThisClustersGroups")
 		return res.Type == "aws:iam/rolePolicy:RolePolicy" && err == nil && scales
 	})
 	if i < 0 {
 		t.Fatal("no policy of the dev stack scales Auto Scaling groups")
 	}
-	doc, _ := p.Record.Resources[i].Policy("policy")
+	doc, _ := iampolicy.Parse(p.Record.Resources[i].String("policy"))
 	for j := range doc.Statement {
 		doc.Statement[j].Condition = nil
 	}

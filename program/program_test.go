@@ -21,6 +21,7 @@ import (
 	"github.com/mission-link/infra/eks/storageclass"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/program"
 	"github.com/mission-link/infra/stackconfig"
 	"github.com/mission-link/infra/verify/expected"
@@ -213,7 +214,7 @@ func checkTopicAcceptsRule(r *harness.Record) []error {
 			if on, err := r.InputSource(policy, "arn"); err != nil || on.URN != topic.URN || !slices.Contains(policy.PropertyDependencies["policy"], rule.URN) {
 				continue
 			}
-			doc, err := policy.Policy("policy")
+			doc, err := iampolicy.Parse(policy.String("policy"))
 			if err != nil {
 				errs = append(errs, err)
 				continue

@@ -86,7 +86,7 @@ func TestSecretHasACustomerManagedKey(t *testing.T) {
 	if rotate, _ := key.Bool("enableKeyRotation"); key.Type != "aws:kms/key:Key" || !rotate || key.Parent != secret.Parent {
 		t.Fatalf("the secret is encrypted with %s %s (rotation %v): want the component's own rotated key", key.Type, key.Name, rotate)
 	}
-	doc, err := key.Policy("policy")
+	doc, err := iampolicy.Parse(key.String("policy"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -224,7 +224,7 @@ func TestS3GatewayEndpointInEveryMode(t *testing.T) {
 
 func checkS3EndpointPolicy(t *testing.T, ep harness.Resource) {
 	t.Helper()
-	doc, err := ep.Policy("policy")
+	doc, err := iampolicy.Parse(ep.String("policy"))
 	if err != nil {
 		t.Fatalf("S3 endpoint policy: %v", err)
 	}
