@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	k8sresource "k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/mission-link/infra/eks"
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/harness"
@@ -159,12 +159,12 @@ func stringsIn(v resource.PropertyValue) []string {
 }
 
 // The node budget (see deploy/README.md): one t3.medium's allocatable, less what the cluster's
-// own pods, the Cluster Autoscaler (eks.AutoscalerSizing) and the app at its minimum (one replica
+// own pods, the Cluster Autoscaler (eksargs.AutoscalerSizing) and the app at its minimum (one replica
 // plus the rolling update's surge) request.
 var (
 	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("2350Mi")
 	systemCPU, systemMemory         = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
-	autoscalerCPU, autoscalerMemory = k8sresource.MustParse(eks.AutoscalerSizing.CPURequest), k8sresource.MustParse(eks.AutoscalerSizing.MemoryRequest)
+	autoscalerCPU, autoscalerMemory = k8sresource.MustParse(eksargs.AutoscalerSizing.CPURequest), k8sresource.MustParse(eksargs.AutoscalerSizing.MemoryRequest)
 	appMinimumCPU, appMinimumMemory = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
 )
 
