@@ -1,4 +1,4 @@
-package verify
+package verify_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/mission-link/infra/verify"
 	"github.com/mission-link/infra/verify/awscheck"
 	"github.com/mission-link/infra/verify/internal/awsreplay"
 	"github.com/mission-link/infra/verify/internal/kubefake"
@@ -51,8 +52,8 @@ func healthyWorld() *world {
 	return &world{stack: s, aws: r, kube: kube, dyn: kubefake.Application("Synced", "Healthy")}
 }
 
-func (w *world) env(stdout, stderr *bytes.Buffer) Env {
-	return Env{
+func (w *world) env(stdout, stderr *bytes.Buffer) verify.Env {
+	return verify.Env{
 		Stdout: stdout, Stderr: stderr,
 		ReadStackOutputs: func(context.Context, string, string) (map[string]any, error) {
 			return nil, errors.New("the Pulumi CLI is not installed")
@@ -98,7 +99,7 @@ func (w *world) run(t *testing.T, extra ...string) (int, string, string, *report
 	var stdout, stderr bytes.Buffer
 	jsonPath := filepath.Join(t.TempDir(), "report.json")
 	args := append([]string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, w.stack.Outputs()), "--json", jsonPath}, extra...)
-	code := Run(context.Background(), args, w.env(&stdout, &stderr))
+	code := verify.Run(context.Background(), args, w.env(&stdout, &stderr))
 	stdout = *bytes.NewBufferString(squash(stdout.String()))
 	var r *report.Report
 	if b, err := os.ReadFile(jsonPath); err == nil {
@@ -113,7 +114,7 @@ func (w *world) run(t *testing.T, extra ...string) (int, string, string, *report
 func TestHealthyStackPasses(t *testing.T) {
 	w := healthyWorld()
 	code, stdout, stderr, r := w.run(t)
-	if code != ExitOK {
+	if code != verify.ExitOK {
 		t.Fatalf("exit %d, want 0\n%s\n%s", code, stdout, stderr)
 	}
 	for _, line := range []string{
@@ -155,33 +156,33 @@ func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 			if err := w.kube.Tracker().Update(nodesGVR, kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", s.NodeGroup, 17, true), ""); err != nil {
 				panic(err)
 			}
-		}, nil, ExitFailed, "FAIL nodes.max-pods", []string{"17 pods, want 110", "Too many pods", "replace the nodes"}},
+		}, nil, verify.ExitFailed, "FAIL nodes.max-pods", []string{"17 pods, want 110", "Too many pods", "replace the nodes"}},
 		{"DEGRADED EBS CSI addon", func(w *world) {
 			w.aws.Set("eks", s.AddonPath("aws-ebs-csi-driver"), awsreplay.RestJSON(200, s.AddonBody("aws-ebs-csi-driver", "DEGRADED",
 				`[{"code":"InsufficientNumberOfReplicas","message":"The add-on is unhealthy because it doesn't have the desired number of replicas.","resourceIds":[]}]`)))
-		}, nil, ExitFailed, "FAIL addon aws-ebs-csi-driver", []string{"is DEGRADED", "InsufficientNumberOfReplicas"}},
+		}, nil, verify.ExitFailed, "FAIL addon aws-ebs-csi-driver", []string{"is DEGRADED", "InsufficientNumberOfReplicas"}},
 		{"PVC that never binds", func(w *world) {
 			w.kube.ReactionChain = w.kube.ReactionChain[1:] // no EBS CSI driver to bind it
-		}, []string{"--probe-timeout", "20ms"}, ExitFailed, "FAIL storage.probe", []string{"did not bind within 20ms", "waiting for a volume to be created"}},
+		}, []string{"--probe-timeout", "20ms"}, verify.ExitFailed, "FAIL storage.probe", []string{"did not bind within 20ms", "waiting for a volume to be created"}},
 		{"wrong event source", func(w *world) {
 			w.aws.Set("events", "DescribeRule", awsreplay.JSON("1.1", s.RuleBody(`{"source":["custom.myATMapp"]}`)))
-		}, nil, ExitFailed, "FAIL events.pattern", []string{`does not match events with source "mission-link"`}},
+		}, nil, verify.ExitFailed, "FAIL events.pattern", []string{`does not match events with source "mission-link"`}},
 		{"duplicate subscriptions", func(w *world) {
 			w.aws.Set("sns", "ListSubscriptionsByTopic", awsreplay.XML(s.SubscriptionsBody(
 				s.Confirmed(s.Emails[0], "0b1c2d3e-1111-4a5b-8c7d-000000000001"), s.Confirmed(s.Emails[0], "0b1c2d3e-2222-4a5b-8c7d-000000000002"))))
-		}, nil, ExitFailed, "FAIL notifications", []string{"subscribed 2 times"}},
+		}, nil, verify.ExitFailed, "FAIL notifications", []string{"subscribed 2 times"}},
 		{"pending subscription", func(w *world) {
 			w.aws.Set("sns", "ListSubscriptionsByTopic", awsreplay.XML(s.SubscriptionsBody(awsreplay.Subscription{Endpoint: s.Emails[0], ARN: "PendingConfirmation"})))
-		}, nil, ExitOK, "WARN notifications", []string{"has not confirmed", "aws sns subscribe"}},
+		}, nil, verify.ExitOK, "WARN notifications", []string{"has not confirmed", "aws sns subscribe"}},
 		{"SSM offline", func(w *world) {
 			w.aws.Set("ssm", "DescribeInstanceInformation", awsreplay.JSON("1.1", s.InstanceInformationBody("ConnectionLost")))
-		}, nil, ExitFailed, "FAIL bastion", []string{"is ConnectionLost"}},
+		}, nil, verify.ExitFailed, "FAIL bastion", []string{"is ConnectionLost"}},
 		{"Application OutOfSync", func(w *world) {
 			w.dyn = kubefake.Application("OutOfSync", "Missing", map[string]any{"type": "ComparisonError", "message": "authentication required"})
-		}, nil, ExitFailed, "FAIL gitops", []string{"is OutOfSync and Missing", "ComparisonError: authentication required"}},
+		}, nil, verify.ExitFailed, "FAIL gitops", []string{"is OutOfSync and Missing", "ComparisonError: authentication required"}},
 		{"empty registry", func(w *world) {
 			w.aws.Set("ecr", "ListImages", awsreplay.JSON("1.1", awsreplay.ImagesBody()))
-		}, nil, ExitOK, "WARN registry.images", []string{"ErrImagePull"}},
+		}, nil, verify.ExitOK, "WARN registry.images", []string{"ErrImagePull"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := healthyWorld()
@@ -199,7 +200,7 @@ func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 					t.Errorf("output after %q lacks %q:\n%s", tc.line, word, stdout)
 				}
 			}
-			if r == nil || r.Failed != (tc.code == ExitFailed) {
+			if r == nil || r.Failed != (tc.code == verify.ExitFailed) {
 				t.Errorf("JSON report failed = %v", r != nil && r.Failed)
 			}
 		})
@@ -210,14 +211,14 @@ func TestCannotRun(t *testing.T) {
 	w := healthyWorld()
 	var stdout, stderr bytes.Buffer
 
-	code := Run(context.Background(), []string{"--outputs", "x.json"}, w.env(&stdout, &stderr))
-	if code != ExitCannotRun || !strings.Contains(stderr.String(), "--stack is required") {
+	code := verify.Run(context.Background(), []string{"--outputs", "x.json"}, w.env(&stdout, &stderr))
+	if code != verify.ExitCannotRun || !strings.Contains(stderr.String(), "--stack is required") {
 		t.Errorf("no --stack: exit %d, %s", code, stderr.String())
 	}
 
 	stderr.Reset()
-	code = Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir()}, w.env(&stdout, &stderr))
-	if code != ExitCannotRun || !strings.Contains(stderr.String(), "the Pulumi CLI is not installed") || !strings.Contains(stderr.String(), "--outputs outputs.json") {
+	code = verify.Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir()}, w.env(&stdout, &stderr))
+	if code != verify.ExitCannotRun || !strings.Contains(stderr.String(), "the Pulumi CLI is not installed") || !strings.Contains(stderr.String(), "--outputs outputs.json") {
 		t.Errorf("no outputs: exit %d, %s", code, stderr.String())
 	}
 
@@ -225,16 +226,16 @@ func TestCannotRun(t *testing.T) {
 	outputs := w.stack.Outputs()
 	delete(outputs, "clusterName")
 	outputs["topicArn"] = "[secret]"
-	code = Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, outputs)}, w.env(&stdout, &stderr))
-	if code != ExitCannotRun || !strings.Contains(stderr.String(), "output clusterName is missing") || !strings.Contains(stderr.String(), "output topicArn is hidden as [secret]") {
+	code = verify.Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, outputs)}, w.env(&stdout, &stderr))
+	if code != verify.ExitCannotRun || !strings.Contains(stderr.String(), "output clusterName is missing") || !strings.Contains(stderr.String(), "output topicArn is hidden as [secret]") {
 		t.Errorf("bad outputs: exit %d, %s", code, stderr.String())
 	}
 
 	stderr.Reset()
 	stdout.Reset()
 	w.aws.Set("sts", "GetCallerIdentity", awsreplay.ExpiredToken())
-	code = Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, w.stack.Outputs())}, w.env(&stdout, &stderr))
-	if code != ExitCannotRun || !strings.Contains(stderr.String(), "no usable AWS credentials") || !strings.Contains(stderr.String(), "ExpiredToken") || stdout.Len() != 0 {
+	code = verify.Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, w.stack.Outputs())}, w.env(&stdout, &stderr))
+	if code != verify.ExitCannotRun || !strings.Contains(stderr.String(), "no usable AWS credentials") || !strings.Contains(stderr.String(), "ExpiredToken") || stdout.Len() != 0 {
 		t.Errorf("expired credentials: exit %d, %s, stdout %q", code, stderr.String(), stdout.String())
 	}
 }
@@ -254,8 +255,8 @@ func TestOutputsFromTheAutomationAPIAndProfileFromTheStack(t *testing.T) {
 		asked = append(asked, stack, projectDir)
 		return w.stack.Outputs(), nil
 	}
-	code := Run(context.Background(), []string{"--stack", "dev", "--dir", dir, "--skip-storage-probe"}, env)
-	if code != ExitOK {
+	code := verify.Run(context.Background(), []string{"--stack", "dev", "--dir", dir, "--skip-storage-probe"}, env)
+	if code != verify.ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
 	if strings.Join(asked, " ") != "dev "+dir || w.profile != "mission-link-sso" {
@@ -274,8 +275,8 @@ func TestOutputsFromTheAutomationAPIAndProfileFromTheStack(t *testing.T) {
 	}
 
 	stdout.Reset()
-	code = Run(context.Background(), []string{"--stack", "dev", "--dir", dir, "--skip-storage-probe", "--profile", "other"}, env)
-	if code != ExitOK || w.profile != "other" {
+	code = verify.Run(context.Background(), []string{"--stack", "dev", "--dir", dir, "--skip-storage-probe", "--profile", "other"}, env)
+	if code != verify.ExitOK || w.profile != "other" {
 		t.Errorf("--profile: exit %d, profile %q", code, w.profile)
 	}
 }
@@ -288,9 +289,9 @@ func TestUnreachableClusterSkipsItsChecks(t *testing.T) {
 	env.Kubernetes = func(context.Context, aws.Config, *ekstypes.Cluster) (kubernetes.Interface, dynamic.Interface, error) {
 		return nil, nil, errors.New(`Get "https://6F1C8E0D3B2A49F7A5E4D3C2B1A09F8E.gr7.ap-northeast-2.eks.amazonaws.com/version": dial tcp 3.36.1.10:443: i/o timeout`)
 	}
-	code := Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, w.stack.Outputs())}, env)
+	code := verify.Run(context.Background(), []string{"--stack", "dev", "--dir", t.TempDir(), "--outputs", writeOutputs(t, w.stack.Outputs())}, env)
 	out := squash(stdout.String())
-	if code != ExitFailed || strings.Count(out, "\nFAIL ") != 1 || !strings.Contains(out, "FAIL kubernetes") || !strings.Contains(out, "cluster.publicAccessCidrs") {
+	if code != verify.ExitFailed || strings.Count(out, "\nFAIL ") != 1 || !strings.Contains(out, "FAIL kubernetes") || !strings.Contains(out, "cluster.publicAccessCidrs") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	if !strings.Contains(out, "SKIP storage.probe not checked: the Kubernetes API did not answer") || !strings.Contains(out, "PASS events.pattern") {

@@ -1,4 +1,4 @@
-package kubecheck
+package kubecheck_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/verify/internal/kubefake"
+	"github.com/mission-link/infra/verify/kubecheck"
 	"github.com/mission-link/infra/verify/report"
 	"github.com/mission-link/infra/verify/report/reporttest"
 )
@@ -33,15 +34,15 @@ func t3medium(context.Context, []string) (map[string]awsspec.InstanceShape, erro
 
 func TestNodes(t *testing.T) {
 	kube := fake.NewClientset(kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 110, true), kubefake.Node("ip-10-0-17-4.ap-northeast-2.compute.internal", nodeGroup, 110, true))
-	res, nodes := Nodes(context.Background(), kube, nodeGroup)
+	res, nodes := kubecheck.Nodes(context.Background(), kube, nodeGroup)
 	expect(t, res, report.Pass, "2 node(s)", "all Ready")
-	expect(t, MaxPods(context.Background(), nodes, t3medium), report.Pass, "ip-10-0-1-23.ap-northeast-2.compute.internal (t3.medium): 110")
+	expect(t, kubecheck.MaxPods(context.Background(), nodes, t3medium), report.Pass, "ip-10-0-1-23.ap-northeast-2.compute.internal (t3.medium): 110")
 
 	kube = fake.NewClientset(kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 110, false))
-	res, _ = Nodes(context.Background(), kube, nodeGroup)
+	res, _ = kubecheck.Nodes(context.Background(), kube, nodeGroup)
 	expect(t, res, report.Fail, "1 of 1 nodes", "not Ready")
 
-	res, _ = Nodes(context.Background(), fake.NewClientset(), nodeGroup)
+	res, _ = kubecheck.Nodes(context.Background(), fake.NewClientset(), nodeGroup)
 	expect(t, res, report.Fail, "no node of node group")
 }
 
@@ -49,16 +50,16 @@ func TestNodes(t *testing.T) {
 // keeps 17 pods; the fix is to replace it.
 func TestMaxPodsOfANodeFromBeforePrefixDelegation(t *testing.T) {
 	nodes := []corev1.Node{*kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 17, true), *kubefake.Node("ip-10-0-17-4.ap-northeast-2.compute.internal", nodeGroup, 110, true)}
-	expect(t, MaxPods(context.Background(), nodes, t3medium), report.Fail,
+	expect(t, kubecheck.MaxPods(context.Background(), nodes, t3medium), report.Fail,
 		"1 node(s) run without prefix delegation", "ip-10-0-1-23.ap-northeast-2.compute.internal (t3.medium): 17 pods, want 110", "Too many pods", "replace the nodes", "kubectl drain")
 
 	nodes = []corev1.Node{*kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", nodeGroup, 58, true)}
-	expect(t, MaxPods(context.Background(), nodes, t3medium), report.Fail, "58 pods, want 110", "max-pods set by hand")
+	expect(t, kubecheck.MaxPods(context.Background(), nodes, t3medium), report.Fail, "58 pods, want 110", "max-pods set by hand")
 
 	failing := func(context.Context, []string) (map[string]awsspec.InstanceShape, error) {
 		return nil, errors.New("describing instance types [t3.medium] (ec2:DescribeInstanceTypes): AccessDenied")
 	}
-	expect(t, MaxPods(context.Background(), nodes, failing), report.Fail, "AccessDenied", "ec2:DescribeInstanceTypes")
+	expect(t, kubecheck.MaxPods(context.Background(), nodes, failing), report.Fail, "AccessDenied", "ec2:DescribeInstanceTypes")
 }
 
 func pendingPod(name string, age time.Duration, reason, message string) *corev1.Pod {
@@ -75,42 +76,42 @@ func TestPendingPods(t *testing.T) {
 		Status: corev1.PodStatus{Phase: corev1.PodRunning}}
 	young := pendingPod("mission-link-7d9f8c6b5-fghij", time.Minute, "", "")
 	kube := fake.NewClientset(running, young)
-	expect(t, PendingPods(context.Background(), kube, now, 5*time.Minute), report.Pass, "no pod has been Pending for more than 5m0s")
+	expect(t, kubecheck.PendingPods(context.Background(), kube, now, 5*time.Minute), report.Pass, "no pod has been Pending for more than 5m0s")
 
 	stuck := pendingPod("mission-link-7d9f8c6b5-klmno", 25*time.Minute, "Unschedulable",
 		"0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")
 	kube = fake.NewClientset(running, young, stuck)
-	expect(t, PendingPods(context.Background(), kube, now, 5*time.Minute), report.Fail,
+	expect(t, kubecheck.PendingPods(context.Background(), kube, now, 5*time.Minute), report.Fail,
 		"1 pod(s) Pending", "mission-link/mission-link-7d9f8c6b5-klmno, Pending for 25m0s: Unschedulable: 0/1 nodes are available: 1 Too many pods")
 }
 
 func TestAutoscaler(t *testing.T) {
 	asg := "eks-mission-link-dev-nodes-5c2e9a1-70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93"
-	want := AutoscalerWant{Namespace: DefaultAutoscalerNamespace, Selector: DefaultAutoscalerSelector, StatusConfigMap: DefaultAutoscalerStatusConfigMap, AutoScalingGroups: []string{asg}}
+	want := kubecheck.AutoscalerWant{Namespace: kubecheck.DefaultAutoscalerNamespace, Selector: kubecheck.DefaultAutoscalerSelector, StatusConfigMap: kubecheck.DefaultAutoscalerStatusConfigMap, AutoScalingGroups: []string{asg}}
 	kube := fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap(asg))
-	expect(t, Autoscaler(context.Background(), kube, want), report.Pass, "cluster-autoscaler-aws-cluster-autoscaler is Running and manages "+asg)
+	expect(t, kubecheck.Autoscaler(context.Background(), kube, want), report.Pass, "cluster-autoscaler-aws-cluster-autoscaler is Running and manages "+asg)
 
 	kube = fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap())
-	expect(t, Autoscaler(context.Background(), kube, want), report.Fail, "does not manage Auto Scaling group "+asg, "sees: no node group", "auto-discovery")
+	expect(t, kubecheck.Autoscaler(context.Background(), kube, want), report.Fail, "does not manage Auto Scaling group "+asg, "sees: no node group", "auto-discovery")
 
 	kube = fake.NewClientset(kubefake.AutoscalerDeployment(0), kubefake.StatusConfigMap(asg))
-	expect(t, Autoscaler(context.Background(), kube, want), report.Fail, "no available replica")
+	expect(t, kubecheck.Autoscaler(context.Background(), kube, want), report.Fail, "no available replica")
 
 	kube = fake.NewClientset(kubefake.AutoscalerDeployment(1))
-	expect(t, Autoscaler(context.Background(), kube, want), report.Fail, "wrote no status ConfigMap")
+	expect(t, kubecheck.Autoscaler(context.Background(), kube, want), report.Fail, "wrote no status ConfigMap")
 
-	expect(t, Autoscaler(context.Background(), fake.NewClientset(), want), report.Fail, "no Deployment labelled app.kubernetes.io/name=aws-cluster-autoscaler", "never grows")
+	expect(t, kubecheck.Autoscaler(context.Background(), fake.NewClientset(), want), report.Fail, "no Deployment labelled app.kubernetes.io/name=aws-cluster-autoscaler", "never grows")
 }
 
 func TestDefaultStorageClass(t *testing.T) {
-	kube := fake.NewClientset(kubefake.StorageClass("gp3", EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false))
-	expect(t, DefaultStorageClass(context.Background(), kube, "gp3"), report.Pass, "gp3 is the default")
+	kube := fake.NewClientset(kubefake.StorageClass("gp3", kubecheck.EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false))
+	expect(t, kubecheck.DefaultStorageClass(context.Background(), kube, "gp3"), report.Pass, "gp3 is the default")
 
-	kube = fake.NewClientset(kubefake.StorageClass("gp3", EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", true))
-	expect(t, DefaultStorageClass(context.Background(), kube, "gp3"), report.Fail, "the default StorageClass is gp2, gp3, want only gp3", "kubectl annotate storageclass")
+	kube = fake.NewClientset(kubefake.StorageClass("gp3", kubecheck.EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", true))
+	expect(t, kubecheck.DefaultStorageClass(context.Background(), kube, "gp3"), report.Fail, "the default StorageClass is gp2, gp3, want only gp3", "kubectl annotate storageclass")
 
-	kube = fake.NewClientset(kubefake.StorageClass("gp3", EBSCSIProvisioner, false))
-	expect(t, DefaultStorageClass(context.Background(), kube, "gp3"), report.Fail, "no StorageClass is the default")
+	kube = fake.NewClientset(kubefake.StorageClass("gp3", kubecheck.EBSCSIProvisioner, false))
+	expect(t, kubecheck.DefaultStorageClass(context.Background(), kube, "gp3"), report.Fail, "no StorageClass is the default")
 }
 
 // probeLeftovers lists what the probe left in the cluster.
@@ -154,7 +155,7 @@ func TestStorageProbe(t *testing.T) {
 		created = append(created, action.GetResource().Resource)
 		return false, nil, nil
 	})
-	res := StorageProbe(context.Background(), kube, ProbeOptions{StorageClass: "gp3", Timeout: time.Minute, Interval: time.Millisecond})
+	res := kubecheck.StorageProbe(context.Background(), kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: time.Minute, Interval: time.Millisecond})
 	expect(t, res, report.Pass, "1Gi PVC of class gp3 bound to pvc-3c0e5f8a")
 	if strings.Join(created, ",") != "namespaces,persistentvolumeclaims,pods" {
 		t.Errorf("the probe created %v", created)
@@ -183,7 +184,7 @@ func TestStorageProbeThatNeverBinds(t *testing.T) {
 		return false, nil, nil
 	})
 	var progress []string
-	res := StorageProbe(context.Background(), kube, ProbeOptions{StorageClass: "gp3", Timeout: 30 * time.Millisecond, Interval: 5 * time.Millisecond,
+	res := kubecheck.StorageProbe(context.Background(), kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: 30 * time.Millisecond, Interval: 5 * time.Millisecond,
 		Progress: func(s string) { progress = append(progress, s) }})
 	expect(t, res, report.Fail, "did not bind within 30ms", "waiting for a volume to be created", "ExternalProvisioning: Waiting for a volume to be created either by the external provisioner 'ebs.csi.aws.com'", "aws-ebs-csi-driver")
 	if len(progress) == 0 || !strings.Contains(progress[0], "waiting for the probe's volume to bind (Pending") {
@@ -198,7 +199,7 @@ func TestStorageProbeThatNeverBinds(t *testing.T) {
 func TestStorageProbeInterrupted(t *testing.T) {
 	kube := fake.NewClientset()
 	ctx, cancel := context.WithCancel(context.Background())
-	res := StorageProbe(ctx, kube, ProbeOptions{StorageClass: "gp3", Timeout: time.Hour, Interval: time.Millisecond,
+	res := kubecheck.StorageProbe(ctx, kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: time.Hour, Interval: time.Millisecond,
 		Progress: func(string) { cancel() }})
 	expect(t, res, report.Fail, "interrupted")
 	if left := probeLeftovers(t, kube); len(left) != 0 {
@@ -207,14 +208,14 @@ func TestStorageProbeInterrupted(t *testing.T) {
 }
 
 func TestApplication(t *testing.T) {
-	expect(t, Application(context.Background(), kubefake.Dynamic(kubefake.Application("Synced", "Healthy")), "argocd", "mission-link"), report.Pass, "Synced and Healthy at 9b2e4d6f8a0c")
+	expect(t, kubecheck.Application(context.Background(), kubefake.Dynamic(kubefake.Application("Synced", "Healthy")), "argocd", "mission-link"), report.Pass, "Synced and Healthy at 9b2e4d6f8a0c")
 
 	outOfSync := kubefake.Application("OutOfSync", "Degraded", map[string]any{
 		"type": "ComparisonError", "message": "Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = authentication required",
 	})
-	expect(t, Application(context.Background(), kubefake.Dynamic(outOfSync), "argocd", "mission-link"), report.Fail,
+	expect(t, kubecheck.Application(context.Background(), kubefake.Dynamic(outOfSync), "argocd", "mission-link"), report.Fail,
 		"is OutOfSync and Degraded", "ComparisonError: Failed to load target state", "last sync Failed: one or more objects failed to apply")
 
-	expect(t, Application(context.Background(), kubefake.Dynamic(), "argocd", "mission-link"), report.Fail, "does not exist")
-	expect(t, Application(context.Background(), kubefake.Dynamic(), "", ""), report.Skip, "gitops is off")
+	expect(t, kubecheck.Application(context.Background(), kubefake.Dynamic(), "argocd", "mission-link"), report.Fail, "does not exist")
+	expect(t, kubecheck.Application(context.Background(), kubefake.Dynamic(), "", ""), report.Skip, "gitops is off")
 }
