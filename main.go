@@ -6,11 +6,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/program"
-	"github.com/mission-link/infra/stackconfig"
 )
 
 func main() {
-	config, err := stackconfig.FromEnvironment()
+	config, err := program.ConfigFromEnvironment()
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		if err != nil {
 			return err

@@ -33,12 +33,28 @@ type Identity struct {
 	ServiceAccountAnnotation pulumi.StringMapOutput `pulumi:"serviceAccountAnnotation"`
 }
 
+// IdentityArgs are the identity's config (appargs.IdentityArgs, decoded and validated with the
+// stack file) and what the role is allowed to use, which the program wires in.
+type IdentityArgs struct {
+	appargs.IdentityArgs
+
+	OIDC      irsa.OIDCProvider
+	SecretARN pulumi.StringInput
+	// SecretKeyARN encrypts the secret: reading it needs the key, through Secrets Manager only.
+	SecretKeyARN pulumi.StringInput
+	EventBusARN  pulumi.StringInput
+	TopicARN     pulumi.StringInput
+	// TopicKeyARN encrypts the topic: publishing needs the key, through SNS only.
+	TopicKeyARN pulumi.StringInput
+}
+
 // NewIdentity validates args and builds the role.
-func NewIdentity(ctx *pulumi.Context, name string, args *appargs.IdentityArgs, opts ...pulumi.ResourceOption) (*Identity, error) {
+func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...pulumi.ResourceOption) (*Identity, error) {
 	if args == nil {
 		return nil, fmt.Errorf("app identity %s: args are required", name)
 	}
-	a := args.WithDefaults()
+	a := *args
+	a.IdentityArgs = args.IdentityArgs.WithDefaults()
 	if a.SecretARN == nil || a.SecretKeyARN == nil || a.EventBusARN == nil || a.TopicARN == nil || a.TopicKeyARN == nil {
 		return nil, fmt.Errorf("app identity %s: SecretARN, SecretKeyARN, EventBusARN, TopicARN and TopicKeyARN are required", name)
 	}

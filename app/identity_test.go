@@ -9,7 +9,7 @@ import (
 
 	"github.com/mission-link/infra/app"
 	"github.com/mission-link/infra/app/appargs"
-	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/irsa"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
@@ -28,10 +28,12 @@ const (
 func run(t *testing.T, args appargs.IdentityArgs) *harness.Record {
 	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
-		args.OIDC = eksargs.OIDCProvider{ARN: pulumi.String(provider).ToStringOutput(), IssuerURL: pulumi.String(issuer).ToStringOutput()}
-		args.SecretARN, args.SecretKeyARN, args.EventBusARN = pulumi.String(secretARN), pulumi.String(secretKey), pulumi.String(busARN)
-		args.TopicARN, args.TopicKeyARN = pulumi.String(topicARN), pulumi.String(keyARN)
-		_, err := app.NewIdentity(ctx, "app", &args)
+		_, err := app.NewIdentity(ctx, "app", &app.IdentityArgs{
+			IdentityArgs: args,
+			OIDC:         irsa.OIDCProvider{ARN: pulumi.String(provider).ToStringOutput(), IssuerURL: pulumi.String(issuer).ToStringOutput()},
+			SecretARN:    pulumi.String(secretARN), SecretKeyARN: pulumi.String(secretKey), EventBusARN: pulumi.String(busARN),
+			TopicARN: pulumi.String(topicARN), TopicKeyARN: pulumi.String(keyARN),
+		})
 		return err
 	})
 	if err != nil {

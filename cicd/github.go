@@ -45,12 +45,27 @@ type GitHubAccess struct {
 	DriftRoleARN pulumi.StringOutput `pulumi:"driftRoleArn"`
 }
 
+// GitHubArgs are the CI access's config (cicdargs.GitHubArgs, decoded and validated with the
+// stack file) and what the program wires in from the rest of the stack.
+type GitHubArgs struct {
+	cicdargs.GitHubArgs
+
+	// RepositoryARN is the ECR repository the push role may push to.
+	RepositoryARN pulumi.StringInput
+	// DatabaseSecretARN is the secret the drift check refreshes (and so reads).
+	DatabaseSecretARN pulumi.StringInput
+	// DatabaseSecretKeyARN encrypts that secret: the drift role decrypts with it through Secrets
+	// Manager. Set with DatabaseSecretARN.
+	DatabaseSecretKeyARN pulumi.StringInput
+}
+
 // NewGitHubAccess validates args and builds the trust and roles.
-func NewGitHubAccess(ctx *pulumi.Context, name string, args *cicdargs.GitHubArgs, opts ...pulumi.ResourceOption) (*GitHubAccess, error) {
+func NewGitHubAccess(ctx *pulumi.Context, name string, args *GitHubArgs, opts ...pulumi.ResourceOption) (*GitHubAccess, error) {
 	if args == nil {
 		return nil, fmt.Errorf("GitHub access %s: args are required", name)
 	}
-	a := args.WithDefaults()
+	a := *args
+	a.GitHubArgs = args.GitHubArgs.WithDefaults()
 	if a.RepositoryARN == nil {
 		return nil, fmt.Errorf("GitHub access %s: RepositoryARN is required", name)
 	}
@@ -92,7 +107,7 @@ func NewGitHubAccess(ctx *pulumi.Context, name string, args *cicdargs.GitHubArgs
 }
 
 // oidcProvider is the configured existing provider, or a new one.
-func oidcProvider(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
+func oidcProvider(ctx *pulumi.Context, name string, a GitHubArgs, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
 	if a.OIDCProviderArn != "" {
 		return pulumi.String(a.OIDCProviderArn).ToStringOutput(), nil
 	}
@@ -122,7 +137,7 @@ func GitHubTrustPolicy(providerARN string, subjects ...string) iampolicy.Documen
 	})
 }
 
-func newPushRole(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+func newPushRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	subject := a.PushSubject()
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subject) }, provider),

@@ -27,10 +27,12 @@ func run(t *testing.T, args cicdargs.GitHubArgs) *harness.Record {
 		args.InfraRepository = infraRepo
 	}
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
-		args.RepositoryARN = pulumi.String(repoARN)
-		args.DatabaseSecretARN = pulumi.String(secretARN)
-		args.DatabaseSecretKeyARN = pulumi.String(secretKey)
-		_, err := cicd.NewGitHubAccess(ctx, "ci", &args)
+		_, err := cicd.NewGitHubAccess(ctx, "ci", &cicd.GitHubArgs{
+			GitHubArgs:           args,
+			RepositoryARN:        pulumi.String(repoARN),
+			DatabaseSecretARN:    pulumi.String(secretARN),
+			DatabaseSecretKeyARN: pulumi.String(secretKey),
+		})
 		return err
 	})
 	if err != nil {
@@ -218,8 +220,8 @@ func TestPreviewRoleReadsTheAccount(t *testing.T) {
 func TestPreviewRoleIsPartitionAware(t *testing.T) {
 	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "cn-north-1"}}
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
-		_, err := cicd.NewGitHubAccess(ctx, "ci", &cicdargs.GitHubArgs{
-			GitHubRepository: "mission-link/mission-link", InfraRepository: infraRepo, StateBucket: "mission-link-state",
+		_, err := cicd.NewGitHubAccess(ctx, "ci", &cicd.GitHubArgs{
+			GitHubArgs:    cicdargs.GitHubArgs{GitHubRepository: "mission-link/mission-link", InfraRepository: infraRepo, StateBucket: "mission-link-state"},
 			RepositoryARN: pulumi.String("arn:aws-cn:ecr:cn-north-1:123456789012:repository/mission-link-dev"),
 		})
 		return err

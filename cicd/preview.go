@@ -46,7 +46,7 @@ func BackendPolicy(partition, stateBucket, secretsProviderKeyARN string) iampoli
 
 // newPreviewRole is the role `pulumi preview` of a pull request runs as in CI: read-only on the
 // account, plus the state backend and secrets provider when they are in AWS.
-func newPreviewRole(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+func newPreviewRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	return newReadOnlyRole(ctx, name, a, a.PreviewSubject(),
 		pulumi.Sprintf("Previews %s pull requests, read-only", a.InfraRepository), provider, parent)
 }
@@ -55,7 +55,7 @@ func newPreviewRole(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, pro
 // default branch runs as: the preview role's rights, and reading the app's database secret,
 // since refreshing a secret's version reads its value. Pull requests cannot assume it, so they
 // never see the password.
-func newDriftRole(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+func newDriftRole(ctx *pulumi.Context, name string, a GitHubArgs, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	role, err := newReadOnlyRole(ctx, name, a, a.DriftSubject(),
 		pulumi.Sprintf("Checks %s of %s for drift, read-only", cicdargs.DriftBranch, a.InfraRepository), provider, parent)
 	if err != nil || a.DatabaseSecretARN == nil {
@@ -84,7 +84,7 @@ func DriftSecretPolicy(secretARN, keyARN, region string) iampolicy.Document {
 
 // newReadOnlyRole is a role for GitHub workflow runs with exactly the given subject: ReadOnlyAccess, and
 // the state backend and secrets provider when they are in AWS.
-func newReadOnlyRole(ctx *pulumi.Context, name string, a cicdargs.GitHubArgs, subject string, description pulumi.StringInput, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
+func newReadOnlyRole(ctx *pulumi.Context, name string, a GitHubArgs, subject string, description pulumi.StringInput, provider pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*awsiam.Role, error) {
 	role, err := awsiam.NewRole(ctx, name, &awsiam.RoleArgs{
 		AssumeRolePolicy: iampolicy.Render(func(v []string) iampolicy.Document { return GitHubTrustPolicy(v[0], subject) }, provider),
 		Description:      description,

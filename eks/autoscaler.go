@@ -117,7 +117,7 @@ type ClusterAutoscaler struct {
 
 // newAutoscaler installs the autoscaler with its IRSA role, after the node group and the addons
 // (it resolves the AWS endpoints through CoreDNS), on the cluster's Kubernetes provider.
-func newAutoscaler(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*ClusterAutoscaler, error) {
+func newAutoscaler(ctx *pulumi.Context, name string, a ClusterArgs, c *Cluster, nodeGroup *awseks.NodeGroup, parent pulumi.ResourceOrInvokeOption) (*ClusterAutoscaler, error) {
 	policy := iampolicy.Render(func(v []string) iampolicy.Document {
 		return AutoscalerPolicy(a.Name, v[0])
 	}, nodeGroup.Arn)
@@ -157,7 +157,7 @@ func newAutoscaler(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, c *C
 // autoscalerValues are the cluster-autoscaler chart's values this stack sets (the chart's keys);
 // everything else keeps the chart's default (one replica, a PodDisruptionBudget of
 // maxUnavailable 1, the status ConfigMap).
-func autoscalerValues(a eksargs.ClusterArgs, imageTag string, region, roleARN pulumi.StringInput) pulumi.Map {
+func autoscalerValues(a ClusterArgs, imageTag string, region, roleARN pulumi.StringInput) pulumi.Map {
 	s := a.Autoscaler
 	return pulumi.Map{
 		"cloudProvider": pulumi.String("aws"),

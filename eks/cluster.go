@@ -4,13 +4,19 @@
 package eks
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/eks/irsa"
 	"github.com/mission-link/infra/eks/storageclass"
 )
 
@@ -24,7 +30,7 @@ type Cluster struct {
 	Name     pulumi.StringOutput `pulumi:"name"`
 	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
 	// OIDC is the cluster's IAM OIDC provider, for IRSA roles (irsa.NewRole).
-	OIDC          eksargs.OIDCProvider
+	OIDC          irsa.OIDCProvider
 	NodeGroupName pulumi.StringOutput `pulumi:"nodeGroupName"`
 	// Kubeconfig is secret: it names the cluster and how to get a token for it, with the stack's
 	// AWS profile (AWSProfile) in the token command's environment.
@@ -41,16 +47,50 @@ type Cluster struct {
 	Autoscaler *ClusterAutoscaler
 }
 
+// ClusterArgs are the cluster's config (eksargs.ClusterArgs, decoded and validated with the stack
+// file) and what the program wires in from the rest of the stack.
+type ClusterArgs struct {
+	eksargs.ClusterArgs
+
+	// VpcID and PrivateSubnetIDs place the cluster.
+	VpcID            pulumi.StringInput
+	PrivateSubnetIDs pulumi.StringArrayInput
+	// ViewerRoleARNs get read-only access entries (AmazonEKSViewPolicy, cluster scope), keyed by a
+	// stable name such as "ci-preview". They are roles the stack creates itself; do not also list
+	// one in AdminRoleArns (EKS allows one entry per principal).
+	ViewerRoleARNs map[string]pulumi.StringInput
+	// AWSProvider is handed to pulumi-eks explicitly: the Go SDK sends a remote component only
+	// the providers given in its own options, not those it would inherit from its parent, so
+	// without this pulumi-eks would create the cluster with the default provider and none of the
+	// stack's default tags.
+	AWSProvider *aws.Provider
+}
+
+var viewerKeyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// validate checks the config (eksargs.ClusterArgs.Validate) and the viewer roles, reporting every
+// problem.
+func (a ClusterArgs) validate() error {
+	errs := []error{a.ClusterArgs.Validate()}
+	for _, key := range slices.Sorted(maps.Keys(a.ViewerRoleARNs)) {
+		if !viewerKeyPattern.MatchString(key) || a.ViewerRoleARNs[key] == nil {
+			errs = append(errs, fmt.Errorf("viewer role %q: the key must be 1-40 lowercase letters, digits and hyphens, and the ARN set", key))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // NewCluster validates args and builds the cluster. Nothing is registered when args are invalid.
-func NewCluster(ctx *pulumi.Context, name string, args *eksargs.ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
 	if args == nil {
 		return nil, fmt.Errorf("cluster %s: args are required", name)
 	}
-	a := args.WithDefaults()
+	a := *args
+	a.ClusterArgs = args.ClusterArgs.WithDefaults()
 	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
 		return nil, fmt.Errorf("cluster %s: VpcID and PrivateSubnetIDs are required", name)
 	}
-	if err := a.Validate(); err != nil {
+	if err := a.validate(); err != nil {
 		return nil, fmt.Errorf("cluster %s: invalid config:\n%w", name, err)
 	}
 	c := &Cluster{}
@@ -77,7 +117,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *eksargs.ClusterArgs, opt
 // delegation before any node, so nodes start with 110 pods; the node group; then the addons that
 // need nodes to run on, the StorageClass that needs the EBS CSI driver, and the Cluster
 // Autoscaler that scales the node group.
-func (c *Cluster) build(ctx *pulumi.Context, name string, a eksargs.ClusterArgs) error {
+func (c *Cluster) build(ctx *pulumi.Context, name string, a ClusterArgs) error {
 	parent := pulumi.Parent(c)
 	nodeRole, err := newNodeRole(ctx, name+"-node", parent)
 	if err != nil {
@@ -88,7 +128,7 @@ func (c *Cluster) build(ctx *pulumi.Context, name string, a eksargs.ClusterArgs)
 		return err
 	}
 	c.Name, c.Endpoint, c.Kubeconfig = plane.Name, plane.Endpoint, plane.Kubeconfig
-	c.OIDC = eksargs.OIDCProvider{ARN: plane.OIDCProviderARN, IssuerURL: plane.OIDCIssuerURL}
+	c.OIDC = irsa.OIDCProvider{ARN: plane.OIDCProviderARN, IssuerURL: plane.OIDCIssuerURL}
 	c.UpdateKubeconfigCommand = pulumi.Sprintf("aws eks update-kubeconfig --region %s --name %s", regionOf(ctx, parent), c.Name)
 
 	vpcCni, err := newVpcCniAddon(ctx, name, c.Name, a.VpcCni, parent)

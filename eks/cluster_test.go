@@ -41,10 +41,7 @@ func runCluster(t *testing.T, args eksargs.ClusterArgs, world ...func(*harness.M
 		if err != nil {
 			return err
 		}
-		args.VpcID = pulumi.String("vpc-1234")
-		args.PrivateSubnetIDs = pulumi.ToStringArray(privateSubnets)
-		args.AWSProvider = provider
-		c, err := eks.NewCluster(ctx, "k8s", &args, pulumi.Providers(provider))
+		c, err := eks.NewCluster(ctx, "k8s", wired(args, provider), pulumi.Providers(provider))
 		if err != nil {
 			return err
 		}
@@ -54,6 +51,12 @@ func runCluster(t *testing.T, args eksargs.ClusterArgs, world ...func(*harness.M
 		return nil
 	}, world...)
 	return r, out, err
+}
+
+// wired is the cluster's args as the program completes them: the VPC, its private subnets and
+// the AWS provider (nil for the default one).
+func wired(args eksargs.ClusterArgs, provider *aws.Provider) *eks.ClusterArgs {
+	return &eks.ClusterArgs{ClusterArgs: args, VpcID: pulumi.String("vpc-1234"), PrivateSubnetIDs: pulumi.ToStringArray(privateSubnets), AWSProvider: provider}
 }
 
 func mustRun(t *testing.T, args eksargs.ClusterArgs) (*harness.Record, outputs) {
@@ -460,11 +463,9 @@ func runWithViewer(t *testing.T, key string) (*harness.Record, error) {
 		}
 		args := devArgs()
 		args.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform-admin"}
-		args.ViewerRoleARNs = map[string]pulumi.StringInput{key: viewer.Arn}
-		args.VpcID = pulumi.String("vpc-1234")
-		args.PrivateSubnetIDs = pulumi.ToStringArray(privateSubnets)
-		args.AWSProvider = provider
-		_, err = eks.NewCluster(ctx, "k8s", &args, pulumi.Providers(provider))
+		cluster := wired(args, provider)
+		cluster.ViewerRoleARNs = map[string]pulumi.StringInput{key: viewer.Arn}
+		_, err = eks.NewCluster(ctx, "k8s", cluster, pulumi.Providers(provider))
 		return err
 	})
 }
@@ -653,9 +654,7 @@ func TestKubernetesProviderStandIns(t *testing.T) {
 	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2", "aws:profile": "ops"}}
 	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
 		args := devArgs()
-		args.VpcID = pulumi.String("vpc-1234")
-		args.PrivateSubnetIDs = pulumi.ToStringArray(privateSubnets)
-		_, err := eks.NewCluster(ctx, "k8s", &args)
+		_, err := eks.NewCluster(ctx, "k8s", wired(args, nil))
 		return err
 	})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/eks/controlplane"
-	"github.com/mission-link/infra/eks/eksargs"
 )
 
 // ControlPlaneLogTypes are all the control plane logs EKS can send to CloudWatch.
@@ -26,7 +25,7 @@ const (
 
 // newControlPlane creates the secrets key, the control plane's log group (before EKS would
 // create it without a retention), and the cluster through pulumi-eks.
-func newControlPlane(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, nodeRole *awsiam.Role, parent pulumi.ResourceOrInvokeOption) (*controlplane.ControlPlane, error) {
+func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *awsiam.Role, parent pulumi.ResourceOrInvokeOption) (*controlplane.ControlPlane, error) {
 	key, err := kms.NewKey(ctx, name+"-secrets", &kms.KeyArgs{
 		Description:       pulumi.Sprintf("Envelope encryption of Kubernetes secrets in EKS cluster %s", a.Name),
 		EnableKeyRotation: pulumi.Bool(true),
@@ -62,7 +61,7 @@ var (
 // accessEntries gives each admin role cluster-admin, keyed by account and role name so that
 // reordering the list changes nothing, and each viewer role read-only access, keyed
 // "viewer-<key>".
-func accessEntries(a eksargs.ClusterArgs, partition pulumi.StringOutput) map[string]controlplane.AccessEntry {
+func accessEntries(a ClusterArgs, partition pulumi.StringOutput) map[string]controlplane.AccessEntry {
 	entries := map[string]controlplane.AccessEntry{}
 	for _, arn := range a.AdminRoleArns {
 		entries[AccessEntryKey(arn)] = controlplane.AccessEntry{
@@ -87,7 +86,7 @@ func AccessEntryKey(roleARN string) string {
 }
 
 // providerOf passes the stack's AWS provider to a remote component, which does not inherit it.
-func providerOf(a eksargs.ClusterArgs) pulumi.ResourceOption {
+func providerOf(a ClusterArgs) pulumi.ResourceOption {
 	if a.AWSProvider == nil {
 		return pulumi.Providers()
 	}

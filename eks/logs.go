@@ -6,8 +6,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/mission-link/infra/eks/eksargs"
 )
 
 // ControlPlaneLogGroupName is the log group EKS sends a cluster's control plane logs to. EKS
@@ -32,7 +30,7 @@ func ControlPlaneLogGroupName(clusterName string) string {
 //     (pkg/v3@v3.274.1 resource/deploy/step_generator.go, `isImport := goal.Custom && goal.ID != ""
 //     && (old == nil || old.External || oldImportID != goal.ID)`), and a log group's ID is its
 //     name, so the second `up` diffs it as usual.
-func newControlPlaneLogGroup(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, parent pulumi.ResourceOrInvokeOption) (*cloudwatch.LogGroup, error) {
+func newControlPlaneLogGroup(ctx *pulumi.Context, name string, a ClusterArgs, parent pulumi.ResourceOrInvokeOption) (*cloudwatch.LogGroup, error) {
 	logName := ControlPlaneLogGroupName(a.Name)
 	opts := []pulumi.ResourceOption{parent, pulumi.Protect(a.Protect), pulumi.RetainOnDelete(true)}
 	exists, err := logGroupExists(ctx, logName, a, parent)
@@ -54,7 +52,7 @@ func newControlPlaneLogGroup(ctx *pulumi.Context, name string, a eksargs.Cluster
 
 // logGroupExists says whether a log group of exactly this name exists in the stack's account and
 // region. It runs in preview too, so a preview shows the import.
-func logGroupExists(ctx *pulumi.Context, logName string, a eksargs.ClusterArgs, parent pulumi.ResourceOrInvokeOption) (bool, error) {
+func logGroupExists(ctx *pulumi.Context, logName string, a ClusterArgs, parent pulumi.ResourceOrInvokeOption) (bool, error) {
 	opts := []pulumi.InvokeOption{parent}
 	if a.AWSProvider != nil {
 		opts = append(opts, pulumi.Provider(a.AWSProvider))

@@ -61,7 +61,7 @@ func newNodeRole(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvok
 // after (the VPC CNI addon). With the Cluster Autoscaler on, the desired size is ignored after
 // creation so that the autoscaler's change survives the next `pulumi up`; with it off, the program
 // owns the desired size and puts it back to desiredSize.
-func newNodeGroup(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, clusterName pulumi.StringOutput, role *awsiam.Role, after []pulumi.Resource, parent pulumi.ResourceOrInvokeOption) (*awseks.NodeGroup, error) {
+func newNodeGroup(ctx *pulumi.Context, name string, a ClusterArgs, clusterName pulumi.StringOutput, role *awsiam.Role, after []pulumi.Resource, parent pulumi.ResourceOrInvokeOption) (*awseks.NodeGroup, error) {
 	ngName := name + "-nodes"
 	template, err := newNodeLaunchTemplate(ctx, ngName, a, parent)
 	if err != nil {
@@ -105,7 +105,7 @@ func ignoredNodeGroupChanges(s eksargs.AutoscalerArgs) []string {
 // newNodeLaunchTemplate requires IMDSv2 and gives nodes an encrypted gp3 root volume. It names no
 // AMI, so EKS picks the AMI for the node group's version and computes max pods from the VPC CNI's
 // prefix delegation.
-func newNodeLaunchTemplate(ctx *pulumi.Context, name string, a eksargs.ClusterArgs, parent pulumi.ResourceOrInvokeOption) (*awsec2.LaunchTemplate, error) {
+func newNodeLaunchTemplate(ctx *pulumi.Context, name string, a ClusterArgs, parent pulumi.ResourceOrInvokeOption) (*awsec2.LaunchTemplate, error) {
 	tags := pulumi.StringMap{"Name": pulumi.String(name)}
 	for k, v := range a.InstanceTags {
 		tags[k] = pulumi.String(v)

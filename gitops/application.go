@@ -5,7 +5,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/gitops/overlay"
 	"github.com/mission-link/infra/internal/kubeobject"
 )
@@ -60,7 +59,7 @@ type automatedSync struct {
 	SelfHeal bool `json:"selfHeal"`
 }
 
-func newApplicationSpec(a gitopsargs.Args, kustomize overlay.KustomizeSource) applicationSpec {
+func newApplicationSpec(a Args, kustomize overlay.KustomizeSource) applicationSpec {
 	return applicationSpec{
 		Project:     Project,
 		Source:      applicationSource{RepoURL: a.RepoURL, Path: a.Path, TargetRevision: a.TargetRevision, Kustomize: kustomize},
@@ -76,7 +75,7 @@ func newApplicationSpec(a gitopsargs.Args, kustomize overlay.KustomizeSource) ap
 // wait for the release, whose chart installs the Application CRD and the controller that
 // reconciles it. The spec names the image repository and the role, which AWS assigns, so it is
 // an output; no resource is created inside the apply.
-func newApplication(ctx *pulumi.Context, name string, a gitopsargs.Args, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) error {
+func newApplication(ctx *pulumi.Context, name string, a Args, namespace pulumi.StringInput, opts ...pulumi.ResourceOption) error {
 	spec := pulumi.All(a.ImageRepository, a.AppRoleARN).ApplyT(func(v []any) (map[string]any, error) {
 		repository, _ := v[0].(string)
 		role, _ := v[1].(string)

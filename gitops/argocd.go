@@ -5,6 +5,7 @@ package gitops
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/gitops/gitopsargs"
@@ -27,13 +28,31 @@ type ArgoCD struct {
 	Namespace pulumi.StringOutput `pulumi:"namespace"`
 }
 
+// Args are ArgoCD's config (gitopsargs.Args, decoded and validated with the stack file) and what
+// the program wires in from the rest of the stack.
+type Args struct {
+	gitopsargs.Args
+
+	// ImageRepository is the ECR repository URL the Application sets as the overlay image's name
+	// (keeping the overlay's tag, which CI sets).
+	ImageRepository pulumi.StringInput
+	// AppRoleARN is the app's IRSA role, which the Application patches into its ServiceAccount.
+	AppRoleARN pulumi.StringInput
+	// KubernetesProvider deploys to the cluster (eks.Cluster.KubernetesProvider).
+	KubernetesProvider *kubernetes.Provider
+	// After are resources ArgoCD waits for: the node group and its addons (eks.Cluster.Ready), so
+	// that its pods schedule and resolve names within Helm's wait.
+	After []pulumi.Resource
+}
+
 // NewArgoCD validates args and installs ArgoCD with the app's Application. Nothing is registered
 // when args are invalid or gitops is disabled.
-func NewArgoCD(ctx *pulumi.Context, name string, args *gitopsargs.Args, opts ...pulumi.ResourceOption) (*ArgoCD, error) {
+func NewArgoCD(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*ArgoCD, error) {
 	if args == nil {
 		return nil, fmt.Errorf("argocd %s: args are required", name)
 	}
-	a := args.WithDefaults()
+	a := *args
+	a.Args = args.Args.WithDefaults()
 	if a.KubernetesProvider == nil || a.AppNamespace == "" || a.AppServiceAccount == "" || a.ImageRepository == nil || a.AppRoleARN == nil {
 		return nil, fmt.Errorf("argocd %s: KubernetesProvider, AppNamespace, AppServiceAccount, ImageRepository and AppRoleARN are required", name)
 	}
@@ -58,7 +77,7 @@ func NewArgoCD(ctx *pulumi.Context, name string, args *gitopsargs.Args, opts ...
 
 // build creates ArgoCD's namespace, the Helm release into it, then the Application, each on the
 // cluster's provider.
-func (c *ArgoCD) build(ctx *pulumi.Context, name string, a gitopsargs.Args) error {
+func (c *ArgoCD) build(ctx *pulumi.Context, name string, a Args) error {
 	parent, provider := pulumi.Parent(c), pulumi.Provider(a.KubernetesProvider)
 	after := pulumi.DependsOn(a.After)
 	ns, err := kubeobject.NewNamespace(ctx, name+"-argocd", kubeobject.Metadata{Name: Namespace}, parent, provider, after)

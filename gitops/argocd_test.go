@@ -60,18 +60,16 @@ func run(t *testing.T, args gitopsargs.Args) (*harness.Record, error) {
 		if err != nil {
 			return err
 		}
-		args.KubernetesProvider = provider
-		args.After = []pulumi.Resource{ready}
 		if args.AppServiceAccount == "" {
 			args.AppServiceAccount = "mission-link"
 		}
-		if args.ImageRepository == nil {
-			args.ImageRepository = pulumi.String(imageRepository)
-		}
-		if args.AppRoleARN == nil {
-			args.AppRoleARN = pulumi.String(appRoleARN)
-		}
-		_, err = gitops.NewArgoCD(ctx, "mission-link-dev", &args)
+		_, err = gitops.NewArgoCD(ctx, "mission-link-dev", &gitops.Args{
+			Args:               args,
+			ImageRepository:    pulumi.String(imageRepository),
+			AppRoleARN:         pulumi.String(appRoleARN),
+			KubernetesProvider: provider,
+			After:              []pulumi.Resource{ready},
+		})
 		return err
 	})
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/mission-link/infra/vpc"
 )
 
-// Run builds the whole stack from the engine's config (see stackconfig.FromEnvironment) and
+// Run builds the whole stack from the engine's config (see ConfigFromEnvironment) and
 // exports its outputs.
 func Run(ctx *pulumi.Context, in stackconfig.Input) error {
 	outputs, err := Build(ctx, in)
@@ -55,7 +55,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := stackconfig.EnforceDeployGuards(ctx, cfg); err != nil {
+	if err := enforceDeployGuards(ctx, cfg); err != nil {
 		return nil, err
 	}
 	prefix := fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())
@@ -83,14 +83,16 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	clusterArgs := cfg.Cluster
-	clusterArgs.VpcID = network.VPCID
-	clusterArgs.PrivateSubnetIDs = network.PrivateSubnetIDs
+	clusterArgs := eks.ClusterArgs{
+		ClusterArgs:      cfg.Cluster,
+		VpcID:            network.VPCID,
+		PrivateSubnetIDs: network.PrivateSubnetIDs,
+		AWSProvider:      provider,
+		ViewerRoleARNs:   map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN, "ci-drift": ci.DriftRoleARN},
+	}
 	clusterArgs.InstanceTags = cfg.DefaultTags(ctx.Project(), ctx.Stack())
 	clusterArgs.Protect = cfg.ProtectStatefulResources
-	clusterArgs.AWSProvider = provider
 	clusterArgs.AWSProfile = cfg.Profile
-	clusterArgs.ViewerRoleARNs = map[string]pulumi.StringInput{"ci-preview": ci.PreviewRoleARN, "ci-drift": ci.DriftRoleARN}
 	cluster, err := eks.NewCluster(ctx, prefix, &clusterArgs, withProvider)
 	if err != nil {
 		return nil, err
@@ -120,10 +122,12 @@ func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, a
 	if err != nil {
 		return nil, nil, err
 	}
-	ciArgs := cfg.CI
-	ciArgs.RepositoryARN = registry.RepositoryARN
-	ciArgs.DatabaseSecretARN = appSecrets.DatabaseSecretARN
-	ciArgs.DatabaseSecretKeyARN = appSecrets.KeyARN
+	ciArgs := cicd.GitHubArgs{
+		GitHubArgs:           cfg.CI,
+		RepositoryARN:        registry.RepositoryARN,
+		DatabaseSecretARN:    appSecrets.DatabaseSecretARN,
+		DatabaseSecretKeyARN: appSecrets.KeyARN,
+	}
 	ci, err := cicd.NewGitHubAccess(ctx, prefix, &ciArgs, withProvider)
 	if err != nil {
 		return nil, nil, err
@@ -134,7 +138,7 @@ func buildCIAccess(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, a
 // buildSecrets builds the app's secrets, the database password from the secret config value or
 // generated.
 func buildSecrets(ctx *pulumi.Context, prefix string, cfg *stackconfig.Stack, withProvider pulumi.ResourceOption) (*secrets.Secrets, error) {
-	secretsArgs := cfg.Secrets
+	secretsArgs := secrets.SecretsArgs{SecretsArgs: cfg.Secrets}
 	secretsArgs.NamePrefix = fmt.Sprintf("%s/%s", ctx.Project(), ctx.Stack())
 	secretsArgs.Protect = cfg.ProtectStatefulResources
 	if cfg.DatabasePassword != "" {
@@ -152,13 +156,15 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 	if err != nil {
 		return nil, err
 	}
-	identityArgs := cfg.App
-	identityArgs.OIDC = cluster.OIDC
-	identityArgs.SecretARN = appSecrets.DatabaseSecretARN
-	identityArgs.SecretKeyARN = appSecrets.KeyARN
-	identityArgs.EventBusARN = events.EventBusARN
-	identityArgs.TopicARN = events.TopicARN
-	identityArgs.TopicKeyARN = events.KeyARN
+	identityArgs := app.IdentityArgs{
+		IdentityArgs: cfg.App,
+		OIDC:         cluster.OIDC,
+		SecretARN:    appSecrets.DatabaseSecretARN,
+		SecretKeyARN: appSecrets.KeyARN,
+		EventBusARN:  events.EventBusARN,
+		TopicARN:     events.TopicARN,
+		TopicKeyARN:  events.KeyARN,
+	}
 	identity, err := app.NewIdentity(ctx, prefix+"-app", &identityArgs, withProvider)
 	if err != nil {
 		return nil, err
@@ -184,13 +190,15 @@ func buildAppServices(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *s
 // buildGitOps installs ArgoCD on the cluster, after its nodes and addons, and points it at the
 // app's overlay, deploying into the app's namespace with the stack's image repository and role.
 func buildGitOps(ctx *pulumi.Context, out pulumi.Map, prefix string, cfg *stackconfig.Stack, cluster *eks.Cluster, registry *ecr.Registry, identity *app.Identity) error {
-	args := cfg.GitOps
+	args := gitops.Args{
+		Args:               cfg.GitOps,
+		ImageRepository:    registry.RepositoryURL,
+		AppRoleARN:         identity.RoleARN,
+		KubernetesProvider: cluster.KubernetesProvider,
+		After:              cluster.Ready,
+	}
 	args.AppNamespace = cfg.App.Namespace
 	args.AppServiceAccount = cfg.App.ServiceAccount
-	args.ImageRepository = registry.RepositoryURL
-	args.AppRoleARN = identity.RoleARN
-	args.KubernetesProvider = cluster.KubernetesProvider
-	args.After = cluster.Ready
 	argocd, err := gitops.NewArgoCD(ctx, prefix, &args, pulumi.Providers(cluster.KubernetesProvider))
 	if err != nil {
 		return err

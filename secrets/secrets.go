@@ -39,12 +39,23 @@ type DatabaseSecret struct {
 	DBName   string `json:"dbname"`
 }
 
+// SecretsArgs are the secrets' config (secretsargs.SecretsArgs, decoded and validated with the stack
+// file) and the database password.
+type SecretsArgs struct {
+	secretsargs.SecretsArgs
+
+	// Password is the database password, a Pulumi secret; nil generates one. Set by the program
+	// from the secret config value databasePassword.
+	Password pulumi.StringInput
+}
+
 // NewSecrets validates args and builds the secrets.
-func NewSecrets(ctx *pulumi.Context, name string, args *secretsargs.SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
+func NewSecrets(ctx *pulumi.Context, name string, args *SecretsArgs, opts ...pulumi.ResourceOption) (*Secrets, error) {
 	if args == nil {
 		return nil, fmt.Errorf("secrets %s: args are required", name)
 	}
-	a := args.WithDefaults()
+	a := *args
+	a.SecretsArgs = args.SecretsArgs.WithDefaults()
 	if a.NamePrefix == "" {
 		return nil, fmt.Errorf("secrets %s: NamePrefix is required, so that stacks never share a secret name", name)
 	}

@@ -17,6 +17,12 @@ import (
 
 func run(t *testing.T, args secretsargs.SecretsArgs) *harness.Record {
 	t.Helper()
+	return runWith(t, secrets.SecretsArgs{SecretsArgs: args})
+}
+
+// runWith builds the secrets from args as the program completes them (the configured password).
+func runWith(t *testing.T, args secrets.SecretsArgs) *harness.Record {
+	t.Helper()
 	r, err := harness.RunComponent(func(ctx *pulumi.Context) error {
 		if args.NamePrefix == "" {
 			args.NamePrefix = "mission-link/test"
@@ -110,9 +116,7 @@ func TestSecretHasACustomerManagedKey(t *testing.T) {
 }
 
 func TestConfiguredPassword(t *testing.T) {
-	args := dbArgs()
-	args.Password = pulumi.ToSecret(pulumi.String("from-pulumi-config")).(pulumi.StringOutput)
-	r := run(t, args)
+	r := runWith(t, secrets.SecretsArgs{SecretsArgs: dbArgs(), Password: pulumi.ToSecret(pulumi.String("from-pulumi-config")).(pulumi.StringOutput)})
 	if n := len(r.ByType("random:index/randomPassword:RandomPassword")); n != 0 {
 		t.Errorf("%d passwords generated although one is configured", n)
 	}

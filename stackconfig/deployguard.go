@@ -1,12 +1,9 @@
 package stackconfig
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks/eksargs"
@@ -54,25 +51,6 @@ func (s Stack) DeployRefusals(project string) []error {
 		out = append(out, g.Refusals(s, project)...)
 	}
 	return out
-}
-
-// EnforceDeployGuards refuses a real `pulumi up` of a config that a guard refuses, and in a
-// preview logs each refusal as a warning. Call it before registering anything.
-func EnforceDeployGuards(ctx *pulumi.Context, s *Stack) error {
-	refusals := s.DeployRefusals(ctx.Project())
-	if len(refusals) == 0 {
-		return nil
-	}
-	if ctx.DryRun() {
-		for _, r := range refusals {
-			if err := ctx.Log.Warn("`pulumi up` will refuse this config: "+r.Error(), nil); err != nil {
-				return fmt.Errorf("logging a deploy guard's warning: %w", err)
-			}
-		}
-		return nil
-	}
-	return fmt.Errorf("refusing to deploy: this config is accepted by previews and the offline plan, but a real `pulumi up` cannot use it (nothing was created):\n%w",
-		errors.Join(refusals...))
 }
 
 // DocumentationRange returns the RFC 5737 documentation range (awsspec.SpecialIPv4's

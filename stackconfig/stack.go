@@ -4,7 +4,6 @@
 package stackconfig
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -14,10 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/app/appargs"
 	"github.com/mission-link/infra/awsspec"
@@ -54,7 +50,7 @@ type Input struct {
 	// SecretKeys are the keys whose values were stored encrypted.
 	SecretKeys []string
 	// Date (YYYY-MM-DD) is the day time-bound facts are judged on (the EKS version calendar):
-	// today for `pulumi up` (FromEnvironment reads the clock), the plan's --as-of, a fixed day in
+	// today for `pulumi up` (program.ConfigFromEnvironment reads the clock), the plan's --as-of, a fixed day in
 	// tests.
 	Date string
 	// RegionZones are the region's available AZ names, sorted, when the program has looked them
@@ -108,24 +104,6 @@ type Stack struct {
 const databasePasswordKey = "databasePassword"
 
 var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
-// FromEnvironment returns the config the Pulumi engine hands the program: PULUMI_CONFIG, a flat
-// map from "namespace:key" to the value, and PULUMI_CONFIG_SECRET_KEYS; and today's date (UTC),
-// the program's only reading of the clock.
-func FromEnvironment() (Input, error) {
-	in := Input{Values: map[string]string{}, Date: time.Now().UTC().Format(time.DateOnly)}
-	if text := os.Getenv(pulumi.EnvConfig); text != "" {
-		if err := json.Unmarshal([]byte(text), &in.Values); err != nil {
-			return Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfig, err)
-		}
-	}
-	if text := os.Getenv(pulumi.EnvConfigSecretKeys); text != "" {
-		if err := json.Unmarshal([]byte(text), &in.SecretKeys); err != nil {
-			return Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfigSecretKeys, err)
-		}
-	}
-	return in, nil
-}
 
 // Parse decodes and validates the config of a stack, reporting every problem at once, as an
 // *Error. The result has its defaults filled in for the keys the stack file leaves out; a key it

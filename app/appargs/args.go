@@ -1,16 +1,16 @@
 // Package appargs is the configuration of the app's identity (`app:`): its Args, their defaults and
 // their validation, which stackconfig decodes the stack file into and app.NewIdentity takes.
 //
-// It is a package apart from app so that what reads and checks config links no provider SDK:
-// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
-// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
-// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+// It is a package apart from app, and imports neither the Pulumi SDK nor a provider SDK, so
+// that what reads and checks config builds in seconds: stackconfig's tests, and its fuzz targets,
+// whose coverage instrumentation recompiles everything they link. What the program wires in from
+// the rest of the stack (outputs, providers) is in app's own Args, which embed these.
+// (eksctl keeps its config types apart from its builders the same way:
+// pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
 package appargs
 
 import (
 	"errors"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/eks/eksargs"
 )
@@ -31,16 +31,6 @@ type IdentityArgs struct {
 	Namespace string `json:"namespace"`
 	// ServiceAccount the app's pods run as. Default "mission-link".
 	ServiceAccount string `json:"serviceAccount"`
-
-	// What the role is allowed to use. Set by the program.
-	OIDC      eksargs.OIDCProvider `json:"-"`
-	SecretARN pulumi.StringInput   `json:"-"`
-	// SecretKeyARN encrypts the secret: reading it needs the key, through Secrets Manager only.
-	SecretKeyARN pulumi.StringInput `json:"-"`
-	EventBusARN  pulumi.StringInput `json:"-"`
-	TopicARN     pulumi.StringInput `json:"-"`
-	// TopicKeyARN encrypts the topic: publishing needs the key, through SNS only.
-	TopicKeyARN pulumi.StringInput `json:"-"`
 }
 
 // WithDefaults returns a copy with every unset field filled with its default.

@@ -2,10 +2,12 @@
 // policies name: its Args, their defaults and their validation, which stackconfig decodes the stack
 // file into and cicd.NewGitHubAccess takes.
 //
-// It is a package apart from cicd so that what reads and checks config links no provider SDK:
-// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
-// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
-// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+// It is a package apart from cicd, and imports neither the Pulumi SDK nor a provider SDK, so
+// that what reads and checks config builds in seconds: stackconfig's tests, and its fuzz targets,
+// whose coverage instrumentation recompiles everything they link. What the program wires in from
+// the rest of the stack (outputs, providers) is in cicd's own Args, which embed these.
+// (eksctl keeps its config types apart from its builders the same way:
+// pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
 package cicdargs
 
 import (
@@ -13,8 +15,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // ConfigKey is where GitHubArgs lives in Pulumi.<stack>.yaml.
@@ -52,14 +52,6 @@ type GitHubArgs struct {
 	// SecretsProviderKeyArn is the KMS key of the stack's awskms secrets provider, which a
 	// preview decrypts the stack's data key with. Empty (the default) grants no KMS access.
 	SecretsProviderKeyArn string `json:"secretsProviderKeyArn"`
-
-	// RepositoryARN is the ECR repository the push role may push to. Set by the program.
-	RepositoryARN pulumi.StringInput `json:"-"`
-	// DatabaseSecretARN is the secret the drift check refreshes (and so reads). Set by the program.
-	DatabaseSecretARN pulumi.StringInput `json:"-"`
-	// DatabaseSecretKeyARN encrypts that secret: the drift role decrypts with it through Secrets
-	// Manager. Set by the program, with DatabaseSecretARN.
-	DatabaseSecretKeyARN pulumi.StringInput `json:"-"`
 }
 
 var (

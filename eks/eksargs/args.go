@@ -1,10 +1,12 @@
 // Package eksargs is the configuration of the cluster (`cluster:`): its Args, their defaults and
 // their validation, which stackconfig decodes the stack file into and eks.NewCluster takes.
 //
-// It is a package apart from eks so that what reads and checks config links no provider SDK:
-// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
-// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
-// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+// It is a package apart from eks, and imports neither the Pulumi SDK nor a provider SDK, so
+// that what reads and checks config builds in seconds: stackconfig's tests, and its fuzz targets,
+// whose coverage instrumentation recompiles everything they link. What the program wires in from
+// the rest of the stack (outputs, providers) is in eks's own Args, which embed these.
+// (eksctl keeps its config types apart from its builders the same way:
+// pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
 package eksargs
 
 import (
@@ -15,9 +17,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/awsspec"
 )
@@ -87,9 +86,6 @@ type ClusterArgs struct {
 	// Autoscaler is the Kubernetes Cluster Autoscaler that scales the node group.
 	Autoscaler AutoscalerArgs `json:"autoscaler"`
 
-	// VpcID and PrivateSubnetIDs place the cluster. Set by the program.
-	VpcID            pulumi.StringInput      `json:"-"`
-	PrivateSubnetIDs pulumi.StringArrayInput `json:"-"`
 	// InstanceTags are put on the nodes' instances and volumes, which the provider's default
 	// tags do not reach. Set by the program.
 	InstanceTags map[string]string `json:"-"`
@@ -99,20 +95,11 @@ type ClusterArgs struct {
 	SupportDate string `json:"-"`
 	// Protect protects the secrets encryption key and the log group. Set by the program.
 	Protect bool `json:"-"`
-	// ViewerRoleARNs get read-only access entries (AmazonEKSViewPolicy, cluster scope), keyed by a
-	// stable name such as "ci-preview". They are roles the stack creates itself, so the program
-	// sets them; do not also list one in AdminRoleArns (EKS allows one entry per principal).
-	ViewerRoleARNs map[string]pulumi.StringInput `json:"-"`
 	// AWSProfile is aws:profile, the AWS CLI profile the stack deploys with: the kubeconfig's
 	// `aws eks get-token` runs with it (AWS_PROFILE in the exec env), so the Kubernetes provider
 	// and the exported kubeconfig use the same credentials as the AWS provider. Empty (the
 	// default): the default credential chain. Set by the program.
 	AWSProfile string `json:"-"`
-	// AWSProvider is handed to pulumi-eks explicitly: the Go SDK sends a remote component only
-	// the providers given in its own options, not those it would inherit from its parent, so
-	// without this pulumi-eks would create the cluster with the default provider and none of the
-	// stack's default tags. Set by the program.
-	AWSProvider *aws.Provider `json:"-"`
 }
 
 // NodeGroupArgs configures the managed node group.
@@ -158,10 +145,7 @@ func (a AutoscalerArgs) IsEnabled() bool {
 	return *a.Enabled
 }
 
-var (
-	versionPattern   = regexp.MustCompile(`^1\.([0-9]{2})$`)
-	viewerKeyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
-)
+var versionPattern = regexp.MustCompile(`^1\.([0-9]{2})$`)
 
 // WithDefaults returns a copy with every unset field filled with its default.
 func (a ClusterArgs) WithDefaults() ClusterArgs {
@@ -216,11 +200,6 @@ func (a ClusterArgs) Validate() error {
 		errs = append(errs, awsspec.CheckRoleARN(fmt.Sprintf("%s.adminRoleArns[%d]", ConfigKey, i), arn))
 		if slices.Index(a.AdminRoleArns, arn) < i {
 			errs = append(errs, fmt.Errorf("%s.adminRoleArns[%d] (%q) is listed twice", ConfigKey, i, arn))
-		}
-	}
-	for _, key := range slices.Sorted(maps.Keys(a.ViewerRoleARNs)) {
-		if !viewerKeyPattern.MatchString(key) || a.ViewerRoleARNs[key] == nil {
-			errs = append(errs, fmt.Errorf("viewer role %q: the key must be 1-40 lowercase letters, digits and hyphens, and the ARN set", key))
 		}
 	}
 	errs = append(errs, awsspec.CheckLogRetention(ConfigKey+".logRetentionInDays", a.LogRetentionInDays))
@@ -382,13 +361,6 @@ func AutoscalerImageTag(version string) (string, error) {
 			ConfigKey, version, strings.Join(slices.Sorted(maps.Keys(autoscalerImageTags)), ", "), ConfigKey)
 	}
 	return tag, nil
-}
-
-// OIDCProvider identifies the cluster's IAM OIDC provider.
-type OIDCProvider struct {
-	ARN pulumi.StringOutput
-	// IssuerURL is the issuer with its https:// scheme, as EKS reports it.
-	IssuerURL pulumi.StringOutput
 }
 
 var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)

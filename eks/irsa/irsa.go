@@ -23,9 +23,16 @@ import (
 // stsAudience is the audience of the service account tokens that AWS STS accepts.
 const stsAudience = "sts.amazonaws.com"
 
+// OIDCProvider identifies the cluster's IAM OIDC provider.
+type OIDCProvider struct {
+	ARN pulumi.StringOutput
+	// IssuerURL is the issuer with its https:// scheme, as EKS reports it.
+	IssuerURL pulumi.StringOutput
+}
+
 // RoleArgs describes a role for a Kubernetes service account (IAM Roles for Service Accounts).
 type RoleArgs struct {
-	OIDC           eksargs.OIDCProvider
+	OIDC           OIDCProvider
 	Namespace      string
 	ServiceAccount string
 	Description    string

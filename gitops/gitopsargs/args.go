@@ -2,10 +2,12 @@
 // Args, their defaults and their validation, which stackconfig decodes the stack file into and
 // gitops.NewArgoCD takes.
 //
-// It is a package apart from gitops so that what reads and checks config links no provider SDK:
-// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
-// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
-// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+// It is a package apart from gitops, and imports neither the Pulumi SDK nor a provider SDK, so
+// that what reads and checks config builds in seconds: stackconfig's tests, and its fuzz targets,
+// whose coverage instrumentation recompiles everything they link. What the program wires in from
+// the rest of the stack (outputs, providers) is in gitops's own Args, which embed these.
+// (eksctl keeps its config types apart from its builders the same way:
+// pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
 package gitopsargs
 
 import (
@@ -16,9 +18,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // ConfigKey is where Args lives in Pulumi.<stack>.yaml; validation messages lead with key paths
@@ -53,17 +52,6 @@ type Args struct {
 	// AppServiceAccount is the app's ServiceAccount (the `app.serviceAccount` key), which the
 	// Application annotates with AppRoleARN. Set by the program.
 	AppServiceAccount string `json:"-"`
-	// ImageRepository is the ECR repository URL the Application sets as the overlay image's name
-	// (keeping the overlay's tag, which CI sets). Set by the program.
-	ImageRepository pulumi.StringInput `json:"-"`
-	// AppRoleARN is the app's IRSA role, which the Application patches into its ServiceAccount.
-	// Set by the program.
-	AppRoleARN pulumi.StringInput `json:"-"`
-	// KubernetesProvider deploys to the cluster (eks.Cluster.KubernetesProvider). Set by the program.
-	KubernetesProvider *kubernetes.Provider `json:"-"`
-	// After are resources ArgoCD waits for: the node group and its addons (eks.Cluster.Ready), so that its
-	// pods schedule and resolve names within Helm's wait. Set by the program.
-	After []pulumi.Resource `json:"-"`
 }
 
 var (

@@ -2,18 +2,18 @@
 // defaults and their validation, which stackconfig decodes the stack file into and
 // secrets.NewSecrets takes.
 //
-// It is a package apart from secrets so that what reads and checks config links no provider SDK:
-// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
-// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
-// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+// It is a package apart from secrets, and imports neither the Pulumi SDK nor a provider SDK, so
+// that what reads and checks config builds in seconds: stackconfig's tests, and its fuzz targets,
+// whose coverage instrumentation recompiles everything they link. What the program wires in from
+// the rest of the stack (outputs, providers) is in secrets's own Args, which embed these.
+// (eksctl keeps its config types apart from its builders the same way:
+// pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
 package secretsargs
 
 import (
 	"errors"
 	"fmt"
 	"regexp"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // ConfigKey is where SecretsArgs lives in Pulumi.<stack>.yaml.
@@ -41,9 +41,6 @@ type SecretsArgs struct {
 	// Database is the non-secret part of the app's database connection.
 	Database DatabaseArgs `json:"database"`
 
-	// Password is the database password, a Pulumi secret; nil generates one. Set by the program
-	// from the secret config value databasePassword.
-	Password pulumi.StringInput `json:"-"`
 	// NamePrefix scopes secret names to the stack ("<project>/<stack>"). Set by the program.
 	NamePrefix string `json:"-"`
 	// Protect protects the secret from deletion. Set by the program.

@@ -1,10 +1,11 @@
 // Package vpcargs is the configuration of the network (`network:`): its Args, their defaults and
 // their validation, which stackconfig decodes the stack file into and vpc.NewNetwork takes.
 //
-// It is a package apart from vpc so that what reads and checks config links no provider SDK:
-// stackconfig's tests and fuzz targets build in seconds instead of compiling and linking
-// pulumi-aws, pulumi-eks and the Kubernetes SDK. (eksctl keeps its config types apart from its
-// builders the same way: pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
+// It is a package apart from vpc, and imports neither the Pulumi SDK nor a provider SDK, so
+// that what reads and checks config builds in seconds: stackconfig's tests, and its fuzz targets,
+// whose coverage instrumentation recompiles everything they link.
+// (eksctl keeps its config types apart from its builders the same way:
+// pkg/apis/eksctl.io/v1alpha5 beside pkg/cfn/builder.)
 package vpcargs
 
 import (
