@@ -12,7 +12,7 @@ package appargs
 import (
 	"errors"
 
-	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/internal/kubename"
 )
 
 // ConfigKey is where IdentityArgs lives in Pulumi.<stack>.yaml.
@@ -46,7 +46,7 @@ func (a IdentityArgs) WithDefaults() IdentityArgs {
 
 // Validate reports every problem with defaulted args at once, each led by its key path.
 func (a IdentityArgs) Validate() error {
-	return errors.Join(eksargs.
-		CheckKubernetesName(ConfigKey+".namespace", a.Namespace), eksargs.
-		CheckKubernetesName(ConfigKey+".serviceAccount", a.ServiceAccount))
+	return errors.Join(
+		kubename.Check(ConfigKey+".namespace", a.Namespace),
+		kubename.Check(ConfigKey+".serviceAccount", a.ServiceAccount))
 }

@@ -363,17 +363,6 @@ func AutoscalerImageTag(version string) (string, error) {
 	return tag, nil
 }
 
-var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-
-// CheckKubernetesName reports a value that is not a Kubernetes name (an RFC 1123 label, as
-// namespaces and service accounts are) under the key.
-func CheckKubernetesName(key, value string) error {
-	if dns1123Label.MatchString(value) {
-		return nil
-	}
-	return fmt.Errorf("%s (%q) must be a Kubernetes name: lowercase letters, digits and '-', at most 63", key, value)
-}
-
 // AutoscalerSizing is what the autoscaler requests and may use. On a cluster of two nodes and a few
 // dozen pods its memory (it holds every pod and node of the cluster) stays far below the 600Mi of
 // the project's example manifest, which is sized for large clusters; the request is what the

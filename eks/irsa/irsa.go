@@ -16,8 +16,8 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/kubename"
 )
 
 // stsAudience is the audience of the service account tokens that AWS STS accepts.
@@ -44,7 +44,7 @@ type RoleArgs struct {
 
 // NewRole creates a role that only the given service account of this cluster can assume.
 func NewRole(ctx *pulumi.Context, name string, args RoleArgs, opts ...pulumi.ResourceOption) (*awsiam.Role, error) {
-	if err := errors.Join(eksargs.CheckKubernetesName("namespace", args.Namespace), eksargs.CheckKubernetesName("service account", args.ServiceAccount)); err != nil {
+	if err := errors.Join(kubename.Check("namespace", args.Namespace), kubename.Check("service account", args.ServiceAccount)); err != nil {
 		return nil, fmt.Errorf("IRSA role %s: %w", name, err)
 	}
 	trust := iampolicy.Render(func(v []string) iampolicy.Document {
