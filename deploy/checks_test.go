@@ -34,7 +34,7 @@ const (
 // t3.medium runs 110 pods, so kube-reserved takes 1465Mi (not the 442Mi of 17 pods), leaving about
 // 2350Mi. systemPods is what the cluster's own pods request on a node when one node carries them
 // all: aws-node, kube-proxy, the EBS CSI node and controller pods, CoreDNS and the metrics server,
-// rounded up; autoscaler is what the Cluster Autoscaler requests (eksargs.AutoscalerSizing, which
+// rounded up; autoscaler is what the Cluster Autoscaler requests (eks.AutoscalerSizing, which
 // eks/autoscaler_test.go asserts) and argoCD what ArgoCD requests in the dev stack (the total of
 // gitops.Sizing, which gitops/argocd_test.go asserts); this package stays free of Pulumi, so it
 // repeats both.

@@ -57,6 +57,16 @@ const (
 // AutoscalerClusterTag is the tag key that marks a group as this cluster's.
 func AutoscalerClusterTag(cluster string) string { return "k8s.io/cluster-autoscaler/" + cluster }
 
+// AutoscalerSizing is what the autoscaler requests and may use. On a cluster of two nodes and a few
+// dozen pods its memory (it holds every pod and node of the cluster) stays far below the 600Mi of
+// the project's example manifest, which is sized for large clusters; the request is what the
+// one-node budget leaves (deploy/README.md, Sizing), the limit leaves room to grow before an
+// out-of-memory kill would stop scaling. Check it with
+// `kubectl -n kube-system top pod -l app.kubernetes.io/instance=cluster-autoscaler`.
+var AutoscalerSizing = struct{ CPURequest, MemoryRequest, CPULimit, MemoryLimit string }{
+	CPURequest: "50m", MemoryRequest: "128Mi", CPULimit: "500m", MemoryLimit: "512Mi",
+}
+
 // Autoscaler actions the policy grants (cluster-autoscaler/cloudprovider/aws/README.md, "Full
 // Cluster Autoscaler Features Policy", which auto-discovery needs).
 var (
@@ -177,8 +187,8 @@ func autoscalerValues(a ClusterArgs, imageTag string, region, roleARN pulumi.Str
 		}},
 		"priorityClassName": pulumi.String(AutoscalerPriorityClass),
 		"resources": pulumi.Map{
-			"requests": pulumi.Map{"cpu": pulumi.String(eksargs.AutoscalerSizing.CPURequest), "memory": pulumi.String(eksargs.AutoscalerSizing.MemoryRequest)},
-			"limits":   pulumi.Map{"cpu": pulumi.String(eksargs.AutoscalerSizing.CPULimit), "memory": pulumi.String(eksargs.AutoscalerSizing.MemoryLimit)},
+			"requests": pulumi.Map{"cpu": pulumi.String(AutoscalerSizing.CPURequest), "memory": pulumi.String(AutoscalerSizing.MemoryRequest)},
+			"limits":   pulumi.Map{"cpu": pulumi.String(AutoscalerSizing.CPULimit), "memory": pulumi.String(AutoscalerSizing.MemoryLimit)},
 		},
 		"securityContext": pulumi.Map{
 			"runAsNonRoot":   pulumi.Bool(true),

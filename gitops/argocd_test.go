@@ -2,7 +2,6 @@ package gitops_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +10,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	k8sresource "k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/harness"
@@ -154,72 +151,6 @@ func stringsIn(v resource.PropertyValue) []string {
 		return out
 	}
 	return nil
-}
-
-// The node budget (see deploy/README.md): one t3.medium's allocatable, less what the cluster's
-// own pods, the Cluster Autoscaler (eksargs.AutoscalerSizing) and the app at its minimum (one replica
-// plus the rolling update's surge) request.
-var (
-	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("2350Mi")
-	systemCPU, systemMemory         = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
-	autoscalerCPU, autoscalerMemory = k8sresource.MustParse(eksargs.AutoscalerSizing.CPURequest), k8sresource.MustParse(eksargs.AutoscalerSizing.MemoryRequest)
-	appMinimumCPU, appMinimumMemory = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
-)
-
-// TestResourcesFitOneNode: every ArgoCD component has CPU and memory requests and limits, limits
-// are not below requests, and the requests fit on one t3.medium beside the system pods, the
-// Cluster Autoscaler and the app at its minimum.
-func TestResourcesFitOneNode(t *testing.T) {
-	rel := one(t, mustRun(t, validArgs()), typeRelease)
-	var cpu, memory k8sresource.Quantity
-	for _, c := range []string{"controller", "repoServer", "server", "applicationSet", "redis"} {
-		for _, name := range []string{"cpu", "memory"} {
-			req, err := quantity(rel, fmt.Sprintf("values.%s.resources.requests.%s", c, name))
-			if err != nil {
-				t.Error(err)
-				continue
-			}
-			limit, err := quantity(rel, fmt.Sprintf("values.%s.resources.limits.%s", c, name))
-			if err != nil {
-				t.Error(err)
-				continue
-			}
-			if limit.Cmp(req) < 0 {
-				t.Errorf("%s: %s limit %s is below its request %s", c, name, limit.String(), req.String())
-			}
-			if name == "cpu" {
-				cpu.Add(req)
-			} else {
-				memory.Add(req)
-			}
-		}
-	}
-	budgetCPU, budgetMemory := nodeCPU.DeepCopy(), nodeMemory.DeepCopy()
-	for _, q := range [][2]k8sresource.Quantity{{systemCPU, systemMemory}, {autoscalerCPU, autoscalerMemory}, {appMinimumCPU, appMinimumMemory}} {
-		budgetCPU.Sub(q[0])
-		budgetMemory.Sub(q[1])
-	}
-	if budgetCPU.Cmp(k8sresource.MustParse("880m")) != 0 || budgetMemory.Cmp(k8sresource.MustParse("686Mi")) != 0 {
-		t.Errorf("one node leaves %s and %s for ArgoCD; docs/gitops.md says 880m and 686Mi", budgetCPU.String(), budgetMemory.String())
-	}
-	if cpu.Cmp(budgetCPU) > 0 || memory.Cmp(budgetMemory) > 0 {
-		t.Errorf("ArgoCD requests %s CPU and %s memory; one node has %s and %s left", cpu.String(), memory.String(), budgetCPU.String(), budgetMemory.String())
-	}
-	if cpu.MilliValue() != 275 || memory.Value() != 640<<20 {
-		t.Errorf("ArgoCD requests %s CPU and %s memory, want 275m and 640Mi as documented", cpu.String(), memory.String())
-	}
-}
-
-func quantity(res harness.Resource, path string) (k8sresource.Quantity, error) {
-	text := res.String(path)
-	if text == "" {
-		return k8sresource.Quantity{}, fmt.Errorf("%s is not set", path)
-	}
-	q, err := k8sresource.ParseQuantity(text)
-	if err != nil {
-		return k8sresource.Quantity{}, fmt.Errorf("%s (%q): %w", path, text, err)
-	}
-	return q, nil
 }
 
 func TestNamespace(t *testing.T) {

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	k8sresource "k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/harness"
 	"github.com/mission-link/infra/harness/harnesstest"
@@ -157,4 +159,88 @@ func TestBadGitOpsConfigRegistersNothing(t *testing.T) {
 	if _, _, err := runDevWithGitOps(t, `{"enabled":true,"repoUrl":"x"}`); err == nil || !strings.Contains(err.Error(), "gitops.repoUrl is not a known key") {
 		t.Errorf("misspelt key: %v", err)
 	}
+}
+
+// The node budget (see deploy/README.md): one t3.medium's allocatable, less what the cluster's
+// own pods and the app at its minimum (one replica plus the rolling update's surge) request; the
+// Cluster Autoscaler's requests are read from its release on the stack.
+var (
+	nodeCPU, nodeMemory             = k8sresource.MustParse("1930m"), k8sresource.MustParse("2350Mi")
+	systemCPU, systemMemory         = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
+	appMinimumCPU, appMinimumMemory = k8sresource.MustParse("500m"), k8sresource.MustParse("768Mi")
+)
+
+// TestArgoCDFitsOneNode: on the dev stack, every ArgoCD component has CPU and memory requests and
+// limits, limits are not below requests, and the requests fit on one t3.medium beside the system
+// pods, the Cluster Autoscaler (as its release requests) and the app at its minimum.
+func TestArgoCDFitsOneNode(t *testing.T) {
+	r, _, err := runDevWithGitOps(t, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases := map[string][]harness.Resource{}
+	for _, res := range r.ByType(typeRelease) {
+		releases[res.String("chart")] = append(releases[res.String("chart")], res)
+	}
+	if len(releases[gitops.ChartName]) != 1 || len(releases[eks.AutoscalerChartName]) != 1 {
+		t.Fatalf("releases by chart %v, want one ArgoCD and one Cluster Autoscaler", releases)
+	}
+	rel, autoscaler := releases[gitops.ChartName][0], releases[eks.AutoscalerChartName][0]
+	autoscalerCPU, err := quantity(autoscaler, "values.resources.requests.cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	autoscalerMemory, err := quantity(autoscaler, "values.resources.requests.memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cpu, memory k8sresource.Quantity
+	for _, c := range []string{"controller", "repoServer", "server", "applicationSet", "redis"} {
+		for _, name := range []string{"cpu", "memory"} {
+			req, err := quantity(rel, fmt.Sprintf("values.%s.resources.requests.%s", c, name))
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			limit, err := quantity(rel, fmt.Sprintf("values.%s.resources.limits.%s", c, name))
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if limit.Cmp(req) < 0 {
+				t.Errorf("%s: %s limit %s is below its request %s", c, name, limit.String(), req.String())
+			}
+			if name == "cpu" {
+				cpu.Add(req)
+			} else {
+				memory.Add(req)
+			}
+		}
+	}
+	budgetCPU, budgetMemory := nodeCPU.DeepCopy(), nodeMemory.DeepCopy()
+	for _, q := range [][2]k8sresource.Quantity{{systemCPU, systemMemory}, {autoscalerCPU, autoscalerMemory}, {appMinimumCPU, appMinimumMemory}} {
+		budgetCPU.Sub(q[0])
+		budgetMemory.Sub(q[1])
+	}
+	if budgetCPU.Cmp(k8sresource.MustParse("880m")) != 0 || budgetMemory.Cmp(k8sresource.MustParse("686Mi")) != 0 {
+		t.Errorf("one node leaves %s and %s for ArgoCD; docs/gitops.md says 880m and 686Mi", budgetCPU.String(), budgetMemory.String())
+	}
+	if cpu.Cmp(budgetCPU) > 0 || memory.Cmp(budgetMemory) > 0 {
+		t.Errorf("ArgoCD requests %s CPU and %s memory; one node has %s and %s left", cpu.String(), memory.String(), budgetCPU.String(), budgetMemory.String())
+	}
+	if cpu.MilliValue() != 275 || memory.Value() != 640<<20 {
+		t.Errorf("ArgoCD requests %s CPU and %s memory, want 275m and 640Mi as documented", cpu.String(), memory.String())
+	}
+}
+
+func quantity(res harness.Resource, path string) (k8sresource.Quantity, error) {
+	text := res.String(path)
+	if text == "" {
+		return k8sresource.Quantity{}, fmt.Errorf("%s is not set", path)
+	}
+	q, err := k8sresource.ParseQuantity(text)
+	if err != nil {
+		return k8sresource.Quantity{}, fmt.Errorf("%s (%q): %w", path, text, err)
+	}
+	return q, nil
 }

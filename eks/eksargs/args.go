@@ -362,13 +362,3 @@ func AutoscalerImageTag(version string) (string, error) {
 	}
 	return tag, nil
 }
-
-// AutoscalerSizing is what the autoscaler requests and may use. On a cluster of two nodes and a few
-// dozen pods its memory (it holds every pod and node of the cluster) stays far below the 600Mi of
-// the project's example manifest, which is sized for large clusters; the request is what the
-// one-node budget leaves (deploy/README.md, Sizing), the limit leaves room to grow before an
-// out-of-memory kill would stop scaling. Check it with
-// `kubectl -n kube-system top pod -l app.kubernetes.io/instance=cluster-autoscaler`.
-var AutoscalerSizing = struct{ CPURequest, MemoryRequest, CPULimit, MemoryLimit string }{
-	CPURequest: "50m", MemoryRequest: "128Mi", CPULimit: "500m", MemoryLimit: "512Mi",
-}
