@@ -87,6 +87,9 @@ func CheckClusterName(key, name string) error {
 	return fmt.Errorf("%s (%q) must be 1-100 letters, digits, '-' or '_', starting with a letter or digit", key, name)
 }
 
+// ExampleRoleARN is the role ARN errors show as an example.
+const ExampleRoleARN = "arn:aws:iam::123456789012:role/admin"
+
 // CheckRoleARN reports a value that is not an IAM role ARN. An STS assumed-role ARN (what
 // `aws sts get-caller-identity` prints) is named as such, since it is the usual mistake.
 func CheckRoleARN(key, arn string) error {
@@ -96,7 +99,7 @@ func CheckRoleARN(key, arn string) error {
 	if stsARNPattern.MatchString(arn) {
 		return fmt.Errorf("%s (%q) is an STS session ARN: give the IAM role ARN, arn:aws:iam::<account>:role/<name>", key, arn)
 	}
-	return fmt.Errorf("%s (%q) is not an IAM role ARN such as arn:aws:iam::123456789012:role/admin", key, arn)
+	return fmt.Errorf("%s (%q) is not an IAM role ARN such as %s", key, arn, ExampleRoleARN)
 }
 
 // ParseIPv4CIDR parses an IPv4 network address in CIDR notation ("10.0.0.0/16"), reporting a

@@ -166,7 +166,7 @@ func checkProblems(t *testing.T, err error) {
 }
 
 // wordsOfTheProgram are texts an error may print whatever the secret: key names, region and
-// instance type names.
+// instance type names, and the examples messages show.
 var wordsOfTheProgram = func() string {
 	var words []string
 	for _, k := range Keys() {
@@ -176,6 +176,7 @@ var wordsOfTheProgram = func() string {
 	for typ := range awsspec.InstanceTypes {
 		words = append(words, typ)
 	}
+	words = append(words, awsspec.ExampleRoleARN)
 	return strings.Join(words, " ")
 }()
 
