@@ -246,8 +246,8 @@ func validateSubnetPrefix(name string, length, vpcPrefix int) []error {
 func (a NetworkArgs) validateSubnetsFit(vpcPrefix int) error {
 	need := a.AvailabilityZoneCount * (addresses(a.PublicSubnetPrefixLength) + addresses(a.PrivateSubnetPrefixLength))
 	if have := addresses(vpcPrefix); need > have {
-		return fmt.Errorf("%s.publicSubnetPrefixLength (%d) and %s.privateSubnetPrefixLength (%d) do not fit %d AZs in %s.cidrBlock (%q): they need %d addresses, the VPC has %d",
-			ConfigKey, a.PublicSubnetPrefixLength, ConfigKey, a.PrivateSubnetPrefixLength, a.AvailabilityZoneCount, ConfigKey, a.CidrBlock, need, have)
+		return fmt.Errorf("%s.publicSubnetPrefixLength (%d) and %s.privateSubnetPrefixLength (%d) do not fit %s.availabilityZoneCount (%d) AZs in %s.cidrBlock (%q): they need %d addresses, the VPC has %d",
+			ConfigKey, a.PublicSubnetPrefixLength, ConfigKey, a.PrivateSubnetPrefixLength, ConfigKey, a.AvailabilityZoneCount, ConfigKey, a.CidrBlock, need, have)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func TestValidateRejects(t *testing.T) {
 		validationtest.Reject("no NAT with a bastion", func(a *vpcargs.NetworkArgs) { a.NatGateways = vpcargs.NatNone }, `network.natGateways ("none")`, "network.bastion.enabled"),
 		validationtest.Reject("public subnet wider than the VPC", func(a *vpcargs.NetworkArgs) { a.PublicSubnetPrefixLength = 16 }, "network.publicSubnetPrefixLength (16)", "from 17 to 28"),
 		validationtest.Reject("private subnet below /28", func(a *vpcargs.NetworkArgs) { a.PrivateSubnetPrefixLength = 29 }, "network.privateSubnetPrefixLength (29)", "from 17 to 28"),
-		validationtest.Reject("subnets do not fit", func(a *vpcargs.NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, "network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit 2 AZs"),
+		validationtest.Reject("subnets do not fit", func(a *vpcargs.NetworkArgs) { a.CidrBlock = "10.0.0.0/20"; a.PrivateSubnetPrefixLength = 21 }, "network.privateSubnetPrefixLength (21)", `network.cidrBlock ("10.0.0.0/20")`, "do not fit network.availabilityZoneCount (2) AZs"),
 		validationtest.Reject("retention CloudWatch does not offer", func(a *vpcargs.NetworkArgs) { a.FlowLogs.RetentionInDays = 10 }, "network.flowLogs.retentionInDays (10)", "one of [1 3 5 7 14 30"),
 		validationtest.Reject("SSH from the world", func(a *vpcargs.NetworkArgs) { a.Bastion.SSHCidrs = []string{"203.0.113.0/24", "0.0.0.0/0"} }, `network.bastion.sshCidrs[1] ("0.0.0.0/0")`, "whole internet"),
 		validationtest.Reject("SSH CIDR does not parse", func(a *vpcargs.NetworkArgs) { a.Bastion.SSHCidrs = []string{"office"} }, `network.bastion.sshCidrs[0] ("office")`, "not a CIDR block"),
