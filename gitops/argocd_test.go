@@ -38,8 +38,8 @@ func validArgs() gitopsargs.Args {
 
 // run builds the component on a Kubernetes provider named "cluster", waiting for a node group
 // named "nodes-ready", as the program waits for the cluster's nodes. (Not a Kubernetes object:
-// a test that names a core/v1 or meta/v1 type compiles some 7,800 generic instantiations of the
-// Pulumi SDK, 6 s of every rebuild of this test package.)
+// naming a type of the Kubernetes SDK's core/v1 or meta/v1 would bring those packages, which
+// nothing else compiles any more, back into the build; see internal/kubeobject.)
 func run(t *testing.T, args gitopsargs.Args) (*harness.Record, error) {
 	t.Helper()
 	return harness.RunComponent(func(ctx *pulumi.Context) error {
