@@ -6,6 +6,7 @@
 package sdksource
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/printer"
@@ -27,20 +28,37 @@ type Module struct {
 	Version string
 }
 
-// Required returns go.mod's requirement on the module at path. The go command resolves it from
-// the module cache, where the build (or `go mod download`) put it.
+// Required returns go.mod's requirement on the module at path, from the module cache. A module
+// that nothing compiles (pulumi-eks's SDK, which eks/controlplane/sdk.go keeps in go.mod only) is
+// not in the cache of a fresh machine or CI runner: it is downloaded then, at go.mod's version and
+// checked against go.sum, as the Go language host does before `pulumi up`.
 func Required(t testing.TB, path string) Module {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}\t{{.Version}}", path).Output()
-	if err != nil {
-		t.Fatalf("go list -m %s: %v", path, err)
+	var m struct{ Path, Version, Dir string }
+	for _, args := range [][]string{{"list", "-m", "-json", path}, {"mod", "download", "-json", path}} {
+		out, err := exec.Command("go", args...).Output()
+		if err != nil {
+			t.Fatalf("go %s: %v", strings.Join(args, " "), errorText(err))
+		}
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+		}
+		if m.Dir != "" {
+			break
+		}
 	}
-	dir, version, ok := strings.Cut(strings.TrimSpace(string(out)), "\t")
-	if !ok || dir == "" {
-		// Listed in go.mod but not yet downloaded (`go mod download` fetches it).
-		t.Fatalf("go list -m %s printed %q: is the module downloaded?", path, out)
+	if m.Dir == "" || m.Version == "" {
+		t.Fatalf("%s: not in go.mod, or not downloadable", path)
 	}
-	return Module{Path: path, Dir: dir, Version: strings.TrimPrefix(version, "v")}
+	return Module{Path: path, Dir: m.Dir, Version: strings.TrimPrefix(m.Version, "v")}
+}
+
+// errorText adds a failed command's standard error to its error.
+func errorText(err error) string {
+	if exit, ok := err.(*exec.ExitError); ok && len(exit.Stderr) > 0 {
+		return err.Error() + ": " + strings.TrimSpace(string(exit.Stderr))
+	}
+	return err.Error()
 }
 
 // Package is the parsed source of some files of one SDK package.
