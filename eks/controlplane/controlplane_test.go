@@ -3,14 +3,13 @@ package controlplane
 import (
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/internal/sdksource"
+	"github.com/mission-link/infra/internal/bindingtest"
 )
 
 // The binding stands in for pulumi-eks's Go SDK (go.mod's version, read from the module cache):
@@ -18,14 +17,14 @@ import (
 // outputs read by the SDK's names and types, and the same method. A pulumi-eks upgrade fails here
 // until this package (and the harness's stand-ins, TestPulumiEKSStandIns) are revisited.
 func TestBindingIsTheSDKs(t *testing.T) {
-	mod := sdksource.Required(t, "github.com/pulumi/pulumi-eks/sdk/v2")
+	mod := bindingtest.Required(t, "github.com/pulumi/pulumi-eks/sdk/v2")
 	if mod.Version != Version {
 		t.Errorf("Version is %s, go.mod's pulumi-eks is %s", Version, mod.Version)
 	}
 	sdk := mod.Parse(t, "go/eks", "cluster.go", "pulumiTypes.go", "pulumiEnums.go")
 
-	sdksource.SameFields(t, reflect.TypeFor[clusterInputs](), reflect.TypeFor[clusterProperties]())
-	sdksource.CheckFields(t, reflect.TypeFor[clusterProperties](), sdk.Tags(t, "clusterArgs"), map[string]string{
+	bindingtest.SameFields(t, reflect.TypeFor[clusterInputs](), reflect.TypeFor[clusterProperties]())
+	bindingtest.CheckFields(t, reflect.TypeFor[clusterProperties](), sdk.Tags(t, "clusterArgs"), map[string]string{
 		// Sent as objects: accessEntries' keys are checked against the SDK's structs in
 		// TestNewSendsTheRequest.
 		"accessEntries":      "map[string]AccessEntry",
@@ -34,11 +33,11 @@ func TestBindingIsTheSDKs(t *testing.T) {
 	if !strings.Contains(sdk.Text(t, "pulumiEnums.go"), `AuthenticationModeApi = AuthenticationMode("API")`) {
 		t.Error(`"API" is not one of the SDK's AuthenticationMode values`)
 	}
-	sdksource.CheckFields(t, reflect.TypeFor[cluster](), sdk.Tags(t, "Cluster"), map[string]string{"core": "CoreDataOutput"})
-	sdksource.CheckFields(t, reflect.TypeFor[coreData](), sdk.Tags(t, "CoreData"), nil)
-	sdksource.SameFields(t, reflect.TypeFor[kubeconfigInputs](), reflect.TypeFor[kubeconfigProperties]())
-	sdksource.CheckFields(t, reflect.TypeFor[kubeconfigProperties](), sdk.Tags(t, "clusterGetKubeconfigArgs"), nil)
-	sdksource.CheckFields(t, reflect.TypeFor[kubeconfigResult](), sdk.Tags(t, "clusterGetKubeconfigResult"), nil)
+	bindingtest.CheckFields(t, reflect.TypeFor[cluster](), sdk.Tags(t, "Cluster"), map[string]string{"core": "CoreDataOutput"})
+	bindingtest.CheckFields(t, reflect.TypeFor[coreData](), sdk.Tags(t, "CoreData"), nil)
+	bindingtest.SameFields(t, reflect.TypeFor[kubeconfigInputs](), reflect.TypeFor[kubeconfigProperties]())
+	bindingtest.CheckFields(t, reflect.TypeFor[kubeconfigProperties](), sdk.Tags(t, "clusterGetKubeconfigArgs"), nil)
+	bindingtest.CheckFields(t, reflect.TypeFor[kubeconfigResult](), sdk.Tags(t, "clusterGetKubeconfigResult"), nil)
 
 	for _, line := range []string{
 		`opts = utilities.PkgResourceDefaultOpts(opts)`,
@@ -57,44 +56,14 @@ func TestBindingIsTheSDKs(t *testing.T) {
 	}
 }
 
-type registration struct {
-	token, version string
-	remote         bool
-	inputs         resource.PropertyMap
-}
-
-// mocks record each registration and method call; they answer with the inputs, and the cluster with no
-// outputs (the run is a preview, so they stay unknown).
-type mocks struct {
-	mu    sync.Mutex
-	got   []registration
-	calls []pulumi.MockCallArgs
-}
-
-func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.got = append(m.got, registration{token: args.TypeToken, version: args.RegisterRPC.GetVersion(), remote: args.RegisterRPC.GetRemote(), inputs: args.Inputs})
-	if args.TypeToken == Type {
-		return "", resource.PropertyMap{}, nil
-	}
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (*mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
-func (m *mocks) MethodCall(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.calls = append(m.calls, args)
-	return resource.PropertyMap{"result": resource.NewProperty("kubeconfig")}, nil
-}
-
-func run(t *testing.T, profile string) *mocks {
+// run registers a cluster under mocks that record each registration and method call. The cluster
+// gets no outputs: the run is a preview, so they stay unknown.
+func run(t *testing.T, profile string) *bindingtest.Mocks {
 	t.Helper()
-	m := &mocks{}
+	m := &bindingtest.Mocks{
+		NoOutputs:     []string{Type},
+		MethodResults: map[string]resource.PropertyMap{GetKubeconfig: {"result": resource.NewProperty("kubeconfig")}},
+	}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		role, err := awsiam.NewRole(ctx, "node", &awsiam.RoleArgs{AssumeRolePolicy: pulumi.String("{}")})
 		if err != nil {
@@ -120,18 +89,18 @@ func run(t *testing.T, profile string) *mocks {
 
 func TestNewSendsTheRequest(t *testing.T) {
 	m := run(t, "")
-	if len(m.got) != 2 || m.got[1].token != Type {
-		t.Fatalf("registered %v, want the node role then %s", m.got, Type)
+	c, ok := m.Registered(Type)
+	if !ok || len(m.Registrations()) != 2 {
+		t.Fatalf("registered %v, want the node role and one %s", m.Registrations(), Type)
 	}
-	c := m.got[1]
-	if !c.remote || c.version != Version {
-		t.Errorf("the cluster is registered remote=%v with version %q, want a remote component of pulumi-eks %s", c.remote, c.version, Version)
+	if !c.Remote || c.Version != Version {
+		t.Errorf("the cluster is registered remote=%v with version %q, want a remote component of pulumi-eks %s", c.Remote, c.Version, Version)
 	}
-	role := c.inputs["instanceRole"]
+	role := c.Inputs["instanceRole"]
 	if !role.IsResourceReference() || !strings.HasSuffix(string(role.ResourceReferenceValue().URN), "::node") {
 		t.Errorf("instanceRole is %v, want a reference to the node role", role)
 	}
-	delete(c.inputs, "instanceRole")
+	delete(c.Inputs, "instanceRole")
 	want := resource.NewPropertyMapFromMap(map[string]any{
 		"name": "mission-link-dev", "version": "1.35", "vpcId": "vpc-1", "privateSubnetIds": []any{"subnet-a", "subnet-b"},
 		"nodeAssociatePublicIpAddress": false, "skipDefaultNodeGroup": true, "useDefaultVpcCni": true,
@@ -146,18 +115,18 @@ func TestNewSendsTheRequest(t *testing.T) {
 		"enabledClusterLogTypes": []any{"api", "audit"}, "encryptionConfigKeyArn": "arn:aws:kms:ap-northeast-2:123456789012:key/1",
 		"endpointPrivateAccess": true, "endpointPublicAccess": true, "publicAccessCidrs": []any{"198.51.100.0/24"},
 	})
-	if !c.inputs.DeepEquals(want) {
-		t.Errorf("inputs\n got %v\nwant %v", c.inputs, want)
+	if !c.Inputs.DeepEquals(want) {
+		t.Errorf("inputs\n got %v\nwant %v", c.Inputs, want)
 	}
 
 	// What the access entries send inside the objects, against the SDK's structs and pulumi-aws's.
-	sdk := sdksource.Required(t, "github.com/pulumi/pulumi-eks/sdk/v2").Parse(t, "go/eks", "pulumiTypes.go")
-	aws := sdksource.Required(t, "github.com/pulumi/pulumi-aws/sdk/v6").Parse(t, "go/aws/eks", "pulumiTypes.go")
-	entry := c.inputs["accessEntries"].ObjectValue()["admin"].ObjectValue().Mappable()
-	sdksource.Keys(t, "an access entry", entry, sdk.Tags(t, "AccessEntry"))
+	sdk := bindingtest.Required(t, "github.com/pulumi/pulumi-eks/sdk/v2").Parse(t, "go/eks", "pulumiTypes.go")
+	aws := bindingtest.Required(t, "github.com/pulumi/pulumi-aws/sdk/v6").Parse(t, "go/aws/eks", "pulumiTypes.go")
+	entry := c.Inputs["accessEntries"].ObjectValue()["admin"].ObjectValue().Mappable()
+	bindingtest.Keys(t, "an access entry", entry, sdk.Tags(t, "AccessEntry"))
 	policy := entry["accessPolicies"].(map[string]any)["cluster-admin"].(map[string]any)
-	sdksource.Keys(t, "an access policy association", policy, sdk.Tags(t, "AccessPolicyAssociation"))
-	sdksource.Keys(t, "an access scope", policy["accessScope"].(map[string]any), aws.Tags(t, "AccessPolicyAssociationAccessScope"))
+	bindingtest.Keys(t, "an access policy association", policy, sdk.Tags(t, "AccessPolicyAssociation"))
+	bindingtest.Keys(t, "an access scope", policy["accessScope"].(map[string]any), aws.Tags(t, "AccessPolicyAssociationAccessScope"))
 
 	if args := methodArgs(t, m); len(args) != 0 {
 		t.Errorf("%s gets %v, want no arguments", GetKubeconfig, args)
@@ -174,12 +143,13 @@ func TestKubeconfigAsksForTheProfile(t *testing.T) {
 
 // methodArgs are the arguments of the one method call, which must be getKubeconfig on the
 // cluster (__self__, which the SDK adds, aside).
-func methodArgs(t *testing.T, m *mocks) resource.PropertyMap {
+func methodArgs(t *testing.T, m *bindingtest.Mocks) resource.PropertyMap {
 	t.Helper()
-	if len(m.calls) != 1 || m.calls[0].Token != GetKubeconfig {
-		t.Fatalf("calls %v, want one %s", m.calls, GetKubeconfig)
+	calls := m.MethodCalls()
+	if len(calls) != 1 || calls[0].Token != GetKubeconfig {
+		t.Fatalf("calls %v, want one %s", calls, GetKubeconfig)
 	}
-	args := m.calls[0].Args.Copy()
+	args := calls[0].Args.Copy()
 	self := args["__self__"]
 	if !self.IsResourceReference() || !strings.HasSuffix(string(self.ResourceReferenceValue().URN), "::"+Type+"::k8s") {
 		t.Errorf("%s is called on %v, want the cluster", GetKubeconfig, self)

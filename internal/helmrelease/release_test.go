@@ -3,13 +3,12 @@ package helmrelease
 import (
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/internal/sdksource"
+	"github.com/mission-link/infra/internal/bindingtest"
 )
 
 const kubernetesSDK = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
@@ -19,11 +18,11 @@ const kubernetesSDK = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
 // declares, with the same Go type, and the SDK must register the same token with compat "true".
 // An upgrade of pulumi-kubernetes that renames or retypes one fails here.
 func TestPropertiesAreTheSDKs(t *testing.T) {
-	sdk := sdksource.Required(t, kubernetesSDK).Parse(t, "go/kubernetes/helm/v3", "release.go", "pulumiTypes.go")
-	sdksource.SameFields(t, reflect.TypeFor[releaseInputs](), reflect.TypeFor[releaseProperties]())
+	sdk := bindingtest.Required(t, kubernetesSDK).Parse(t, "go/kubernetes/helm/v3", "release.go", "pulumiTypes.go")
+	bindingtest.SameFields(t, reflect.TypeFor[releaseInputs](), reflect.TypeFor[releaseProperties]())
 	// repositoryOpts is sent as an object of strings: it must be the SDK's RepositoryOpts, and repo
 	// one of its string fields.
-	sdksource.CheckFields(t, reflect.TypeFor[releaseProperties](), sdk.Tags(t, "releaseArgs"), map[string]string{"repositoryOpts": "*RepositoryOpts"})
+	bindingtest.CheckFields(t, reflect.TypeFor[releaseProperties](), sdk.Tags(t, "releaseArgs"), map[string]string{"repositoryOpts": "*RepositoryOpts"})
 	if got := sdk.Tags(t, "RepositoryOpts")["repo"]; got != "*string" {
 		t.Errorf("SDK's RepositoryOpts.repo is %q, want *string", got)
 	}
@@ -39,28 +38,8 @@ func TestPropertiesAreTheSDKs(t *testing.T) {
 	}
 }
 
-type recorded struct {
-	token   string
-	inputs  resource.PropertyMap
-	version string
-}
-
-type mocks struct {
-	mu  sync.Mutex
-	got []recorded
-}
-
-func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.got = append(m.got, recorded{token: args.TypeToken, inputs: args.Inputs, version: args.RegisterRPC.GetVersion()})
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (*mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) { return args.Args, nil }
-
 func TestNewSendsTheSetInputs(t *testing.T) {
-	m := &mocks{}
+	m := &bindingtest.Mocks{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "ca", Args{
 			Name: "cluster-autoscaler", Chart: "cluster-autoscaler", Version: "9.59.0",
@@ -73,12 +52,13 @@ func TestNewSendsTheSetInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.got) != 1 {
-		t.Fatalf("registered %d resources, want 1", len(m.got))
+	regs := m.Registrations()
+	if len(regs) != 1 {
+		t.Fatalf("registered %d resources, want 1", len(regs))
 	}
-	r := m.got[0]
-	if r.token != Type {
-		t.Errorf("token %q, want %q", r.token, Type)
+	r := regs[0]
+	if r.Token != Type {
+		t.Errorf("token %q, want %q", r.Token, Type)
 	}
 	want := resource.NewPropertyMapFromMap(map[string]any{
 		"chart": "cluster-autoscaler", "compat": "true", "name": "cluster-autoscaler", "namespace": "kube-system",
@@ -86,11 +66,11 @@ func TestNewSendsTheSetInputs(t *testing.T) {
 		"timeout":        600, "version": "9.59.0",
 		"values": map[string]any{"image": map[string]any{"tag": "v1.35.0"}},
 	})
-	if !r.inputs.DeepEquals(want) {
-		t.Errorf("inputs\n got %v\nwant %v", r.inputs, want)
+	if !r.Inputs.DeepEquals(want) {
+		t.Errorf("inputs\n got %v\nwant %v", r.Inputs, want)
 	}
-	if v := sdksource.Required(t, kubernetesSDK).Version; r.version != v {
-		t.Errorf("package version %q, want go.mod's pulumi-kubernetes %q", r.version, v)
+	if v := bindingtest.Required(t, kubernetesSDK).Version; r.Version != v {
+		t.Errorf("package version %q, want go.mod's pulumi-kubernetes %q", r.Version, v)
 	}
 }
 
@@ -98,7 +78,7 @@ func TestNewRefusesMissingInputs(t *testing.T) {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "x", Args{Name: "x", Chart: "x", Version: "1"})
 		return err
-	}, pulumi.WithMocks("p", "s", &mocks{}))
+	}, pulumi.WithMocks("p", "s", &bindingtest.Mocks{}))
 	if err == nil || !strings.Contains(err.Error(), "repository and namespace are required") {
 		t.Errorf("got %v, want the required inputs named", err)
 	}

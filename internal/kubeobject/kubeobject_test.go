@@ -3,13 +3,12 @@ package kubeobject
 import (
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/internal/sdksource"
+	"github.com/mission-link/infra/internal/bindingtest"
 )
 
 const kubernetesSDK = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
@@ -19,16 +18,16 @@ const kubernetesSDK = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
 // kind, aliases and options, and properties the SDK declares with the same plain types. An
 // upgrade of pulumi-kubernetes that changes any of it fails here.
 func TestBindingIsTheSDKs(t *testing.T) {
-	mod := sdksource.Required(t, kubernetesSDK)
+	mod := bindingtest.Required(t, kubernetesSDK)
 	meta := mod.Parse(t, "go/kubernetes/meta/v1", "pulumiTypes.go").Tags(t, "ObjectMeta")
 	// The metadata is sent as an object: its keys are checked in TestRequests.
 	asObject := map[string]string{"metadata": "*metav1.ObjectMeta"}
 
 	core := mod.Parse(t, "go/kubernetes/core/v1", "namespace.go")
-	sdksource.SameFields(t, reflect.TypeFor[namespaceInputs](), reflect.TypeFor[namespaceProperties]())
-	sdksource.CheckFields(t, reflect.TypeFor[namespaceProperties](), core.Tags(t, "namespaceArgs"), asObject)
-	sdksource.CheckFields(t, reflect.TypeFor[Namespace](), core.Tags(t, "Namespace"), map[string]string{"metadata": "metav1.ObjectMetaOutput"})
-	sdksource.CheckFields(t, reflect.TypeFor[metadata](), meta, nil)
+	bindingtest.SameFields(t, reflect.TypeFor[namespaceInputs](), reflect.TypeFor[namespaceProperties]())
+	bindingtest.CheckFields(t, reflect.TypeFor[namespaceProperties](), core.Tags(t, "namespaceArgs"), asObject)
+	bindingtest.CheckFields(t, reflect.TypeFor[Namespace](), core.Tags(t, "Namespace"), map[string]string{"metadata": "metav1.ObjectMetaOutput"})
+	bindingtest.CheckFields(t, reflect.TypeFor[metadata](), meta, nil)
 	contains(t, "NewNamespace", core.Func(t, "NewNamespace"),
 		`args.ApiVersion = pulumi.StringPtr("v1")`,
 		`args.Kind = pulumi.StringPtr("Namespace")`,
@@ -36,8 +35,8 @@ func TestBindingIsTheSDKs(t *testing.T) {
 		`err := ctx.RegisterResource("`+NamespaceType+`", name, args, &resource, opts...)`)
 
 	storage := mod.Parse(t, "go/kubernetes/storage/v1", "storageClass.go")
-	sdksource.SameFields(t, reflect.TypeFor[storageClassInputs](), reflect.TypeFor[storageClassProperties]())
-	sdksource.CheckFields(t, reflect.TypeFor[storageClassProperties](), storage.Tags(t, "storageClassArgs"), asObject)
+	bindingtest.SameFields(t, reflect.TypeFor[storageClassInputs](), reflect.TypeFor[storageClassProperties]())
+	bindingtest.CheckFields(t, reflect.TypeFor[storageClassProperties](), storage.Tags(t, "storageClassArgs"), asObject)
 	contains(t, "NewStorageClass", storage.Func(t, "NewStorageClass"),
 		`args.ApiVersion = pulumi.StringPtr("storage.k8s.io/v1")`,
 		`args.Kind = pulumi.StringPtr("StorageClass")`,
@@ -65,34 +64,8 @@ func contains(t *testing.T, fn, body string, lines ...string) {
 	}
 }
 
-type registration struct {
-	token, version string
-	aliases        []string
-	inputs         resource.PropertyMap
-}
-
-type mocks struct {
-	mu  sync.Mutex
-	got []registration
-}
-
-func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var aliases []string
-	for _, a := range args.RegisterRPC.GetAliases() {
-		aliases = append(aliases, a.GetSpec().GetType())
-	}
-	m.got = append(m.got, registration{token: args.TypeToken, version: args.RegisterRPC.GetVersion(), aliases: aliases, inputs: args.Inputs})
-	return args.Name + "-id", args.Inputs, nil
-}
-
-func (*mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
 func TestRequests(t *testing.T) {
-	m := &mocks{}
+	m := &bindingtest.Mocks{}
 	var namespace pulumi.StringOutput
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		ns, err := NewNamespace(ctx, "argocd", Metadata{Name: "argocd"})
@@ -117,41 +90,41 @@ func TestRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sdkVersion := sdksource.Required(t, kubernetesSDK).Version
-	want := []registration{
-		{token: NamespaceType, version: sdkVersion, inputs: resource.NewPropertyMapFromMap(map[string]any{
+	sdkVersion := bindingtest.Required(t, kubernetesSDK).Version
+	want := []bindingtest.Registration{
+		{Token: NamespaceType, Version: sdkVersion, Inputs: resource.NewPropertyMapFromMap(map[string]any{
 			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "argocd"},
 		})},
-		{token: StorageClassType, version: sdkVersion, aliases: []string{storageClassV1beta1}, inputs: resource.NewPropertyMapFromMap(map[string]any{
+		{Token: StorageClassType, Version: sdkVersion, Aliases: []string{storageClassV1beta1}, Inputs: resource.NewPropertyMapFromMap(map[string]any{
 			"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
 			"metadata":    map[string]any{"name": "gp3", "annotations": map[string]any{"storageclass.kubernetes.io/is-default-class": "true"}},
 			"provisioner": "ebs.csi.aws.com", "parameters": map[string]any{"type": "gp3"},
 			"volumeBindingMode": "WaitForFirstConsumer", "reclaimPolicy": "Delete", "allowVolumeExpansion": true,
 		})},
 		// No package version, as the SDK's NewCustomResource.
-		{token: "kubernetes:argoproj.io/v1alpha1:Application", inputs: resource.NewPropertyMapFromMap(map[string]any{
+		{Token: "kubernetes:argoproj.io/v1alpha1:Application", Inputs: resource.NewPropertyMapFromMap(map[string]any{
 			"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
 			"metadata": map[string]any{"name": "mission-link", "namespace": "argocd", "finalizers": []any{"resources-finalizer.argocd.argoproj.io"}},
 			"spec":     map[string]any{"project": "default"},
 		})},
 	}
-	if len(m.got) != len(want) {
-		t.Fatalf("registered %d objects, want %d", len(m.got), len(want))
+	if n := len(m.Registrations()); n != len(want) {
+		t.Fatalf("registered %d objects, want %d", n, len(want))
 	}
-	meta := sdksource.Required(t, kubernetesSDK).Parse(t, "go/kubernetes/meta/v1", "pulumiTypes.go").Tags(t, "ObjectMeta")
-	got := map[string]registration{}
-	for _, r := range m.got {
-		got[r.token] = r
-	}
-	for i, w := range want {
-		got := got[w.token]
-		if got.token != w.token || got.version != w.version || !reflect.DeepEqual(got.aliases, w.aliases) {
-			t.Errorf("registration %d: %s version %q aliases %v, want %s version %q aliases %v", i, got.token, got.version, got.aliases, w.token, w.version, w.aliases)
+	meta := bindingtest.Required(t, kubernetesSDK).Parse(t, "go/kubernetes/meta/v1", "pulumiTypes.go").Tags(t, "ObjectMeta")
+	for _, w := range want {
+		got, ok := m.Registered(w.Token)
+		if !ok {
+			t.Errorf("%s is not registered once", w.Token)
+			continue
 		}
-		if !got.inputs.DeepEquals(w.inputs) {
-			t.Errorf("%s inputs\n got %v\nwant %v", w.token, got.inputs, w.inputs)
+		if got.Version != w.Version || !reflect.DeepEqual(got.Aliases, w.Aliases) {
+			t.Errorf("%s: version %q aliases %v, want version %q aliases %v", w.Token, got.Version, got.Aliases, w.Version, w.Aliases)
 		}
-		sdksource.Keys(t, w.token+"'s metadata", got.inputs["metadata"].ObjectValue().Mappable(), meta)
+		if !got.Inputs.DeepEquals(w.Inputs) {
+			t.Errorf("%s inputs\n got %v\nwant %v", w.Token, got.Inputs, w.Inputs)
+		}
+		bindingtest.Keys(t, w.Token+"'s metadata", got.Inputs["metadata"].ObjectValue().Mappable(), meta)
 	}
 }
 
@@ -173,7 +146,7 @@ func TestRequiredFields(t *testing.T) {
 			}
 		}
 		return nil
-	}, pulumi.WithMocks("mission-link", "dev", &mocks{}))
+	}, pulumi.WithMocks("mission-link", "dev", &bindingtest.Mocks{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,10 @@
-// Package sdksource reads a provider SDK's Go source from the module cache, for the tests that pin
-// this project's own bindings (internal/helmrelease, internal/kubeobject, eks/controlplane)
-// against the SDK functions they stand in for: the same type token, the same property names and
+// Package bindingtest is what the tests of this project's own bindings (internal/helmrelease,
+// internal/kubeobject, eks/controlplane) share: it reads the SDK they stand in for from the module
+// cache, and records what a binding registers under Pulumi's mocks. The tests pin each binding
+// against the SDK function it stands in for: the same type token, the same property names and
 // plain Go types, the same options. The version read is go.mod's, so an upgrade of the SDK that
 // renames, retypes or re-registers anything fails those tests until the binding is revisited.
-package sdksource
+package bindingtest
 
 import (
 	"encoding/json"
