@@ -130,9 +130,9 @@ func GitHubTrustPolicy(providerARN string, subjects ...string) iampolicy.Documen
 		Effect:    iampolicy.Allow,
 		Principal: &iampolicy.Principal{Federated: []string{providerARN}},
 		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
-		Condition: iampolicy.Conditions{"StringEquals": {cicdargs.GitHubOIDCHost +
-			":aud": {stsAudience}, cicdargs.GitHubOIDCHost +
-			":sub": subjects,
+		Condition: iampolicy.Conditions{"StringEquals": {
+			cicdargs.GitHubOIDCHost + ":aud": {stsAudience},
+			cicdargs.GitHubOIDCHost + ":sub": subjects,
 		}},
 	})
 }

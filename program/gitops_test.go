@@ -60,8 +60,9 @@ func ofGitOps(r *harness.Record, typ string) []harness.Resource {
 	})
 }
 
-// TestGitOpsOnTheDevStack: Pulumi.dev.yaml turns gitops on; ArgoCD runs on the cluster's own provider,
-// after the node group and CoreDNS, and syncs the committed overlay into the app's namespace.
+// TestGitOpsOnTheDevStack: Pulumi.dev.yaml turns gitops on; ArgoCD runs on the cluster's own
+// provider, after the node group and CoreDNS, and syncs the committed overlay into the app's
+// namespace.
 func TestGitOpsOnTheDevStack(t *testing.T) {
 	r, outputs, err := runDevWithGitOps(t, "")
 	if err != nil {

@@ -39,8 +39,8 @@ type DatabaseSecret struct {
 	DBName   string `json:"dbname"`
 }
 
-// SecretsArgs are the secrets' config (secretsargs.SecretsArgs, decoded and validated with the stack
-// file) and the database password.
+// SecretsArgs are the secrets' config (secretsargs.SecretsArgs, decoded and validated with the
+// stack file) and the database password.
 type SecretsArgs struct {
 	secretsargs.SecretsArgs
 

@@ -50,8 +50,8 @@ type Input struct {
 	// SecretKeys are the keys whose values were stored encrypted.
 	SecretKeys []string
 	// Date (YYYY-MM-DD) is the day time-bound facts are judged on (the EKS version calendar):
-	// today for `pulumi up` (program.ConfigFromEnvironment reads the clock), the plan's --as-of, a fixed day in
-	// tests.
+	// today for `pulumi up` (program.ConfigFromEnvironment reads the clock), the plan's --as-of,
+	// a fixed day in tests.
 	Date string
 	// RegionZones are the region's available AZ names, sorted, when the program has looked them
 	// up (it does so before Parse whenever aws:region is a known region, so that the AZ count is
@@ -265,14 +265,14 @@ func (s Stack) Validate() error {
 
 // checkNodeEgress rejects a network whose private subnets have no way out: the stack's node group
 // always runs there, and a node that cannot reach ECR, STS and the EKS API never joins (the node
-// group fails with NodeCreationFailure). vpc.NetworkArgs.PrivateEgress says which modes provide
-// egress, so a new mode (VPC endpoints, say) changes only that.
+// group fails with NodeCreationFailure). vpcargs.NetworkArgs.PrivateEgress says which modes
+// provide egress, so a new mode (VPC endpoints, say) changes only that.
 func checkNodeEgress(n vpcargs.NetworkArgs) error {
 	if n.PrivateEgress() {
 		return nil
 	}
-	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q, %q or %q", vpcargs.
-		ConfigKey, n.NatGateways, vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance)
+	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q, %q or %q",
+		vpcargs.ConfigKey, n.NatGateways, vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance)
 }
 
 // validatePartitions checks that the ARNs the stack is given are in its region's partition.
@@ -303,8 +303,8 @@ func (s Stack) validateGitOpsPath() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s.path (%q) has no kustomization in this repository (%s, which %s.repoURL names): want a directory holding %s, such as %q", gitopsargs.
-		ConfigKey, s.GitOps.Path, s.CI.InfraRepository, gitopsargs.ConfigKey, strings.Join(kustomizationFiles, ", "), gitopsargs.DefaultPath)
+	return fmt.Errorf("%s.path (%q) has no kustomization in this repository (%s, which %s.repoURL names): want a directory holding %s, such as %q",
+		gitopsargs.ConfigKey, s.GitOps.Path, s.CI.InfraRepository, gitopsargs.ConfigKey, strings.Join(kustomizationFiles, ", "), gitopsargs.DefaultPath)
 }
 
 // Tag limits AWS applies across services

@@ -74,7 +74,8 @@ type ControlPlane struct {
 // provider (pulumi.Providers: a remote component does not inherit it).
 func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption) (*ControlPlane, error) {
 	var cluster cluster
-	// pulumi.Version first, then the caller's options, as the SDK's PkgResourceDefaultOpts orders them.
+	// pulumi.Version first, then the caller's options, as the SDK's PkgResourceDefaultOpts orders
+	// them.
 	opts = append([]pulumi.ResourceOption{pulumi.Version(Version)}, opts...)
 	if err := ctx.RegisterRemoteComponentResource(Type, name, clusterInputs{
 		Name:                         pulumi.String(a.ClusterName),
