@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/mission-link/infra/internal/gomod"
 )
 
 const kustomizeAPIModule = "sigs.k8s.io/kustomize/api"
@@ -49,48 +51,6 @@ func moduleVersion(deps []*debug.Module, path string) string {
 	return ""
 }
 
-// pinnedVersion returns the version of module path that ../go.mod requires. (A test binary's
-// build info lists no dependencies, so go.mod is read instead.) A replace of path is an error.
-func pinnedVersion(path string) (string, error) {
-	b, err := os.ReadFile(filepath.Join("..", "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	version, block := "", "" // block: the directive of the ( ... ) block the line is in
-	for _, line := range strings.Split(string(b), "\n") {
-		if i := strings.Index(line, "//"); i >= 0 {
-			line = line[:i]
-		}
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		verb := block
-		switch {
-		case f[0] == ")":
-			block = ""
-			continue
-		case len(f) == 2 && f[1] == "(":
-			block = f[0]
-			continue
-		case block == "":
-			verb, f = f[0], f[1:]
-		}
-		if len(f) >= 2 && f[0] == path {
-			switch verb {
-			case "require":
-				version = f[1]
-			case "replace":
-				return "", fmt.Errorf("go.mod replaces %s", path)
-			}
-		}
-	}
-	if version == "" {
-		return "", fmt.Errorf("go.mod does not require %s", path)
-	}
-	return version, nil
-}
-
 // firstDifference describes where a and b first differ, line by line.
 func firstDifference(a, b []byte) string {
 	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
@@ -119,7 +79,7 @@ func TestKustomizeCLIAgrees(t *testing.T) {
 	if out, err := exec.Command(bin, "version").CombinedOutput(); err == nil {
 		t.Logf("%s version: %s", bin, bytes.TrimSpace(out))
 	}
-	want, err := pinnedVersion(kustomizeAPIModule)
+	want, err := gomod.Required(".", kustomizeAPIModule)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,12 @@ package gitops
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/gitops/overlay"
-	"github.com/mission-link/infra/internal/kubeobject"
 )
 
 // The app's ArgoCD Application.
@@ -85,11 +87,15 @@ func newApplication(ctx *pulumi.Context, name string, a Args, namespace pulumi.S
 		}
 		return toMap(newApplicationSpec(a, kustomize))
 	}).(pulumi.MapOutput)
-	if _, err := kubeobject.NewCustomResource(ctx, name, kubeobject.CustomResourceArgs{
-		APIVersion: ApplicationAPIVersion,
-		Kind:       ApplicationKind,
-		Metadata:   kubeobject.Metadata{Name: ApplicationName, Namespace: namespace, Finalizers: []string{ResourcesFinalizer}},
-		Fields:     map[string]pulumi.Input{"spec": spec},
+	if _, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String(ApplicationAPIVersion),
+		Kind:       pulumi.String(ApplicationKind),
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:       pulumi.String(ApplicationName),
+			Namespace:  namespace,
+			Finalizers: pulumi.StringArray{pulumi.String(ResourcesFinalizer)},
+		},
+		OtherFields: kubernetes.UntypedArgs{"spec": spec},
 	}, opts...); err != nil {
 		return fmt.Errorf("creating ArgoCD Application %s: %w", ApplicationName, err)
 	}

@@ -6,11 +6,12 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/internal/helmrelease"
-	"github.com/mission-link/infra/internal/kubeobject"
 )
 
 // TypeToken is part of every child's URN: changing it replaces ArgoCD.
@@ -80,11 +81,13 @@ func NewArgoCD(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Reso
 func (c *ArgoCD) build(ctx *pulumi.Context, name string, a Args) error {
 	parent, provider := pulumi.Parent(c), pulumi.Provider(a.KubernetesProvider)
 	after := pulumi.DependsOn(a.After)
-	ns, err := kubeobject.NewNamespace(ctx, name+"-argocd", kubeobject.Metadata{Name: Namespace}, parent, provider, after)
+	ns, err := corev1.NewNamespace(ctx, name+"-argocd", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(Namespace)},
+	}, parent, provider, after)
 	if err != nil {
 		return fmt.Errorf("creating namespace %s: %w", Namespace, err)
 	}
-	c.Namespace = ns.Name()
+	c.Namespace = ns.Metadata.Name().Elem()
 	release, err := newRelease(ctx, name+"-argocd", c.Namespace, parent, provider, after)
 	if err != nil {
 		return err

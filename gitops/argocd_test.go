@@ -37,9 +37,7 @@ func validArgs() gitopsargs.Args {
 }
 
 // run builds the component on a Kubernetes provider named "cluster", waiting for a node group
-// named "nodes-ready", as the program waits for the cluster's nodes. (Not a Kubernetes object:
-// naming a type of the Kubernetes SDK's core/v1 or meta/v1 would bring those packages, which
-// nothing else compiles any more, back into the build; see internal/kubeobject.)
+// named "nodes-ready", as the program waits for the cluster's nodes.
 func run(t *testing.T, args gitopsargs.Args) (*harness.Record, error) {
 	t.Helper()
 	return harness.RunComponent(func(ctx *pulumi.Context) error {

@@ -2,8 +2,8 @@ package controlplane
 
 import (
 	"fmt"
-	"reflect"
 
+	pulumieks "github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -19,39 +19,14 @@ import (
 // component's getKubeconfig method (eks:index:Cluster/getKubeconfig, generateKubeconfig with the
 // profile included) is the one that puts AWS_PROFILE in the exec env, so the stack asks for that.
 // Without a profile it asks for none: the same kubeconfig as kubeconfigJson.
-func kubeconfigOf(ctx *pulumi.Context, c *cluster, profile string) (pulumi.StringOutput, error) {
-	args := kubeconfigInputs{}
+func kubeconfigOf(ctx *pulumi.Context, cluster *pulumieks.Cluster, profile string) (pulumi.StringOutput, error) {
+	args := &pulumieks.ClusterGetKubeconfigArgs{}
 	if profile != "" {
-		args.ProfileName = pulumi.String(profile)
+		args.ProfileName = pulumi.StringPtr(profile)
 	}
-	out, err := ctx.Call(GetKubeconfig, args, kubeconfigResultOutput{}, c)
+	kubeconfig, err := cluster.GetKubeconfig(ctx, args)
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("getting the kubeconfig of the EKS cluster: %w", err)
 	}
-	return pulumi.ToSecret(out.(kubeconfigResultOutput).Result()).(pulumi.StringOutput), nil
-}
-
-// kubeconfigInputs are the method's arguments; their names and plain types are the SDK's
-// clusterGetKubeconfigArgs (kubeconfigProperties).
-type kubeconfigInputs struct {
-	ProfileName pulumi.StringInput
-}
-
-func (kubeconfigInputs) ElementType() reflect.Type { return reflect.TypeFor[kubeconfigProperties]() }
-
-type kubeconfigProperties struct {
-	ProfileName *string `pulumi:"profileName"`
-}
-
-// kubeconfigResult is the method's result, the SDK's clusterGetKubeconfigResult.
-type kubeconfigResult struct {
-	Result string `pulumi:"result"`
-}
-
-type kubeconfigResultOutput struct{ *pulumi.OutputState }
-
-func (kubeconfigResultOutput) ElementType() reflect.Type { return reflect.TypeFor[kubeconfigResult]() }
-
-func (o kubeconfigResultOutput) Result() pulumi.StringOutput {
-	return o.ApplyT(func(v kubeconfigResult) string { return v.Result }).(pulumi.StringOutput)
+	return pulumi.ToSecret(kubeconfig).(pulumi.StringOutput), nil
 }

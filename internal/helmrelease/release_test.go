@@ -1,45 +1,38 @@
 package helmrelease
 
 import (
-	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/internal/bindingtest"
+	"github.com/mission-link/infra/internal/gomod"
 )
 
-const kubernetesSDK = "github.com/pulumi/pulumi-kubernetes/sdk/v4"
-
-// The SDK's helm/v3 source, read from the module cache (go.mod's pulumi-kubernetes version), is
-// what this package stands in for: every property it sends must be one the SDK's releaseArgs
-// declares, with the same Go type, and the SDK must register the same token with compat "true".
-// An upgrade of pulumi-kubernetes that renames or retypes one fails here.
-func TestPropertiesAreTheSDKs(t *testing.T) {
-	sdk := bindingtest.Required(t, kubernetesSDK).Parse(t, "go/kubernetes/helm/v3", "release.go", "pulumiTypes.go")
-	bindingtest.SameFields(t, reflect.TypeFor[releaseInputs](), reflect.TypeFor[releaseProperties]())
-	// repositoryOpts is sent as an object of strings: it must be the SDK's RepositoryOpts, and repo
-	// one of its string fields.
-	bindingtest.CheckFields(t, reflect.TypeFor[releaseProperties](), sdk.Tags(t, "releaseArgs"), map[string]string{"repositoryOpts": "*RepositoryOpts"})
-	if got := sdk.Tags(t, "RepositoryOpts")["repo"]; got != "*string" {
-		t.Errorf("SDK's RepositoryOpts.repo is %q, want *string", got)
-	}
-	release := sdk.Func(t, "NewRelease")
-	for _, line := range []string{
-		`err := ctx.RegisterResource("` + Type + `", name, args, &resource, opts...)`,
-		`args.Compat = pulumi.StringPtr("true")`,
-		`opts = utilities.PkgResourceDefaultOpts(opts)`,
-	} {
-		if !strings.Contains(release, line) {
-			t.Errorf("the SDK's NewRelease no longer has %q: revisit this package", line)
-		}
-	}
+// recorder answers the mock monitor and keeps every registration.
+type recorder struct {
+	mu   sync.Mutex
+	regs []pulumi.MockResourceArgs
 }
 
-func TestNewSendsTheSetInputs(t *testing.T) {
-	m := &bindingtest.Mocks{}
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.regs = append(r.regs, args)
+	return args.Name + "-id", args.Inputs, nil
+}
+
+func (*recorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// The provider receives what the SDK's helmv3.NewRelease sends for the same ReleaseArgs: its token,
+// compat "true" (NewRelease always sets it), the set properties under the SDK's names, and the
+// package version of go.mod's pulumi-kubernetes (utilities.PkgResourceDefaultOpts).
+func TestNewSendsWhatTheSDKsNewReleaseSends(t *testing.T) {
+	m := &recorder{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "ca", Args{
 			Name: "cluster-autoscaler", Chart: "cluster-autoscaler", Version: "9.59.0",
@@ -52,13 +45,12 @@ func TestNewSendsTheSetInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	regs := m.Registrations()
-	if len(regs) != 1 {
-		t.Fatalf("registered %d resources, want 1", len(regs))
+	if len(m.regs) != 1 {
+		t.Fatalf("registered %d resources, want 1", len(m.regs))
 	}
-	r := regs[0]
-	if r.Token != Type {
-		t.Errorf("token %q, want %q", r.Token, Type)
+	r := m.regs[0]
+	if r.TypeToken != "kubernetes:helm.sh/v3:Release" {
+		t.Errorf("token %q, want kubernetes:helm.sh/v3:Release", r.TypeToken)
 	}
 	want := resource.NewPropertyMapFromMap(map[string]any{
 		"chart": "cluster-autoscaler", "compat": "true", "name": "cluster-autoscaler", "namespace": "kube-system",
@@ -69,8 +61,12 @@ func TestNewSendsTheSetInputs(t *testing.T) {
 	if !r.Inputs.DeepEquals(want) {
 		t.Errorf("inputs\n got %v\nwant %v", r.Inputs, want)
 	}
-	if v := bindingtest.Required(t, kubernetesSDK).Version; r.Version != v {
-		t.Errorf("package version %q, want go.mod's pulumi-kubernetes %q", r.Version, v)
+	pinned, err := gomod.Required(".", "github.com/pulumi/pulumi-kubernetes/sdk/v4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := "v" + r.RegisterRPC.GetVersion(); got != pinned {
+		t.Errorf("package version %q, want go.mod's pulumi-kubernetes %q", got, pinned)
 	}
 }
 
@@ -78,7 +74,7 @@ func TestNewRefusesMissingInputs(t *testing.T) {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		_, err := New(ctx, "x", Args{Name: "x", Chart: "x", Version: "1"})
 		return err
-	}, pulumi.WithMocks("p", "s", &bindingtest.Mocks{}))
+	}, pulumi.WithMocks("p", "s", &recorder{}))
 	if err == nil || !strings.Contains(err.Error(), "repository and namespace are required") {
 		t.Errorf("got %v, want the required inputs named", err)
 	}
