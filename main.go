@@ -5,7 +5,7 @@ package main
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/program"
+	"github.com/mission-link/infra/internal/program"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mission-link/infra/app/appargs"
 	"github.com/mission-link/infra/eks/irsa"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/secrets"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/mission-link/infra/app"
 	"github.com/mission-link/infra/app/appargs"
 	"github.com/mission-link/infra/eks/irsa"
-	"github.com/mission-link/infra/harness"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/cicd/cicdargs"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/iampolicy"
 )
 
 // TypeToken is part of every child's URN: changing it replaces the CI roles.

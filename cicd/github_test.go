@@ -9,8 +9,8 @@ import (
 
 	"github.com/mission-link/infra/cicd"
 	"github.com/mission-link/infra/cicd/cicdargs"
-	"github.com/mission-link/infra/harness"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 

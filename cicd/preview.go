@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/mission-link/infra/cicd/cicdargs"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/secrets"
 )
 

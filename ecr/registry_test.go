@@ -8,7 +8,7 @@ import (
 
 	"github.com/mission-link/infra/ecr"
 	"github.com/mission-link/infra/ecr/ecrargs"
-	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/internal/harness"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 

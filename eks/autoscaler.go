@@ -8,8 +8,8 @@ import (
 
 	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/eks/irsa"
-	"github.com/mission-link/infra/iampolicy"
 	"github.com/mission-link/infra/internal/helmrelease"
+	"github.com/mission-link/infra/internal/iampolicy"
 )
 
 // The Kubernetes Cluster Autoscaler, installed from the official chart of the Kubernetes

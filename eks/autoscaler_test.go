@@ -8,9 +8,9 @@ import (
 
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/eks/eksargs"
-	"github.com/mission-link/infra/harness"
-	"github.com/mission-link/infra/harness/harnesstest"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/harness/harnesstest"
+	"github.com/mission-link/infra/internal/iampolicy"
 )
 
 const typeRelease = "kubernetes:helm.sh/v3:Release"

@@ -12,9 +12,9 @@ import (
 	"github.com/mission-link/infra/eks"
 	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/eks/irsa"
-	"github.com/mission-link/infra/harness"
-	"github.com/mission-link/infra/harness/harnesstest"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/harness/harnesstest"
+	"github.com/mission-link/infra/internal/iampolicy"
 )
 
 const (
@@ -537,7 +537,7 @@ func TestViewerKeyIsValidated(t *testing.T) {
 // provider, an instance role and access entries): what cluster.js's createCore and createCluster,
 // securitygroup.js's createNodeGroupSecurityGroup, servicerole.js and authenticationMode.js
 // create, with their parents. An upgrade of pulumi-eks must read the new version's source and
-// revisit this list and harness/eks.go.
+// revisit this list and internal/harness/eks.go.
 func TestPulumiEKSStandIns(t *testing.T) {
 	args := devArgs()
 	args.AdminRoleArns = []string{"arn:aws:iam::123456789012:role/platform-admin"}

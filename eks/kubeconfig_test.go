@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/mission-link/infra/harness"
-	"github.com/mission-link/infra/harness/harnesstest"
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/harness/harnesstest"
 )
 
 // kubeconfigEnv returns the exec env of the kubeconfig the Kubernetes provider runs with.

@@ -10,9 +10,9 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks/eksargs"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/awsspec"
+	"github.com/mission-link/infra/internal/iampolicy"
 )
 
 // NodePolicies are the AWS managed policies of the node role: the three EKS worker policies, and

@@ -13,7 +13,7 @@ import (
 
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/gitops/gitopsargs"
-	"github.com/mission-link/infra/harness"
+	"github.com/mission-link/infra/internal/harness"
 )
 
 const (

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/secrets/secretsargs"
 )
 

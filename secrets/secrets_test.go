@@ -7,9 +7,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/harness"
-	"github.com/mission-link/infra/harness/harnesstest"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/harness/harnesstest"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/internal/validationtest"
 	"github.com/mission-link/infra/secrets"
 	"github.com/mission-link/infra/secrets/secretsargs"

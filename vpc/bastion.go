@@ -9,8 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/awsspec"
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/awsspec"
+	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/vpc/vpcargs"
 )
 

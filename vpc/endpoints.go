@@ -7,7 +7,7 @@ import (
 	awsec2 "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/mission-link/infra/iampolicy"
+	"github.com/mission-link/infra/internal/iampolicy"
 )
 
 // newS3GatewayEndpoint routes the private subnets' traffic to S3 in the region through a gateway

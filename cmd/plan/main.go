@@ -14,7 +14,7 @@ package main
 import (
 	"os"
 
-	"github.com/mission-link/infra/plan"
+	"github.com/mission-link/infra/internal/plan"
 )
 
 func main() {

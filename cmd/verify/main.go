@@ -14,8 +14,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/mission-link/infra/verify"
-	"github.com/mission-link/infra/verify/stackoutputs"
+	"github.com/mission-link/infra/internal/verify"
+	"github.com/mission-link/infra/internal/verify/stackoutputs"
 )
 
 func main() {

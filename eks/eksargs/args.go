@@ -18,7 +18,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mission-link/infra/awsspec"
+	"github.com/mission-link/infra/internal/awsspec"
 )
 
 // ConfigKey is where ClusterArgs lives in Pulumi.<stack>.yaml; validation messages lead with key
@@ -331,7 +331,7 @@ func checkSameSize(types []string) []error {
 		size, known := awsspec.SizeOf(t)
 		switch {
 		case !known:
-			errs = append(errs, fmt.Errorf("%s[%d] (%q): its vCPUs and memory are not in the program's table (awsspec/instancesize.go), so it cannot be checked to match %q; the autoscaler needs every type of the group to be the same size: add it there with its source, or list one type", key, i, t, types[0]))
+			errs = append(errs, fmt.Errorf("%s[%d] (%q): its vCPUs and memory are not in the program's table (internal/awsspec/instancesize.go), so it cannot be checked to match %q; the autoscaler needs every type of the group to be the same size: add it there with its source, or list one type", key, i, t, types[0]))
 		case ok && size != first:
 			errs = append(errs, fmt.Errorf("%s[%d] (%q) has %d vCPUs and %d MiB but %q has %d and %d: the autoscaler sizes new nodes by the first type, so every type of the group must be the same size (such as t3.medium, t3a.medium)",
 				key, i, t, size.VCPUs, size.MemoryMiB, types[0], first.VCPUs, first.MemoryMiB))

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mission-link/infra/awsspec"
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/internal/validationtest"
 )
 

@@ -11,7 +11,7 @@ import (
 // that ran, a test run and a vet.
 const graph = `[
  {"ID":0,"Mode":"build","Package":"github.com/pulumi/pulumi/sdk/v3/go/pulumi","TimeStart":"2026-12-01T10:00:00Z","TimeDone":"2026-12-01T10:00:00.1Z"},
- {"ID":1,"Mode":"build","Package":"github.com/mission-link/infra/iampolicy","TimeStart":"2026-12-01T10:00:00Z","TimeDone":"2026-12-01T10:00:01Z","Cmd":["compile"],"CmdReal":900000000,"CmdUser":1000000000},
+ {"ID":1,"Mode":"build","Package":"github.com/mission-link/infra/internal/iampolicy","TimeStart":"2026-12-01T10:00:00Z","TimeDone":"2026-12-01T10:00:01Z","Cmd":["compile"],"CmdReal":900000000,"CmdUser":1000000000},
  {"ID":2,"Mode":"build","Package":"github.com/mission-link/infra/eks","TimeStart":"2026-12-01T10:00:01Z","TimeDone":"2026-12-01T10:00:08Z","Cmd":["compile"],"CmdReal":7000000000,"CmdUser":8000000000},
  {"ID":3,"Mode":"link","Package":"github.com/mission-link/infra/eks.test","TimeStart":"2026-12-01T10:00:08Z","TimeDone":"2026-12-01T10:00:13Z","Cmd":["link"],"CmdReal":5000000000,"CmdUser":4500000000},
  {"ID":4,"Mode":"test run","Package":"github.com/mission-link/infra/eks","TimeStart":"2026-12-01T10:00:13Z","TimeDone":"2026-12-01T10:00:14.5Z"},

@@ -16,7 +16,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mission-link/infra/awsspec"
+	"github.com/mission-link/infra/internal/awsspec"
 )
 
 // NatMode says how private subnets reach the internet.

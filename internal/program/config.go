@@ -1,0 +1,50 @@
+package program
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/internal/stackconfig"
+)
+
+// ConfigFromEnvironment returns the config the Pulumi engine hands the program: PULUMI_CONFIG, a
+// flat map from "namespace:key" to the value, and PULUMI_CONFIG_SECRET_KEYS; and today's date
+// (UTC), the program's only reading of the clock.
+func ConfigFromEnvironment() (stackconfig.Input, error) {
+	in := stackconfig.Input{Values: map[string]string{}, Date: time.Now().UTC().Format(time.DateOnly)}
+	if text := os.Getenv(pulumi.EnvConfig); text != "" {
+		if err := json.Unmarshal([]byte(text), &in.Values); err != nil {
+			return stackconfig.Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfig, err)
+		}
+	}
+	if text := os.Getenv(pulumi.EnvConfigSecretKeys); text != "" {
+		if err := json.Unmarshal([]byte(text), &in.SecretKeys); err != nil {
+			return stackconfig.Input{}, fmt.Errorf("reading %s: %w", pulumi.EnvConfigSecretKeys, err)
+		}
+	}
+	return in, nil
+}
+
+// enforceDeployGuards refuses a real `pulumi up` of a config that a guard refuses, and in a
+// preview logs each refusal as a warning. Call it before registering anything.
+func enforceDeployGuards(ctx *pulumi.Context, s *stackconfig.Stack) error {
+	refusals := s.DeployRefusals(ctx.Project())
+	if len(refusals) == 0 {
+		return nil
+	}
+	if ctx.DryRun() {
+		for _, r := range refusals {
+			if err := ctx.Log.Warn("`pulumi up` will refuse this config: "+r.Error(), nil); err != nil {
+				return fmt.Errorf("logging a deploy guard's warning: %w", err)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("refusing to deploy: this config is accepted by previews and the offline plan, but a real `pulumi up` cannot use it (nothing was created):\n%w",
+		errors.Join(refusals...))
+}

@@ -1,0 +1,130 @@
+package program_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/program"
+	"github.com/mission-link/infra/internal/stackconfig"
+)
+
+// devWithRealValues is the committed dev stack with its placeholders replaced by values a real
+// deployment could use.
+func devWithRealValues(t *testing.T) harness.StackConfig {
+	t.Helper()
+	cfg := loadStack(t, "dev")
+	replace := func(key, old, new string) {
+		if !strings.Contains(cfg.Values[key], old) {
+			t.Fatalf("%s no longer holds %s: %s", key, old, cfg.Values[key])
+		}
+		cfg.Values[key] = strings.ReplaceAll(cfg.Values[key], old, new)
+	}
+	replace("mission-link:cluster", `"198.51.100.0/24"`, `"121.134.7.0/24"`)
+	replace("mission-link:messaging", `"mission-link-dev@example.com"`, `"platform@mission-link.io"`)
+	return cfg
+}
+
+func runMode(cfg harness.StackConfig, up bool) (*harness.Record, error) {
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
+	body := func(ctx *pulumi.Context) error { return program.Run(ctx, in) }
+	if up {
+		return harness.RunUp(cfg, body)
+	}
+	return harness.Run(cfg, body)
+}
+
+// TestDeployGuardsByMode: for each check only a real `pulumi up` enforces, a preview (and so the
+// offline plan) accepts the placeholder and builds the whole stack, while a real up refuses it
+// before registering anything, naming the key, the value and what to do.
+func TestDeployGuardsByMode(t *testing.T) {
+	cases := []struct {
+		rule, key, old, new string
+		want                []string
+	}{
+		{rule: stackconfig.RuleDocumentationRange, key: "mission-link:cluster", old: `"121.134.7.0/24"`, new: `"198.51.100.0/24"`,
+			want: []string{`cluster.publicAccessCidrs[0] ("198.51.100.0/24")`, "checkip.amazonaws.com", "pulumi config set --path 'mission-link:cluster.publicAccessCidrs[0]'"}},
+		{rule: stackconfig.RuleExampleDomain, key: "mission-link:messaging", old: `"platform@mission-link.io"`, new: `"ops@example.org"`,
+			want: []string{`messaging.notificationEmails[0] ("ops@example.org")`, "RFC 2606", "pulumi config set --path 'mission-link:messaging.notificationEmails[0]'"}},
+	}
+	if len(cases) != len(stackconfig.DeployGuards()) {
+		t.Fatalf("%d guards, %d tested", len(stackconfig.DeployGuards()), len(cases))
+	}
+	t.Run("real values deploy", func(t *testing.T) {
+		r, err := runMode(devWithRealValues(t), true)
+		if err != nil || len(r.Resources) == 0 {
+			t.Fatalf("a real up of real values: %v, %d resources", err, len(r.Resources))
+		}
+	})
+	for _, tc := range cases {
+		placeholder := func(t *testing.T) harness.StackConfig {
+			cfg := devWithRealValues(t)
+			cfg.Values[tc.key] = strings.ReplaceAll(cfg.Values[tc.key], tc.old, tc.new)
+			return cfg
+		}
+		t.Run(tc.rule+"/preview", func(t *testing.T) {
+			r, err := runMode(placeholder(t), false)
+			if err != nil {
+				t.Fatalf("a preview refused the placeholder: %v", err)
+			}
+			if len(r.ByType("aws:eks/cluster:Cluster")) != 1 || len(r.ByType("aws:sns/topicSubscription:TopicSubscription")) != 1 {
+				t.Error("the preview did not build the whole stack")
+			}
+		})
+		t.Run(tc.rule+"/up", func(t *testing.T) {
+			r, err := runMode(placeholder(t), true)
+			if err == nil {
+				t.Fatal("a real up accepted the placeholder")
+			}
+			for _, want := range append([]string{"refusing to deploy"}, tc.want...) {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			if len(r.Resources) != 0 {
+				t.Errorf("%d resources registered before the refusal", len(r.Resources))
+			}
+		})
+	}
+}
+
+// TestCommittedStacksAreRefusedByUp: the committed files' placeholders pass a preview (every
+// other test runs them that way) but not a real up, which names both.
+func TestCommittedStacksAreRefusedByUp(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		r, err := runMode(loadStack(t, stack), true)
+		if err == nil || !strings.Contains(err.Error(), "cluster.publicAccessCidrs[0]") || !strings.Contains(err.Error(), "messaging.notificationEmails[0]") {
+			t.Errorf("%s: a real up gave %v, want both placeholders refused", stack, err)
+		}
+		if len(r.Resources) != 0 {
+			t.Errorf("%s: %d resources registered before the refusal", stack, len(r.Resources))
+		}
+	}
+}
+
+// TestProfileReachesTheKubeconfig: with aws:profile in the stack file, the AWS provider and the
+// Kubernetes provider's kubeconfig use the same profile.
+func TestProfileReachesTheKubeconfig(t *testing.T) {
+	for profile, want := range map[string]bool{"mission-link-dev": true, "": false} {
+		cfg := loadStack(t, "dev")
+		if profile != "" {
+			cfg.Values["aws:profile"] = profile
+		}
+		r, err := runMode(cfg, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		aws, _ := r.Get("pulumi:providers:aws", "aws")
+		k8s, _ := r.Get("pulumi:providers:kubernetes", "mission-link-dev")
+		kubeconfig := k8s.Inputs["kubeconfig"]
+		for kubeconfig.IsSecret() {
+			kubeconfig = kubeconfig.SecretValue().Element
+		}
+		has := strings.Contains(kubeconfig.StringValue(), `{"name":"AWS_PROFILE","value":"mission-link-dev"}`)
+		if has != want || aws.String("profile") != profile || strings.Contains(kubeconfig.StringValue(), "AWS_PROFILE") != want {
+			t.Errorf("profile %q: AWS provider profile %q, kubeconfig carries AWS_PROFILE=%s: %v", profile, aws.String("profile"), profile, has)
+		}
+	}
+}

@@ -1,0 +1,230 @@
+package kubecheck
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/mission-link/infra/internal/verify/expected"
+	"github.com/mission-link/infra/internal/verify/report"
+)
+
+const (
+	// defaultClassAnnotation marks the StorageClass a PVC without storageClassName gets.
+	defaultClassAnnotation = "storageclass.kubernetes.io/is-default-class"
+	// EBSCSIProvisioner is the EBS CSI driver's provisioner.
+	EBSCSIProvisioner = expected.EBSCSIProvisioner
+	// ProbeLabel marks everything the storage probe creates.
+	ProbeLabel = "app.kubernetes.io/managed-by"
+	// ProbeLabelValue is ProbeLabel's value.
+	ProbeLabelValue = "mission-link-verify"
+	// DefaultProbeImage is the pod that mounts the probe's volume: it only has to be scheduled
+	// for the volume to be created (WaitForFirstConsumer).
+	DefaultProbeImage = "registry.k8s.io/pause:3.10"
+	probeName         = "storage-probe"
+	probeSize         = "1Gi"
+	// cleanupTimeout bounds the deletes after the wait, which run even when the run was
+	// interrupted.
+	cleanupTimeout = time.Minute
+)
+
+// DefaultStorageClass checks that the cluster's one default StorageClass is the stack's gp3 class,
+// provisioned by the EBS CSI driver.
+func DefaultStorageClass(ctx context.Context, kube kubernetes.Interface, want string) report.Result {
+	const check = "storage.default-class"
+	list, err := kube.StorageV1().StorageClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return apiFailure(check, "listing StorageClasses", err)
+	}
+	var defaults []string
+	provisioner := ""
+	for _, sc := range list.Items {
+		if sc.Annotations[defaultClassAnnotation] == "true" {
+			defaults = append(defaults, sc.Name)
+			if sc.Name == want {
+				provisioner = sc.Provisioner
+			}
+		}
+	}
+	sort.Strings(defaults)
+	switch {
+	case len(defaults) == 1 && defaults[0] == want && provisioner == EBSCSIProvisioner:
+		return report.Passf(check, "%s is the default StorageClass (%s)", want, EBSCSIProvisioner)
+	case len(defaults) == 1 && defaults[0] == want:
+		return report.Failure(check, fmt.Sprintf("default StorageClass %s is provisioned by %q, not %s", want, provisioner, EBSCSIProvisioner),
+			"PVCs wait for a provisioner that does not run", "run `pulumi up` to restore the class")
+	case len(defaults) == 0:
+		return report.Failure(check, fmt.Sprintf("no StorageClass is the default (want %s)", want),
+			"PVCs without storageClassName stay Pending, never bound", "run `pulumi up` to restore the class's is-default-class annotation")
+	default:
+		return report.Failure(check, fmt.Sprintf("the default StorageClass is %s, want only %s", strings.Join(defaults, ", "), want),
+			"with another default (such as EKS's gp2) PVCs get in-tree or unencrypted gp2 volumes, and with two Kubernetes picks the newest",
+			"remove the annotation from the others: `kubectl annotate storageclass <name> "+defaultClassAnnotation+"-`")
+	}
+}
+
+// ProbeOptions configure the storage probe.
+type ProbeOptions struct {
+	// StorageClass the probe's PVC asks for by name.
+	StorageClass string
+	// Image of the probe's pod. Default DefaultProbeImage.
+	Image string
+	// Timeout bounds the wait for the volume to bind.
+	Timeout time.Duration
+	// Interval between polls.
+	Interval time.Duration
+	// Progress is told about every poll.
+	Progress func(string)
+}
+
+// StorageProbe creates a small PVC and a pod using it in a temporary namespace, waits (bounded)
+// for the volume to bind, and deletes all it made, also when the wait times out or ctx is
+// cancelled (Ctrl-C).
+func StorageProbe(ctx context.Context, kube kubernetes.Interface, opts ProbeOptions) (res report.Result) {
+	const check = "storage.probe"
+	if opts.Image == "" {
+		opts.Image = DefaultProbeImage
+	}
+	namespace, err := probeNamespace()
+	if err != nil {
+		return report.Failure(check, err.Error(), "", "")
+	}
+	defer func() {
+		if err := cleanup(context.WithoutCancel(ctx), kube, namespace); err != nil {
+			res = res.WithDetails(fmt.Sprintf("cleanup: %v; delete it yourself: `kubectl delete namespace %s`", err, namespace))
+		}
+	}()
+	if err := createProbe(ctx, kube, namespace, opts); err != nil {
+		return apiFailure(check, "creating the storage probe", err)
+	}
+	start := time.Now()
+	deadline := start.Add(opts.Timeout)
+	for {
+		pvc, err := kube.CoreV1().PersistentVolumeClaims(namespace).Get(ctx, probeName, metav1.GetOptions{})
+		switch {
+		case ctx.Err() != nil:
+			return report.Failure(check, "interrupted while waiting for the probe's volume; its namespace was deleted", "", "")
+		case err != nil:
+			return apiFailure(check, "reading the probe's PVC", err)
+		case pvc.Status.Phase == corev1.ClaimBound:
+			return report.Passf(check, "a %s PVC of class %s bound to %s in %s", probeSize, opts.StorageClass, pvc.Spec.VolumeName, time.Since(start).Round(time.Second))
+		case !time.Now().Before(deadline):
+			return probeTimedOut(ctx, kube, namespace, opts.Timeout)
+		}
+		if opts.Progress != nil {
+			phase := pvc.Status.Phase
+			if phase == "" { // until the PV controller first sees the claim
+				phase = corev1.ClaimPending
+			}
+			opts.Progress(fmt.Sprintf("waiting for the probe's volume to bind (%s, %s of %s)", phase, time.Since(start).Round(time.Second), opts.Timeout))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(opts.Interval):
+		}
+	}
+}
+
+func probeNamespace() (string, error) {
+	suffix := make([]byte, 4)
+	if _, err := rand.Read(suffix); err != nil {
+		return "", fmt.Errorf("naming the probe's namespace: %w", err)
+	}
+	return "mission-link-verify-" + hex.EncodeToString(suffix), nil
+}
+
+func createProbe(ctx context.Context, kube kubernetes.Interface, namespace string, opts ProbeOptions) error {
+	labels := map[string]string{ProbeLabel: ProbeLabelValue}
+	meta := metav1.ObjectMeta{Name: probeName, Namespace: namespace, Labels: labels}
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace, Labels: labels}}, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("namespace %s: %w", namespace, err)
+	}
+	class := opts.StorageClass
+	pvc := &corev1.PersistentVolumeClaim{
+		ObjectMeta: meta,
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			StorageClassName: &class,
+			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(probeSize)}},
+		},
+	}
+	if _, err := kube.CoreV1().PersistentVolumeClaims(namespace).Create(ctx, pvc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("PVC %s/%s: %w", namespace, probeName, err)
+	}
+	if _, err := kube.CoreV1().Pods(namespace).Create(ctx, probePod(meta, opts.Image), metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("pod %s/%s: %w", namespace, probeName, err)
+	}
+	return nil
+}
+
+func probePod(meta metav1.ObjectMeta, image string) *corev1.Pod {
+	nonRoot, noEscalation := true, false
+	uid := int64(65535)
+	return &corev1.Pod{
+		ObjectMeta: meta,
+		Spec: corev1.PodSpec{
+			RestartPolicy:   corev1.RestartPolicyNever,
+			SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: &nonRoot, RunAsUser: &uid, SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+			Containers: []corev1.Container{{
+				Name:  "probe",
+				Image: image,
+				SecurityContext: &corev1.SecurityContext{
+					AllowPrivilegeEscalation: &noEscalation,
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+					corev1.ResourceCPU:    resource.MustParse("10m"),
+					corev1.ResourceMemory: resource.MustParse("16Mi"),
+				}},
+				VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/data"}},
+			}},
+			Volumes: []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: meta.Name},
+			}}},
+		},
+	}
+}
+
+// probeTimedOut names what the PVC and pod were waiting for, from their events.
+func probeTimedOut(ctx context.Context, kube kubernetes.Interface, namespace string, timeout time.Duration) report.Result {
+	var details []string
+	if events, err := kube.CoreV1().Events(namespace).List(ctx, metav1.ListOptions{}); err == nil {
+		for _, e := range events.Items {
+			details = append(details, fmt.Sprintf("%s %s: %s: %s", e.InvolvedObject.Kind, e.InvolvedObject.Name, e.Reason, e.Message))
+		}
+	}
+	sort.Strings(details)
+	return report.Failure("storage.probe", fmt.Sprintf("the probe's PVC did not bind within %s", timeout),
+		"PVC stuck `waiting for a volume to be created, either by external provisioner \"ebs.csi.aws.com\"`: the EBS CSI controller is not running or cannot assume its IRSA role (or the pod cannot be scheduled)",
+		"check the aws-ebs-csi-driver addon line above, `kubectl -n kube-system logs deployment/ebs-csi-controller -c csi-provisioner`, and that service account ebs-csi-controller-sa carries the stack's role").WithDetails(details...)
+}
+
+// cleanup deletes the pod, the PVC (its volume goes with it: the class reclaims with Delete) and
+// the namespace, ignoring what is already gone.
+func cleanup(ctx context.Context, kube kubernetes.Interface, namespace string) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	background := metav1.DeletePropagationBackground
+	opts := metav1.DeleteOptions{PropagationPolicy: &background}
+	var errs []error
+	ignoreGone := func(what string, err error) {
+		if err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("deleting %s: %w", what, err))
+		}
+	}
+	ignoreGone("pod", kube.CoreV1().Pods(namespace).Delete(ctx, probeName, opts))
+	ignoreGone("PVC", kube.CoreV1().PersistentVolumeClaims(namespace).Delete(ctx, probeName, opts))
+	ignoreGone("namespace", kube.CoreV1().Namespaces().Delete(ctx, namespace, opts))
+	return errors.Join(errs...)
+}
