@@ -87,6 +87,11 @@ func CheckClusterName(key, name string) error {
 	return fmt.Errorf("%s (%q) must be 1-100 letters, digits, '-' or '_', starting with a letter or digit", key, name)
 }
 
+// ExampleAccountIDs are the account IDs AWS's documentation uses in its examples (123456789012
+// throughout, 111122223333 and 444455556666 in the IAM guide's cross-account examples): no one
+// deploys into them, so the committed prod stack file holds one as a placeholder for its account.
+var ExampleAccountIDs = []string{"123456789012", "111122223333", "444455556666"}
+
 // ExampleRoleARN is the role ARN errors show as an example.
 const ExampleRoleARN = "arn:aws:iam::123456789012:role/admin"
 

@@ -529,6 +529,7 @@ var shippedOpenFindings = map[string]map[string]string{
 		"ML-EKS-006": "mission-link-prod-eksCluster",
 		"ML-EKS-007": "mission-link-prod-eksCluster",
 		"ML-SNS-003": "mission-link-prod-email-mission-link-ops@example.com",
+		"ML-IAM-005": "aws",
 	},
 }
 

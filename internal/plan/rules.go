@@ -126,6 +126,9 @@ func Rules() []Rule {
 		{ID: "ML-LOG-001", Severity: Low, Title: "Log group keeps logs forever",
 			Rationale: "Without a retention, logs and their cost grow without end.",
 			Checkov:   []string{"CKV_AWS_66"}, check: logRetention},
+		{ID: stackconfig.RuleExampleAccount, Severity: Medium, Title: "AWS provider pinned to an example account of the documentation",
+			Rationale: "aws:allowedAccountIds keeps a teammate's wrong profile from deploying the stack into another account. 123456789012, 111122223333 and 444455556666 are the accounts AWS's documentation uses in examples: pinned to one, the provider refuses the real account. The committed prod stack file holds it as a placeholder; a real `pulumi up` refuses it before registering anything (deploy guard), previews and this plan accept it.",
+			check:     awsProviderExampleAccount},
 		{ID: "ML-IAM-001", Severity: High, Title: "IAM policy allows every action",
 			Rationale: "A \"*\" action grants whatever AWS adds next, including IAM itself.",
 			Checkov:   []string{"CKV_AWS_49", "CKV_AWS_62"}, Trivy: []string{"AVD-AWS-0057"}, check: iamWildcardActions},
@@ -550,6 +553,19 @@ func snsExampleDomain(r *harness.Record) []violation {
 		}
 		if reserved, ok := stackconfig.ReservedExampleDomain(res.String("endpoint")); ok {
 			return fmt.Sprintf("%s is at %s, which receives no mail: `pulumi up` refuses it until messaging.notificationEmails names an address someone reads", res.String("endpoint"), reserved)
+		}
+		return ""
+	})
+}
+
+// awsProviderExampleAccount finds AWS providers whose allowedAccountIds name an example account of
+// AWS's documentation.
+func awsProviderExampleAccount(r *harness.Record) []violation {
+	return each(r, "pulumi:providers:aws", func(res harness.Resource) string {
+		for _, id := range res.Strings("allowedAccountIds") {
+			if slices.Contains(awsspec.ExampleAccountIDs, id) {
+				return fmt.Sprintf("allowedAccountIds holds %s, an example account of AWS's documentation: `pulumi up` refuses it until aws:allowedAccountIds names the stack's own account", id)
+			}
 		}
 		return ""
 	})

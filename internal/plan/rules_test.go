@@ -157,6 +157,9 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-SNS-003": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:sns/topicSubscription:TopicSubscription", "endpoint", resource.NewProperty("oncall@ops.example.org"))
 		},
+		"ML-IAM-005": func(t *testing.T, r *harness.Record) {
+			edit(t, r, "pulumi:providers:aws", "allowedAccountIds", strs("210987654321", "444455556666"))
+		},
 	}
 	// repairs fix what the committed dev file keeps open (placeholders, no admin role), so that
 	// each of those rules is first seen silent on a good graph.

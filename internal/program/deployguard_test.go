@@ -24,6 +24,7 @@ func devWithRealValues(t *testing.T) harness.StackConfig {
 	}
 	replace("mission-link:cluster", `"198.51.100.0/24"`, `"121.134.7.0/24"`)
 	replace("mission-link:messaging", `"mission-link-dev@example.com"`, `"platform@mission-link.io"`)
+	cfg.Values["aws:allowedAccountIds"] = `["210987654321"]`
 	return cfg
 }
 
@@ -48,6 +49,8 @@ func TestDeployGuardsByMode(t *testing.T) {
 			want: []string{`cluster.publicAccessCidrs[0] ("198.51.100.0/24")`, "checkip.amazonaws.com", "pulumi config set --path 'mission-link:cluster.publicAccessCidrs[0]'"}},
 		{rule: stackconfig.RuleExampleDomain, key: "mission-link:messaging", old: `"platform@mission-link.io"`, new: `"ops@example.org"`,
 			want: []string{`messaging.notificationEmails[0] ("ops@example.org")`, "RFC 2606", "pulumi config set --path 'mission-link:messaging.notificationEmails[0]'"}},
+		{rule: stackconfig.RuleExampleAccount, key: "aws:allowedAccountIds", old: `"210987654321"`, new: `"123456789012"`,
+			want: []string{`aws:allowedAccountIds[0] ("123456789012")`, "aws sts get-caller-identity", "pulumi config set --path 'aws:allowedAccountIds[0]'"}},
 	}
 	if len(cases) != len(stackconfig.DeployGuards()) {
 		t.Fatalf("%d guards, %d tested", len(stackconfig.DeployGuards()), len(cases))
@@ -91,12 +94,16 @@ func TestDeployGuardsByMode(t *testing.T) {
 }
 
 // TestCommittedStacksAreRefusedByUp: the committed files' placeholders pass a preview (every
-// other test runs them that way) but not a real up, which names both.
+// other test runs them that way) but not a real up, which names each.
 func TestCommittedStacksAreRefusedByUp(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {
 		r, err := runMode(loadStack(t, stack), true)
 		if err == nil || !strings.Contains(err.Error(), "cluster.publicAccessCidrs[0]") || !strings.Contains(err.Error(), "messaging.notificationEmails[0]") {
 			t.Errorf("%s: a real up gave %v, want both placeholders refused", stack, err)
+		}
+		// prod pins its account (aws:allowedAccountIds) to a placeholder, dev pins none.
+		if pinned := err != nil && strings.Contains(err.Error(), "aws:allowedAccountIds[0]"); pinned != (stack == "prod") {
+			t.Errorf("%s: the account placeholder refused: %v, want %v", stack, pinned, stack == "prod")
 		}
 		if len(r.Resources) != 0 {
 			t.Errorf("%s: %d resources registered before the refusal", stack, len(r.Resources))

@@ -3,6 +3,7 @@ package stackconfig
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/mission-link/infra/eks/eksargs"
@@ -22,6 +23,7 @@ import (
 const (
 	RuleDocumentationRange = "ML-EKS-006"
 	RuleExampleDomain      = "ML-SNS-003"
+	RuleExampleAccount     = "ML-IAM-005"
 )
 
 // DeployGuard is one check that only a real `pulumi up` enforces.
@@ -38,6 +40,7 @@ func DeployGuards() []DeployGuard {
 	return []DeployGuard{
 		{Rule: RuleDocumentationRange, Key: eksargs.ConfigKey + ".publicAccessCidrs", check: documentationRangeRefusals},
 		{Rule: RuleExampleDomain, Key: messagingargs.ConfigKey + ".notificationEmails", check: exampleDomainRefusals},
+		{Rule: RuleExampleAccount, Key: AllowedAccountIDsKey, check: exampleAccountRefusals},
 	}
 }
 
@@ -119,6 +122,23 @@ func exampleDomainRefusals(s Stack, project string) []error {
 		out = append(out, fmt.Errorf("%s (%q) is at %s, a name RFC 2606 reserves for examples, where no mailbox can confirm the subscription: SNS would keep it pending, delete it after 48 hours, and every later `pulumi up --refresh` would subscribe it again and send another confirmation. "+
 			"Use an address someone reads, or remove it: `pulumi config set --path '%s:%s' <address>`",
 			key, addr, reserved, project, key))
+	}
+	return out
+}
+
+// exampleAccountRefusals refuses aws:allowedAccountIds while it names an example account of AWS's
+// documentation, as the committed prod stack's placeholder does: the provider would refuse every
+// call from the real account, after the program had started.
+func exampleAccountRefusals(s Stack, _ string) []error {
+	var out []error
+	for i, id := range s.AllowedAccountIDs {
+		if !slices.Contains(awsspec.ExampleAccountIDs, id) {
+			continue
+		}
+		key := fmt.Sprintf("%s[%d]", AllowedAccountIDsKey, i)
+		out = append(out, fmt.Errorf("%s (%q) is an account ID AWS's documentation uses in examples, a placeholder: the AWS provider deploys only into the accounts this list names, so it would refuse the account you deploy into. "+
+			"Put the stack's own account there (`aws sts get-caller-identity --query Account --output text` prints yours): `pulumi config set --path '%s' <account-id>`",
+			key, id, key))
 	}
 	return out
 }

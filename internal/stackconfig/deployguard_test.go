@@ -55,6 +55,7 @@ func TestDeployGuards(t *testing.T) {
 	realValues := map[string]string{
 		"mission-link:cluster":   `{"publicAccessCidrs":["121.134.7.0/24"]}`,
 		"mission-link:messaging": `{"notificationEmails":["platform@mission-link.io"]}`,
+		"aws:allowedAccountIds":  `["210987654321"]`,
 	}
 	cases := []struct {
 		rule, key, value string
@@ -66,6 +67,9 @@ func TestDeployGuards(t *testing.T) {
 		{rule: RuleExampleDomain, key: "mission-link:messaging", value: `{"notificationEmails":["platform@mission-link.io","ops@example.com"]}`,
 			want: []string{`messaging.notificationEmails[1] ("ops@example.com")`, "RFC 2606", "48 hours",
 				"pulumi config set --path 'mission-link:messaging.notificationEmails[1]' <address>"}},
+		{rule: RuleExampleAccount, key: "aws:allowedAccountIds", value: `["210987654321","111122223333"]`,
+			want: []string{`aws:allowedAccountIds[1] ("111122223333")`, "AWS's documentation", "aws sts get-caller-identity",
+				"pulumi config set --path 'aws:allowedAccountIds[1]' <account-id>"}},
 	}
 	clean, err := parse(t, copyValues(realValues))
 	if err != nil {
