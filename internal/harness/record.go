@@ -78,6 +78,9 @@ type Record struct {
 	Resources []Resource
 	Invokes   []Invoke
 	Calls     []Call
+	// MissingKeys are the stack's StackConfig.MissingKeys: keys the CLI would refuse the stack
+	// without.
+	MissingKeys []string
 }
 
 // ByType returns the resources of a type token, in URN order.

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -37,10 +38,12 @@ func run(cfg StackConfig, body pulumi.RunFunc, dryRun bool, extra []func(*Mocks)
 		info.DryRun = dryRun
 		info.RootDirectory = cfg.ProjectDir
 	})
+	record := mocks.Record()
+	record.MissingKeys = slices.Clone(cfg.MissingKeys)
 	if err != nil {
-		return mocks.Record(), fmt.Errorf("running stack %s under mocks: %w", cfg.Stack, unwrapSingle(err))
+		return record, fmt.Errorf("running stack %s under mocks: %w", cfg.Stack, unwrapSingle(err))
 	}
-	return mocks.Record(), nil
+	return record, nil
 }
 
 // RunComponent runs body as project mission-link, stack "test", in ap-northeast-2, as a preview:

@@ -27,6 +27,11 @@ type StackConfig struct {
 	SecretKeys []string
 	// ProjectDir is the directory of Pulumi.yaml: the program's root directory.
 	ProjectDir string
+	// MissingKeys are the project's keys that Pulumi.yaml declares without a default and the stack
+	// file does not set ("mission-link:databasePassword"). The CLI refuses such a stack before the
+	// program runs ("Stack 'dev' is missing configuration value ..."); the offline plan runs the
+	// program without them and shows each as a finding.
+	MissingKeys []string
 }
 
 // Region is the stack's aws:region.
@@ -62,12 +67,21 @@ func LoadStackFile(projectFile, stackFile, stack string) (StackConfig, error) {
 		values[k.String()] = v
 	}
 	name := project.Name.String()
+	secure := ps.Config.SecureKeys()
+	var missing []string
 	for _, key := range slices.Sorted(maps.Keys(project.Config)) {
 		full := key
 		if _, err := config.ParseKey(key); err != nil {
 			full = name + ":" + key
 		}
-		if _, set := values[full]; set || project.Config[key].Default == nil {
+		_, set := values[full]
+		if err := checkSecretDeclaration(stack, key, full, project.Config[key], set, secure); err != nil {
+			return StackConfig{}, err
+		}
+		if !set && project.Config[key].Default == nil && strings.HasPrefix(full, name+":") {
+			missing = append(missing, full)
+		}
+		if set || project.Config[key].Default == nil {
 			continue
 		}
 		text, err := configText(project.Config[key].Default)
@@ -81,7 +95,20 @@ func LoadStackFile(projectFile, stackFile, stack string) (StackConfig, error) {
 		secrets = append(secrets, k.String())
 	}
 	slices.Sort(secrets)
-	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets, ProjectDir: filepath.Dir(projectFile)}, nil
+	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets, ProjectDir: filepath.Dir(projectFile), MissingKeys: missing}, nil
+}
+
+// checkSecretDeclaration refuses what the CLI refuses of a key Pulumi.yaml declares `secret: true`
+// (pkg/workspace/config.go, validateStackConfigValue, which checks only explicitly typed keys): a
+// value stored in plain text, with the CLI's words.
+func checkSecretDeclaration(stack, key, full string, declared workspace.ProjectConfigType, set bool, secure []config.Key) error {
+	if !declared.Secret || !declared.IsExplicitlyTyped() || !set {
+		return nil
+	}
+	if slices.ContainsFunc(secure, func(k config.Key) bool { return k.String() == full }) {
+		return nil
+	}
+	return fmt.Errorf("Stack '%s' with configuration key '%s' must be encrypted as it's secret: set it with `pulumi config set --secret %s`", stack, key, key)
 }
 
 // stackFileKeys are the top-level keys of a stack file (workspace.ProjectStack's fields).

@@ -115,7 +115,7 @@ var badInputs = []badInput{
 	{class: 3, set: "secrets.recoveryWindowInDays", value: "3", want: []string{"secrets.recoveryWindowInDays (3) must be 0 (delete at once) or from 7 to 30"}},
 	{class: 3, set: "secrets.database.host", value: `"db host"`, want: []string{`secrets.database.host ("db host")`}},
 	{class: 3, set: "gitops.repoURL", value: `"http://github.com/mission-link/mission-link-infra.git"`, want: []string{`gitops.repoURL ("http://github.com/mission-link/mission-link-infra.git") must be https://`}},
-	{class: 3, set: "databasePassword", value: `"hunter2hunter2"`, want: []string{"mission-link:databasePassword is stored in plain text"}, notWant: []string{"hunter2"}},
+	{class: 3, set: "databasePassword", value: `"hunter2hunter2"`, want: []string{"configuration key 'databasePassword' must be encrypted as it's secret", "pulumi config set --secret databasePassword"}, notWant: []string{"hunter2"}},
 
 	// 4. Checks that could be walked around: coverage, not spelling; addresses, not prefix counts.
 	{class: 4, set: "network.bastion.sshCidrs", value: `["0.0.0.0/1","128.0.0.0/1"]`, want: []string{`network.bastion.sshCidrs (["0.0.0.0/1" "128.0.0.0/1"]) together cover every public IPv4 address`}},

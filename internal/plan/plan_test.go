@@ -524,12 +524,14 @@ var shippedOpenFindings = map[string]map[string]string{
 		"ML-EKS-006": "mission-link-dev-eksCluster",
 		"ML-EKS-007": "mission-link-dev-eksCluster",
 		"ML-SNS-003": "mission-link-dev-email-mission-link-dev@example.com",
+		"ML-SEC-004": "mission-link-dev",
 	},
 	"prod": {
 		"ML-EKS-006": "mission-link-prod-eksCluster",
 		"ML-EKS-007": "mission-link-prod-eksCluster",
 		"ML-SNS-003": "mission-link-prod-email-mission-link-ops@example.com",
 		"ML-IAM-005": "aws",
+		"ML-SEC-004": "mission-link-prod",
 	},
 }
 

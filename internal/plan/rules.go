@@ -120,6 +120,9 @@ func Rules() []Rule {
 		{ID: stackconfig.RuleExampleDomain, Severity: Medium, Title: "Email subscription to a reserved example domain",
 			Rationale: "RFC 2606's names (example.com, .net, .org, .example, .test, .invalid, .localhost) receive no mail: the subscription can never be confirmed, SNS deletes it after 48 hours, and each later `pulumi up --refresh` subscribes it again and sends another confirmation. The committed stack files use one as a placeholder; a real `pulumi up` refuses it before registering anything (deploy guard), previews and this plan accept it.",
 			check:     snsExampleDomain},
+		{ID: "ML-SEC-004", Severity: Medium, Title: "Required config key not set",
+			Rationale: "Pulumi.yaml declares databasePassword `secret: true` with no default, so that the CLI refuses a password stored in plain text; a key declared without a default is required, and `pulumi preview` and `pulumi up` refuse the stack until it is set (`pulumi config set --secret databasePassword <password>`, or an empty secret to have the stack generate one). The committed stack files leave it to each team; this plan runs the program without it.",
+			check:     missingConfig},
 		{ID: "ML-KMS-001", Severity: Medium, Title: "KMS key rotation off",
 			Rationale: "Yearly rotation limits what one leaked key version can decrypt.",
 			Checkov:   []string{"CKV_AWS_7"}, Trivy: []string{"AVD-AWS-0065"}, check: kmsRotation},
@@ -569,6 +572,26 @@ func awsProviderExampleAccount(r *harness.Record) []violation {
 		}
 		return ""
 	})
+}
+
+// missingConfig reports each key the CLI would refuse the stack without, on the stack itself.
+func missingConfig(r *harness.Record) []violation {
+	if len(r.MissingKeys) == 0 || len(r.Resources) == 0 {
+		return nil
+	}
+	// Every URN starts urn:pulumi:<stack>::<project>::, the stack's own included.
+	parts := strings.SplitN(r.Resources[0].URN, "::", 3)
+	stack, project := strings.TrimPrefix(parts[0], "urn:pulumi:"), parts[1]
+	root := harness.Resource{
+		URN:  fmt.Sprintf("%s::%s::pulumi:pulumi:Stack::%s-%s", parts[0], project, project, stack),
+		Type: "pulumi:pulumi:Stack", Name: project + "-" + stack,
+	}
+	var out []violation
+	for _, key := range r.MissingKeys {
+		_, name, _ := strings.Cut(key, ":")
+		out = append(out, violation{root, fmt.Sprintf("%s is not set: `pulumi preview` and `pulumi up` refuse the stack (\"Stack '%s' is missing configuration value '%s'\") until it is: `pulumi config set --secret %s <value>`", key, stack, name, name)})
+	}
+	return out
 }
 
 func admits(doc iampolicy.Document, service, action string) bool {

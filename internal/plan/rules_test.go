@@ -157,6 +157,9 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-SNS-003": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:sns/topicSubscription:TopicSubscription", "endpoint", resource.NewProperty("oncall@ops.example.org"))
 		},
+		"ML-SEC-004": func(t *testing.T, r *harness.Record) {
+			r.MissingKeys = []string{"mission-link:databasePassword"}
+		},
 		"ML-IAM-005": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "pulumi:providers:aws", "allowedAccountIds", strs("210987654321", "444455556666"))
 		},
@@ -180,6 +183,7 @@ func TestEachRuleFiresOnABrokenGraph(t *testing.T) {
 		"ML-SNS-003": func(t *testing.T, r *harness.Record) {
 			edit(t, r, "aws:sns/topicSubscription:TopicSubscription", "endpoint", resource.NewProperty("oncall@mission-link.io"))
 		},
+		"ML-SEC-004": func(_ *testing.T, r *harness.Record) { r.MissingKeys = nil },
 	}
 	exceptions, err := Exceptions()
 	if err != nil {

@@ -519,6 +519,11 @@ func TestProjectFileDocumentsEveryKey(t *testing.T) {
 			t.Errorf("Pulumi.yaml: %s has no description", key)
 		}
 	}
+	// The CLI refuses a plain-text password only for a typed key declared secret, and would store
+	// a default as plain text (then refuse it): so typed, secret and without a default.
+	if pw := project.Config["databasePassword"]; !pw.Secret || pw.TypeName() != "string" || pw.Default != nil {
+		t.Errorf("Pulumi.yaml: databasePassword is secret %v, type %q, default %v; want secret, string, none", pw.Secret, pw.TypeName(), pw.Default)
+	}
 	for _, stack := range []string{"dev", "prod"} {
 		if _, err := stackconfig.Parse("mission-link", stack, stackconfig.Input{Values: loadStack(t, stack).Values, Date: testDate}); err != nil {
 			t.Errorf("Pulumi.%s.yaml: %v", stack, errors.Unwrap(err))
