@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/mission-link/infra/internal/gomod"
 )
 
 // The pulumi/actions inputs each workflow must pass, so that a later edit cannot drop a flag
@@ -134,5 +136,119 @@ func TestDriftExcludeCoversExactlyTheClusterResources(t *testing.T) {
 	want := []string{"kubernetes:argoproj.io/v1alpha1:Application", "kubernetes:core/v1:Namespace", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Release", "kubernetes:storage.k8s.io/v1:StorageClass"}
 	if !slices.Equal(excluded, want) {
 		t.Errorf("excluded %v, want %v", excluded, want)
+	}
+}
+
+// TestWorkflowsPinThePulumiCLIOfGoMod: every workflow that runs the Pulumi CLI installs the
+// version of the Pulumi SDK in go.mod (the engine and the SDK the program is built with move
+// together; dependabot bumps go.mod, this test makes the bump touch the workflows too).
+func TestWorkflowsPinThePulumiCLIOfGoMod(t *testing.T) {
+	sdk, err := gomod.Required(".", "github.com/pulumi/pulumi/sdk/v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimPrefix(sdk, "v")
+	files, err := filepath.Glob("../../.github/workflows/*.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("workflow files: %v %v", files, err)
+	}
+	runsPulumi := 0
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w struct {
+			Env  map[string]string `json:"env"`
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string         `json:"uses"`
+					With map[string]any `json:"with"`
+				} `json:"steps"`
+			} `json:"jobs"`
+		}
+		if err := yaml.Unmarshal(text, &w); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for name, job := range w.Jobs {
+			for _, step := range job.Steps {
+				if !strings.HasPrefix(step.Uses, "pulumi/actions@") {
+					continue
+				}
+				runsPulumi++
+				got, _ := step.With["pulumi-version"].(string)
+				if got == "${{ env.PULUMI_VERSION }}" {
+					got = w.Env["PULUMI_VERSION"]
+				}
+				if got != want {
+					t.Errorf("%s, job %s: installs Pulumi CLI %q, want go.mod's SDK version %q", filepath.Base(file), name, got, want)
+				}
+			}
+		}
+	}
+	if runsPulumi == 0 {
+		t.Error("no workflow runs pulumi/actions")
+	}
+}
+
+// TestDependabotGroupsModulesReleasedTogether: the modules that are released as one (the Pulumi
+// SDK and providers, the AWS SDK for Go's modules, the Kubernetes libraries) each come in one
+// dependabot pull request, so that no update leaves go.mod with a mix that does not build.
+// A pattern ending in * matches by prefix, as dependabot's wildcard does.
+func TestDependabotGroupsModulesReleasedTogether(t *testing.T) {
+	text, err := os.ReadFile("../../.github/dependabot.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config struct {
+		Updates []struct {
+			Ecosystem string `json:"package-ecosystem"`
+			Groups    map[string]struct {
+				Patterns []string `json:"patterns"`
+			} `json:"groups"`
+		} `json:"updates"`
+	}
+	if err := yaml.Unmarshal(text, &config); err != nil {
+		t.Fatal(err)
+	}
+	groupOf := func(module string) []string {
+		var in []string
+		for _, u := range config.Updates {
+			if u.Ecosystem != "gomod" {
+				continue
+			}
+			for name, g := range u.Groups {
+				if slices.ContainsFunc(g.Patterns, func(p string) bool {
+					prefix, wild := strings.CutSuffix(p, "*")
+					return module == p || wild && strings.HasPrefix(module, prefix)
+				}) {
+					in = append(in, name)
+				}
+			}
+		}
+		return in
+	}
+	families := map[string][]string{
+		"the Pulumi SDK and providers": {"github.com/pulumi/pulumi/sdk/v3", "github.com/pulumi/pulumi-aws/sdk/v6", "github.com/pulumi/pulumi-eks/sdk/v2", "github.com/pulumi/pulumi-kubernetes/sdk/v4", "github.com/pulumi/pulumi-random/sdk/v4"},
+		"the AWS SDK for Go":           {"github.com/aws/aws-sdk-go-v2", "github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/ec2", "github.com/aws/aws-sdk-go-v2/service/sts", "github.com/aws/smithy-go"},
+		"the Kubernetes libraries":     {"k8s.io/api", "k8s.io/apimachinery", "k8s.io/client-go"},
+	}
+	for family, modules := range families {
+		var group []string
+		for _, m := range modules {
+			if _, err := gomod.Required(".", m); err != nil {
+				t.Errorf("%s: %v", family, err)
+			}
+			in := groupOf(m)
+			if len(in) != 1 {
+				t.Errorf("%s: %s is in dependabot groups %v, want exactly one", family, m, in)
+				continue
+			}
+			if group == nil {
+				group = in
+			} else if in[0] != group[0] {
+				t.Errorf("%s: %s is in group %s, %s in %s", family, m, in[0], modules[0], group[0])
+			}
+		}
 	}
 }
