@@ -90,8 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.stack, "stack", "dev", "stack name: reads Pulumi.<stack>.yaml")
 	fs.StringVar(&f.dir, "dir", "", "project directory holding Pulumi.yaml (default: the current directory or the nearest one above it that has Pulumi.yaml)")
 	fs.StringVar(&f.configFile, "config-file", "", "stack config file to read instead of Pulumi.<stack>.yaml")
-	fs.StringVar(&f.jsonFile, "json", "", "also write the plan as JSON to this file")
-	fs.StringVar(&f.markdownFile, "markdown", "", "also write the plan as Markdown (for a CI job summary) to this file")
+	fs.StringVar(&f.jsonFile, "json", "", "also write the plan as JSON to this file, or - for stdout (instead of the text plan)")
+	fs.StringVar(&f.markdownFile, "markdown", "", "also write the plan as Markdown (for a CI job summary) to this file, or - for stdout")
 	fs.StringVar(&f.mermaidFile, "mermaid", "", "write the architecture diagram (Mermaid, in Markdown) to this file, or - for stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not print the text plan")
 	fs.StringVar(&f.opts.AsOf, "as-of", time.Now().UTC().Format(time.DateOnly), "date (YYYY-MM-DD) for the EKS support calendar")
@@ -140,8 +140,10 @@ func checkFlags(f flags, positional []string) error {
 		problems = append(problems, fmt.Sprintf("--stack (%q) must be a stack name such as dev", f.stack))
 	}
 	seen := map[string]string{}
-	for _, out := range outputs(f) {
-		if clean := filepath.Clean(out.file); seen[clean] != "" {
+	for _, out := range allOutputs(f) {
+		if out.file == "-" && seen["-"] != "" {
+			problems = append(problems, fmt.Sprintf("%s and %s both write to standard output (-): give one of them a file", seen["-"], out.flag))
+		} else if clean := filepath.Clean(out.file); seen[clean] != "" {
 			problems = append(problems, fmt.Sprintf("%s and %s name the same file (%s)", seen[clean], out.flag, out.file))
 		} else {
 			seen[clean] = out.flag
@@ -158,19 +160,35 @@ type output struct {
 	write      func(*Plan, io.Writer) error
 }
 
-// outputs are the files to write, in the order they are written.
-func outputs(f flags) []output {
+// allOutputs are the outputs asked for, files and standard output ("-"), in the order they are
+// written.
+func allOutputs(f flags) []output {
 	var out []output
 	for _, o := range []output{
 		{"--json", f.jsonFile, (*Plan).WriteJSON},
 		{"--markdown", f.markdownFile, (*Plan).WriteMarkdown},
 		{"--mermaid", f.mermaidFile, (*Plan).WriteMermaid},
 	} {
-		if o.file != "" && o.file != "-" {
+		if o.file != "" {
 			out = append(out, o)
 		}
 	}
 	return out
+}
+
+// outputs are the files to write, in the order they are written.
+func outputs(f flags) []output {
+	return slices.DeleteFunc(allOutputs(f), func(o output) bool { return o.file == "-" })
+}
+
+// stdoutOutput is the output written to standard output instead of the text plan, if one is "-"
+// (checkFlags allows at most one).
+func stdoutOutput(f flags) (output, bool) {
+	i := slices.IndexFunc(allOutputs(f), func(o output) bool { return o.file == "-" })
+	if i < 0 {
+		return output{}, false
+	}
+	return allOutputs(f)[i], true
 }
 
 func run(f flags, stdout io.Writer) (failed bool, err error) {
@@ -186,16 +204,24 @@ func run(f flags, stdout io.Writer) (failed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if f.mermaidFile == "-" {
-		return false, p.WriteMermaid(stdout)
-	}
-	if !f.quiet {
+	toStdout, ok := stdoutOutput(f)
+	if !ok && !f.quiet {
 		if err := p.WriteText(stdout); err != nil {
 			return false, err
 		}
 	}
 	if err := writeAll(p, outputs(f)); err != nil {
 		return false, writeError{err}
+	}
+	if ok {
+		// Rendered whole first, so that a reader of stdout gets all of it or nothing.
+		var buf bytes.Buffer
+		if err := toStdout.write(p, &buf); err != nil {
+			return false, writeError{fmt.Errorf("rendering %s -: %w", toStdout.flag, err)}
+		}
+		if _, err := stdout.Write(buf.Bytes()); err != nil {
+			return false, writeError{fmt.Errorf("writing %s to standard output: %w", toStdout.flag, err)}
+		}
 	}
 	return p.Failed(), nil
 }

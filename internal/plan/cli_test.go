@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -75,6 +76,7 @@ func TestCommandLine(t *testing.T) {
 		{"free spot nodes", []string{"--spot-discount", "100"}, exitUsage, "--spot-discount (100) must be a percentage from 0 to below 100"},
 		{"NaN spot discount", []string{"--spot-discount", "NaN"}, exitUsage, "--spot-discount (NaN)"},
 		{"one file twice", []string{"--json", "x.out", "--markdown", "x.out"}, exitUsage, "--json and --markdown name the same file"},
+		{"stdout twice", []string{"--json", "-", "--mermaid", "-"}, exitUsage, "--json and --mermaid both write to standard output (-)"},
 		{"a stack that does not exist", []string{"--stack", "nosuch"}, exitConfig, "Pulumi.nosuch.yaml does not exist; the stacks in ../.. are dev, prod"},
 		{"a config file that does not exist", []string{"--config-file", "nowhere.yaml"}, exitConfig, "--config-file nowhere.yaml does not exist"},
 	}
@@ -142,6 +144,40 @@ func TestOutputsAreWrittenAllOrNone(t *testing.T) {
 	for _, file := range []string{existing, markdown} {
 		if b, err := os.ReadFile(file); err != nil || len(b) < 100 || string(b) == "the previous plan" {
 			t.Errorf("%s was not written: %v", file, err)
+		}
+	}
+}
+
+// TestJSONToStandardOutput: `--json -` writes the JSON plan, and only it, to standard output (the
+// same bytes as `--json FILE`), with the exit code of the plan; files named beside it are written.
+func TestJSONToStandardOutput(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plan.json")
+	markdown := filepath.Join(t.TempDir(), "summary.md")
+	var fromFile, stderr strings.Builder
+	if code := Main([]string{"--dir", "../..", "--as-of", "2026-11-24", "--quiet", "--json", file}, &fromFile, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, quiet := range []bool{false, true} {
+		args := []string{"--dir", "../..", "--as-of", "2026-11-24", "--json", "-", "--markdown", markdown}
+		if quiet {
+			args = append(args, "--quiet")
+		}
+		var stdout strings.Builder
+		if code := Main(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if stdout.String() != string(want) {
+			t.Errorf("quiet %v: stdout is not the JSON plan (%d bytes, want %d); it starts %.80q", quiet, stdout.Len(), len(want), stdout.String())
+		}
+		if !json.Valid([]byte(stdout.String())) {
+			t.Errorf("quiet %v: stdout is not JSON", quiet)
+		}
+		if _, err := os.Stat(markdown); err != nil {
+			t.Errorf("the Markdown file beside --json - was not written: %v", err)
 		}
 	}
 }
