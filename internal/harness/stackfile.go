@@ -108,6 +108,7 @@ func checkSecretDeclaration(stack, key, full string, declared workspace.ProjectC
 	if slices.ContainsFunc(secure, func(k config.Key) bool { return k.String() == full }) {
 		return nil
 	}
+	//lint:ignore ST1005 the CLI's own words, capital included, so that a search finds both
 	return fmt.Errorf("Stack '%s' with configuration key '%s' must be encrypted as it's secret: set it with `pulumi config set --secret %s`", stack, key, key)
 }
 
