@@ -39,18 +39,19 @@ type row struct {
 
 func main() {
 	top := flag.Int("top", 8, "how many of the slowest compiles to list")
+	module := flag.String("module", "", "also count the compiles of packages outside this module path (the SDKs a build compiled again)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: buildfigures [-top N] actiongraph.json")
+		fmt.Fprintln(os.Stderr, "usage: buildfigures [-top N] [-module PATH] actiongraph.json")
 		os.Exit(64)
 	}
-	if err := run(flag.Arg(0), *top, os.Stdout); err != nil {
+	if err := run(flag.Arg(0), *top, *module, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "buildfigures:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path string, top int, w io.Writer) error {
+func run(path string, top int, module string, w io.Writer) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -60,7 +61,27 @@ func run(path string, top int, w io.Writer) error {
 		return fmt.Errorf("reading action graph %s: %w", path, err)
 	}
 	summarize(actions, top, w)
+	if module != "" {
+		outside := outsideModule(actions, module)
+		fmt.Fprintf(w, "  compiles outside %s: %d\n", module, len(outside))
+		for _, pkg := range outside[:min(top, len(outside))] {
+			fmt.Fprintf(w, "    %s\n", pkg)
+		}
+	}
 	return nil
+}
+
+// outsideModule lists, sorted, the packages outside module that the build compiled (standard
+// library included); a package found in the build cache ran no compiler and is not listed.
+func outsideModule(actions []action, module string) []string {
+	var out []string
+	for _, a := range actions {
+		if a.Mode == "build" && len(a.Cmd) > 0 && a.Package != module && !strings.HasPrefix(a.Package, module+"/") {
+			out = append(out, a.Package)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func summarize(actions []action, top int, w io.Writer) {

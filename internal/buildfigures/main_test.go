@@ -24,7 +24,7 @@ func TestSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := run(path, 1, &out); err != nil {
+	if err := run(path, 1, "", &out); err != nil {
 		t.Fatal(err)
 	}
 	want := `  wall 14.5s; tools' CPU 13.5s
@@ -46,7 +46,29 @@ func TestNotAnActionGraph(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"Mode": "build"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(path, 1, &strings.Builder{}); err == nil || !strings.Contains(err.Error(), "reading action graph") {
+	if err := run(path, 1, "", &strings.Builder{}); err == nil || !strings.Contains(err.Error(), "reading action graph") {
 		t.Errorf("got %v, want the file named as not an action graph", err)
+	}
+}
+
+// With -module, the compiles outside the module are counted and named: here the SDK package was
+// found in the cache (no Cmd), so none; a graph where it ran the compiler names it.
+func TestCompilesOutsideTheModule(t *testing.T) {
+	for name, tc := range map[string]struct{ graph, want string }{
+		"cached SDK": {graph, "  compiles outside github.com/mission-link/infra: 0\n"},
+		"SDK compiled again": {strings.Replace(graph, `"TimeDone":"2026-12-01T10:00:00.1Z"}`, `"TimeDone":"2026-12-01T10:00:00.1Z","Cmd":["compile"]}`, 1),
+			"  compiles outside github.com/mission-link/infra: 1\n    github.com/pulumi/pulumi/sdk/v3/go/pulumi\n"},
+	} {
+		path := filepath.Join(t.TempDir(), "ag.json")
+		if err := os.WriteFile(path, []byte(tc.graph), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		if err := run(path, 1, "github.com/mission-link/infra", &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(out.String(), tc.want) {
+			t.Errorf("%s: summary ends\n%s\nwant\n%s", name, out.String(), tc.want)
+		}
 	}
 }

@@ -252,3 +252,75 @@ func TestDependabotGroupsModulesReleasedTogether(t *testing.T) {
 		}
 	}
 }
+
+// languageHostBuildFlags are the flags of Pulumi's Go language host's `go build` of the program
+// that decide which compiled packages it can reuse (pulumi/pulumi
+// sdk/go/pulumi-language-go/main.go, compileProgram: `go build -buildvcs=false -o <out> -trimpath
+// -ldflags "-w -s"`; -buildvcs and -ldflags act at link time only).
+var languageHostBuildFlags = []string{"-trimpath"}
+
+// TestWorkflowsShareTheLanguageHostsBuildCache: every workflow that sets up Go builds with the
+// language host's flags and restores one cache key, so that the packages the Checks job compiles
+// and saves are the ones `pulumi preview` in the preview and drift jobs links, instead of being
+// compiled again there; and the Checks job runs .ci/run, every check there is.
+func TestWorkflowsShareTheLanguageHostsBuildCache(t *testing.T) {
+	files, err := filepath.Glob("../../.github/workflows/*.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("workflow files: %v %v", files, err)
+	}
+	keys := map[string]string{}
+	runsCIScript := false
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w struct {
+			Env  map[string]string `json:"env"`
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string         `json:"uses"`
+					Run  string         `json:"run"`
+					With map[string]any `json:"with"`
+				} `json:"steps"`
+			} `json:"jobs"`
+		}
+		if err := yaml.Unmarshal(text, &w); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		name := filepath.Base(file)
+		for job, j := range w.Jobs {
+			for _, step := range j.Steps {
+				if name == "checks.yml" && strings.TrimSpace(step.Run) == "bash .ci/run" {
+					runsCIScript = true
+				}
+				if !strings.HasPrefix(step.Uses, "actions/setup-go@") {
+					continue
+				}
+				goflags := strings.Fields(w.Env["GOFLAGS"])
+				for _, flag := range languageHostBuildFlags {
+					if !slices.Contains(goflags, flag) {
+						t.Errorf("%s, job %s: sets up Go without GOFLAGS %s at workflow level (GOFLAGS %q): its builds would share no package with the language host's", name, job, flag, w.Env["GOFLAGS"])
+					}
+				}
+				if step.With["cache"] != true {
+					t.Errorf("%s, job %s: setup-go's cache is off", name, job)
+				}
+				key, _ := step.With["cache-dependency-path"].(string)
+				keys[name] = strings.TrimSpace(key)
+			}
+		}
+	}
+	if !runsCIScript {
+		t.Error("checks.yml has no step `run: bash .ci/run`: the required check would run less than CI here")
+	}
+	checks, ok := keys["checks.yml"]
+	if !ok || !strings.Contains(checks, ".github/workflows/*.yml") {
+		t.Fatalf("checks.yml's setup-go cache key %q must cover the workflows, where GOFLAGS is set", checks)
+	}
+	for name, key := range keys {
+		if key != checks {
+			t.Errorf("%s restores cache key %q, checks.yml saves %q: it would not find the packages checks.yml compiled", name, key, checks)
+		}
+	}
+}
