@@ -649,18 +649,28 @@ func TestNodeSecurityGroupStandIn(t *testing.T) {
 }
 
 // TestKubernetesProviderStandIns: both providers cluster.js creates talk to this cluster; the
-// first carries aws:profile in its kubeconfig, as pulumi-eks's providerCredentialOpts do.
+// first carries the profile the component sends in providerCredentialOpts (AWSProfile, from
+// aws:profile), and only that: with none sent, pulumi-eks reads neither aws:profile nor the
+// environment, because the component always sends the options.
 func TestKubernetesProviderStandIns(t *testing.T) {
-	cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2", "aws:profile": "ops"}}
-	r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
-		args := devArgs()
-		_, err := eks.NewCluster(ctx, "k8s", wired(args, nil))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, argsProfile := range []string{"ops", ""} {
+		cfg := harness.StackConfig{Project: "mission-link", Stack: "test", Values: map[string]string{"aws:region": "ap-northeast-2", "aws:profile": "ops"}}
+		r, err := harness.Run(cfg, func(ctx *pulumi.Context) error {
+			args := devArgs()
+			args.AWSProfile = argsProfile
+			_, err := eks.NewCluster(ctx, "k8s", wired(args, nil))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkProviderStandIns(t, r, map[string]bool{"k8s-eks-k8s": argsProfile != "", "k8s-provider": false})
 	}
-	for name, profile := range map[string]bool{"k8s-eks-k8s": true, "k8s-provider": false} {
+}
+
+func checkProviderStandIns(t *testing.T, r *harness.Record, profiles map[string]bool) {
+	t.Helper()
+	for name, profile := range profiles {
 		p, ok := r.Get("pulumi:providers:kubernetes", name)
 		if !ok {
 			t.Fatalf("no Kubernetes provider %s", name)

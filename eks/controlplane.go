@@ -50,6 +50,7 @@ func newControlPlane(ctx *pulumi.Context, name string, a ClusterArgs, nodeRole *
 		SecretsKeyARN:     key.Arn,
 		PublicAccessCidrs: a.PublicAccessCidrs,
 		AWSProfile:        a.AWSProfile,
+		Region:            regionOf(ctx, parent),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{logs}), providerOf(a))
 }
 

@@ -2,6 +2,7 @@ package eks_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/mission-link/infra/internal/harness"
@@ -52,8 +53,8 @@ func TestKubeconfigCarriesTheProfile(t *testing.T) {
 	if env["AWS_PROFILE"] != "mission-link-dev" {
 		t.Errorf("kubeconfig exec env %v, want AWS_PROFILE=mission-link-dev", env)
 	}
-	want := []string{"aws", "eks", "get-token", "--cluster-name", "mission-link-test", "--output", "json"}
-	if len(command) != len(want) || command[3] != "--cluster-name" || command[4] != "mission-link-test" {
+	want := []string{"aws", "eks", "get-token", "--cluster-name", "mission-link-test", "--output", "json", "--region", "ap-northeast-2"}
+	if !slices.Equal(command, want) {
 		t.Errorf("token command %v, want %v", command, want)
 	}
 	if len(r.Calls) != 1 || r.Calls[0].Token != "eks:index:Cluster/getKubeconfig" ||
@@ -68,7 +69,11 @@ func TestKubeconfigCarriesTheProfile(t *testing.T) {
 
 func TestKubeconfigWithoutProfile(t *testing.T) {
 	r, _ := mustRun(t, devArgs())
-	env, _ := kubeconfigEnv(t, r)
+	env, command := kubeconfigEnv(t, r)
+	// The stack's region, whatever the profile or environment of whoever runs kubectl or `pulumi up`.
+	if n := len(command); n < 2 || command[n-2] != "--region" || command[n-1] != "ap-northeast-2" {
+		t.Errorf("token command %v does not end with --region ap-northeast-2", command)
+	}
 	if profile, ok := env["AWS_PROFILE"]; ok {
 		t.Errorf("kubeconfig sets AWS_PROFILE=%q although no profile is configured", profile)
 	}

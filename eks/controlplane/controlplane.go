@@ -34,6 +34,8 @@ type Args struct {
 	PublicAccessCidrs []string
 	// AWSProfile goes into the kubeconfig's token command; empty for none.
 	AWSProfile string
+	// Region is the stack's region, which the kubeconfig's token command names.
+	Region pulumi.StringInput
 }
 
 // AccessEntry gives a principal one cluster-scoped EKS access policy.
@@ -83,11 +85,17 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		EndpointPrivateAccess:  pulumi.Bool(true),
 		EndpointPublicAccess:   pulumi.Bool(true),
 		PublicAccessCidrs:      pulumi.ToStringArray(a.PublicAccessCidrs),
+		// Always sent, so that the cluster's inputs do not depend on who deploys it: without them
+		// pulumi-eks 2.8.1 (cluster.js, createCluster) copies AWS_PROFILE from the environment of
+		// the machine running `pulumi up` into the kubeconfig of its internal Kubernetes providers,
+		// and a laptop with AWS_PROFILE exported and a runner without it would compute different
+		// providers: a diff in every preview and a failed drift check every night.
+		ProviderCredentialOpts: credentialOpts(a.AWSProfile),
 	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("creating EKS cluster %s: %w", name, err)
 	}
-	kubeconfig, err := kubeconfigOf(ctx, cluster, a.AWSProfile)
+	kubeconfig, err := kubeconfigOf(ctx, cluster, a.AWSProfile, a.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +124,16 @@ func accessEntries(entries map[string]AccessEntry) map[string]pulumieks.AccessEn
 		}
 	}
 	return out
+}
+
+// credentialOpts are the kubeconfig options the stack's config gives: the profile of aws:profile,
+// or none (an empty object, which pulumi-eks takes as set, so it reads no environment).
+func credentialOpts(profile string) *pulumieks.KubeconfigOptionsArgs {
+	opts := &pulumieks.KubeconfigOptionsArgs{}
+	if profile != "" {
+		opts.ProfileName = pulumi.StringPtr(profile)
+	}
+	return opts
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -57,11 +58,10 @@ func eksClusterComponent(m *Mocks, c Resource) (resource.PropertyMap, error) {
 		return nil, err
 	}
 	// The kubeconfig cluster.js returns is generated without the profile (kubeconfigWithoutProfile);
-	// its first Kubernetes provider gets the one with AWS_PROFILE set to aws:profile when the stack
-	// sets one (pulumi-eks also takes AWS_PROFILE from the deploying machine's environment, which a
-	// plan cannot know).
-	kubeconfig := eksKubeconfig(clusterName, cluster.State, kubeconfigOptions{})
-	coreKubeconfig := eksKubeconfig(clusterName, cluster.State, kubeconfigOptions{profileName: m.awsProfile})
+	// its first Kubernetes provider gets the one with the profile of providerCredentialOpts.
+	opts := eksCredentialOpts(in, m.awsProfile)
+	kubeconfig := eksKubeconfig(clusterName, cluster.State, kubeconfigOptions{roleARN: opts.roleARN})
+	coreKubeconfig := eksKubeconfig(clusterName, cluster.State, opts)
 	coreProvider, err := m.eksKubernetesProvider(c, name+"-eks-k8s", coreKubeconfig, cluster)
 	if err != nil {
 		return nil, err
@@ -320,6 +320,22 @@ func launchTemplateState(pulumi.MockResourceArgs) (resource.PropertyMap, error) 
 
 func issuerOf(cluster resource.PropertyMap) string {
 	return cluster["identities"].ArrayValue()[0].ObjectValue()["oidcs"].ArrayValue()[0].ObjectValue()["issuer"].StringValue()
+}
+
+// eksCredentialOpts are the providerCredentialOpts cluster.js's createCluster works with: those
+// the program sent (an empty object counts as sent); else, as pulumi-eks 2.8.1 does, AWS_PROFILE
+// from the environment of the process running it (a real deployment: the machine running
+// `pulumi up`; here: the test's), then aws:profile.
+func eksCredentialOpts(in map[string]any, awsProfile string) kubeconfigOptions {
+	if sent, ok := in["providerCredentialOpts"].(map[string]any); ok {
+		profile, _ := sent["profileName"].(string)
+		role, _ := sent["roleArn"].(string)
+		return kubeconfigOptions{profileName: profile, roleARN: role}
+	}
+	if profile := os.Getenv("AWS_PROFILE"); profile != "" {
+		return kubeconfigOptions{profileName: profile}
+	}
+	return kubeconfigOptions{profileName: awsProfile}
 }
 
 // kubeconfigOptions are generateKubeconfig's options in cluster.js: a role for `aws eks

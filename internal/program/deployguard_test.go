@@ -1,6 +1,9 @@
 package program_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,8 +31,14 @@ func devWithRealValues(t *testing.T) harness.StackConfig {
 	return cfg
 }
 
+// runMode runs the stack as a preview, or as the update of a real `pulumi up` from an environment
+// where the AWS CLI finds a region (TestRealUpNeedsACLIRegion runs without).
 func runMode(cfg harness.StackConfig, up bool) (*harness.Record, error) {
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate}
+	return runIn(cfg, up, "ap-northeast-2")
+}
+
+func runIn(cfg harness.StackConfig, up bool, cliRegion string) (*harness.Record, error) {
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: testDate, CLIRegion: cliRegion}
 	body := func(ctx *pulumi.Context) error { return program.Run(ctx, in) }
 	if up {
 		return harness.RunUp(cfg, body)
@@ -132,6 +141,86 @@ func TestProfileReachesTheKubeconfig(t *testing.T) {
 		has := strings.Contains(kubeconfig.StringValue(), `{"name":"AWS_PROFILE","value":"mission-link-dev"}`)
 		if has != want || aws.String("profile") != profile || strings.Contains(kubeconfig.StringValue(), "AWS_PROFILE") != want {
 			t.Errorf("profile %q: AWS provider profile %q, kubeconfig carries AWS_PROFILE=%s: %v", profile, aws.String("profile"), profile, has)
+		}
+	}
+}
+
+// TestProvidersDoNotDependOnTheDeployersEnvironment: the same stack config gives byte-identical
+// provider inputs on a laptop with AWS_PROFILE exported and on a runner without it. The harness
+// models pulumi-eks 2.8.1, which reads AWS_PROFILE from its environment into its own Kubernetes
+// providers' kubeconfig when the program sends no providerCredentialOpts; a difference here is a
+// diff in every pull request's preview and a failed drift check.
+func TestProvidersDoNotDependOnTheDeployersEnvironment(t *testing.T) {
+	for _, profile := range []string{"", "mission-link-dev"} {
+		inputs := map[string]string{}
+		for _, exported := range []string{"", "someone-on-a-laptop"} {
+			t.Setenv("AWS_PROFILE", exported)
+			cfg := loadStack(t, "dev")
+			if profile != "" {
+				cfg.Values["aws:profile"] = profile
+			}
+			r, err := runMode(cfg, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, res := range r.Resources {
+				if strings.HasPrefix(res.Type, "pulumi:providers:") || res.Type == "eks:index:Cluster" {
+					got = append(got, fmt.Sprintf("%s %v", res.URN, res.Inputs))
+				}
+			}
+			inputs[exported] = strings.Join(got, "\n")
+			if strings.Contains(inputs[exported], "someone-on-a-laptop") {
+				t.Errorf("aws:profile %q: the exported AWS_PROFILE reached the providers", profile)
+			}
+		}
+		if inputs[""] != inputs["someone-on-a-laptop"] {
+			t.Errorf("aws:profile %q: provider inputs differ with AWS_PROFILE exported", profile)
+		}
+	}
+}
+
+// TestRealUpNeedsACLIRegion: pulumi-eks's own Kubernetes providers run `aws eks get-token`
+// without --region, so a real up from an environment where the AWS CLI finds no region stops
+// before registering anything and says what to export; a preview warns and goes on.
+func TestRealUpNeedsACLIRegion(t *testing.T) {
+	r, err := runIn(devWithRealValues(t), true, "")
+	if err == nil || !strings.Contains(err.Error(), "export AWS_REGION=ap-northeast-2") || !strings.Contains(err.Error(), "refusing to deploy") {
+		t.Errorf("a real up without a CLI region: %v", err)
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered before the refusal", len(r.Resources))
+	}
+	if r, err := runIn(devWithRealValues(t), false, ""); err != nil || len(r.ByType("aws:eks/cluster:Cluster")) != 1 {
+		t.Errorf("a preview without a CLI region: %v", err)
+	}
+}
+
+// TestCLIRegion: the region the AWS CLI would use, in its order: AWS_REGION, AWS_DEFAULT_REGION,
+// then the region of aws:profile, else of AWS_PROFILE, else of the default profile, read from the
+// shared config file with the AWS SDK's loader.
+func TestCLIRegion(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(config, []byte("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n[default]\nregion = us-east-1\n\n[profile sso-dev]\nsso_session = corp\nregion = ap-northeast-2\n\n[profile no-region]\nsso_session = corp\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", config)
+	cases := []struct {
+		name, awsProfile, want string
+		env                    map[string]string
+	}{
+		{"AWS_REGION first", "sso-dev", "eu-west-1", map[string]string{"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-west-2"}},
+		{"AWS_DEFAULT_REGION", "sso-dev", "us-west-2", map[string]string{"AWS_DEFAULT_REGION": "us-west-2"}},
+		{"aws:profile's region", "sso-dev", "ap-northeast-2", map[string]string{"AWS_PROFILE": "no-region"}},
+		{"AWS_PROFILE's region", "", "ap-northeast-2", map[string]string{"AWS_PROFILE": "sso-dev"}},
+		{"the default profile", "", "us-east-1", nil},
+		{"a profile without a region", "no-region", "", nil},
+		{"a profile the file lacks", "nowhere", "", nil},
+	}
+	for _, tc := range cases {
+		lookup := func(name string) (string, bool) { v, ok := tc.env[name]; return v, ok }
+		if got := program.CLIRegion(lookup, program.SharedConfigRegion, tc.awsProfile); got != tc.want {
+			t.Errorf("%s: region %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

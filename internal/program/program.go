@@ -55,7 +55,7 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := enforceDeployGuards(ctx, cfg); err != nil {
+	if err := enforceDeployGuards(ctx, cfg, in.CLIRegion); err != nil {
 		return nil, err
 	}
 	prefix := fmt.Sprintf("%s-%s", ctx.Project(), ctx.Stack())

@@ -60,6 +60,11 @@ type Input struct {
 	// ProjectDir is the directory of Pulumi.yaml, the repository's checkout. Empty skips the
 	// checks that read the repository (the kustomization at gitops.path).
 	ProjectDir string
+	// CLIRegion is the region the AWS CLI finds in the environment of `pulumi up` (AWS_REGION,
+	// AWS_DEFAULT_REGION or the profile's region), where pulumi-eks's own Kubernetes providers run
+	// `aws eks get-token` without --region; empty when there is none, which a real `pulumi up`
+	// refuses (program.ConfigFromEnvironment reads it).
+	CLIRegion string
 }
 
 // Stack is the whole stack configuration. Fields tagged with a JSON name are keys under the
