@@ -402,3 +402,38 @@ func TestNoRoleWithoutFlowLogsOrBastion(t *testing.T) {
 		t.Errorf("%d roles and instances with flow logs and bastion off", n)
 	}
 }
+
+// TestOrderingsNoInputHolds: the orderings AWS needs that no input of the later resource refers
+// to, so that only DependsOn holds them, in every NAT mode that has them:
+//   - an elastic IP is associated only in a VPC whose internet gateway is attached (AWS answers
+//     Gateway.NotAttached otherwise): the NAT gateways' and the NAT instance's interface's;
+//   - a public NAT gateway needs the internet gateway to route through;
+//   - the NAT instance boots with its elastic IP on its interface, or its first boot (user data
+//     installing nftables) has no way out.
+func TestOrderingsNoInputHolds(t *testing.T) {
+	for _, mode := range []vpcargs.NatMode{vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance} {
+		t.Run(string(mode), func(t *testing.T) {
+			r := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 2, NatGateways: mode})
+			igw := harnesstest.Only(t, r, "aws:ec2/internetGateway:InternetGateway")
+			waiting := append(r.ByType(typeEip), r.ByType(typeNat)...)
+			if len(waiting) == 0 {
+				t.Fatal("no elastic IP or NAT gateway")
+			}
+			for _, res := range waiting {
+				if !res.DependsOn(igw.URN) {
+					t.Errorf("%s %s does not wait for the internet gateway", res.Type, res.Name)
+				}
+			}
+			for _, inst := range r.ByType(typeInstance) {
+				if inst.Name != "net-nat-instance" {
+					continue
+				}
+				for _, eip := range r.ByType(typeEip) {
+					if !inst.DependsOn(eip.URN) {
+						t.Errorf("the NAT instance does not wait for elastic IP %s", eip.Name)
+					}
+				}
+			}
+		})
+	}
+}
