@@ -8,6 +8,7 @@ import (
 
 	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/eks/irsa"
+	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/internal/helmrelease"
 	"github.com/mission-link/infra/internal/iampolicy"
 )
@@ -28,8 +29,9 @@ const (
 	// its Deployment, ServiceAccount and PodDisruptionBudget:
 	// `kubectl -n kube-system logs deploy/cluster-autoscaler`.
 	AutoscalerName = "cluster-autoscaler"
-	// AutoscalerImage is the autoscaler's image repository (registry.k8s.io, the project's own).
-	AutoscalerImage = "registry.k8s.io/autoscaling/cluster-autoscaler"
+	// AutoscalerImage is the autoscaler's image repository (registry.k8s.io, the project's own),
+	// listed with the path its layers take in awsspec.StackImages.
+	AutoscalerImage = awsspec.AutoscalerImageRepository
 	// AutoscalerPriorityClass keeps the autoscaler from being preempted or evicted before
 	// ordinary pods: without it, the pod that starts nodes could itself be left Pending.
 	AutoscalerPriorityClass = "system-cluster-critical"

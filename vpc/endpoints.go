@@ -25,8 +25,8 @@ func newS3GatewayEndpoint(ctx *pulumi.Context, name string, vpc *awsec2.Vpc, zon
 		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", region),
 		VpcEndpointType: pulumi.String("Gateway"),
 		Policy: iampolicy.Render(func(v []string) iampolicy.Document {
-			return s3EndpointPolicy(v[0], v[1], v[2])
-		}, partition, region, account),
+			return s3EndpointPolicy(v[0], v[1])
+		}, partition, account),
 		Tags: nameTag(endpointName),
 	}, parent)
 	if err != nil {
@@ -46,30 +46,28 @@ func newS3GatewayEndpoint(ctx *pulumi.Context, name string, vpc *awsec2.Vpc, zon
 	return nil
 }
 
-// s3EndpointPolicy is the S3 gateway endpoint's policy: read-only access to the two buckets AWS
-// owns that the stack's hosts read, and any request to buckets of the stack's own account (IAM
-// and bucket policies still decide who may do what there). Anything else, such as another
-// account's bucket, is denied through the endpoint.
+// s3EndpointPolicy is the S3 gateway endpoint's policy: reads of objects in any bucket, and any
+// request to buckets of the stack's own account (IAM and bucket policies still decide who may do
+// what there). Writes and every other request to another account's bucket are denied through the
+// endpoint, which is what it guards against: data leaving the VPC for a bucket someone else owns.
 //
-//   - prod-<region>-starport-layer-bucket holds ECR image layers (the ECR User Guide, "Minimum
-//     Amazon S3 bucket permissions for Amazon ECR").
-//   - al2023-repos-<region>-de612dc2 holds the Amazon Linux 2023 package repositories that dnf
-//     reads (named so in AWS Application Migration Service's network requirements).
-//
-// Other AWS-owned buckets (SSM Patch Manager baselines, SSM agent updates through Run Command)
-// are not listed: the stack uses neither. Add them here before using them.
-func s3EndpointPolicy(partition, region, account string) iampolicy.Document {
+// Reads are not limited to named buckets because the stack cannot know them all: every S3 request
+// from the private subnets to the region goes through this endpoint, and several registries serve
+// image layers from S3 buckets in the client's own region (awsspec.Registries): ECR from its layer
+// bucket, registry.k8s.io (the Cluster Autoscaler, the verify probe) by redirecting clients on AWS
+// addresses to a bucket of its own in their region (kubernetes/registry.k8s.io, cmd/archeio),
+// whose name its owners say may change. The Amazon Linux 2023 package repositories that dnf reads
+// are S3 buckets too. A policy naming buckets would fail the first pull of an image whose
+// registry moved, and the first `pulumi up` waits for those pulls.
+func s3EndpointPolicy(partition, account string) iampolicy.Document {
 	anyone := &iampolicy.Principal{AWS: []string{"*"}}
 	return iampolicy.New(
 		iampolicy.Statement{
-			Sid:       "ReadImageLayersAndPackages",
+			Sid:       "ReadObjectsOfAnyBucket",
 			Effect:    iampolicy.Allow,
 			Principal: anyone,
 			Action:    []string{"s3:GetObject"},
-			Resource: []string{
-				fmt.Sprintf("arn:%s:s3:::prod-%s-starport-layer-bucket/*", partition, region),
-				fmt.Sprintf("arn:%s:s3:::al2023-repos-%s-de612dc2/*", partition, region),
-			},
+			Resource:  []string{fmt.Sprintf("arn:%s:s3:::*/*", partition)},
 		},
 		iampolicy.Statement{
 			Sid:       "BucketsOfThisAccount",

@@ -219,3 +219,12 @@ func TestApplication(t *testing.T) {
 	expect(t, kubecheck.Application(context.Background(), kubefake.Dynamic(), "argocd", "mission-link"), report.Fail, "does not exist")
 	expect(t, kubecheck.Application(context.Background(), kubefake.Dynamic(), "", ""), report.Skip, "gitops is off")
 }
+
+// The probe's image is one awsspec.StackImages lists, so its registry's layer path is checked
+// with the stack's (the probe runs on the stack's nodes).
+func TestProbeImageIsAStackImage(t *testing.T) {
+	repository, _, _ := strings.Cut(kubecheck.DefaultProbeImage, ":")
+	if repository != awsspec.VerifyProbeImageRepository {
+		t.Errorf("the probe runs %s, awsspec.StackImages lists %s", repository, awsspec.VerifyProbeImageRepository)
+	}
+}
