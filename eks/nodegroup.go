@@ -60,7 +60,9 @@ func newNodeRole(ctx *pulumi.Context, name string, parent pulumi.ResourceOrInvok
 // newNodeGroup creates the managed node group in the private subnets, after the resources in
 // after (the VPC CNI addon). With the Cluster Autoscaler on, the desired size is ignored after
 // creation so that the autoscaler's change survives the next `pulumi up`; with it off, the program
-// owns the desired size and puts it back to desiredSize.
+// owns the desired size and puts it back to desiredSize. Ignoring it means the engine sends the
+// desired size in state when minSize or maxSize changes (terraform-provider-aws sends the whole
+// scaling config), so `up` runs with --refresh, which reads the live size into state first.
 func newNodeGroup(ctx *pulumi.Context, name string, a ClusterArgs, clusterName pulumi.StringOutput, role *awsiam.Role, after []pulumi.Resource, parent pulumi.ResourceOrInvokeOption) (*awseks.NodeGroup, error) {
 	ngName := name + "-nodes"
 	template, err := newNodeLaunchTemplate(ctx, ngName, a, parent)

@@ -324,3 +324,31 @@ func TestWorkflowsShareTheLanguageHostsBuildCache(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedUpRefreshes: every `pulumi up` command the README or docs/ show to run carries
+// --refresh. With the autoscaler on, the node group ignores desiredSize, so an `up` without a
+// refresh sends the desired size in state when minSize or maxSize changes, and can shrink a group
+// the autoscaler grew (README, "Deploying for real").
+func TestDocumentedUpRefreshes(t *testing.T) {
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	command := regexp.MustCompile(`(?m)^\s*pulumi up\b.*$`)
+	shown := 0
+	for _, file := range append(files, "../../README.md") {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range command.FindAllString(string(text), -1) {
+			shown++
+			if !strings.Contains(line, "--refresh") {
+				t.Errorf("%s: %q runs up without --refresh", filepath.Base(file), strings.TrimSpace(line))
+			}
+		}
+	}
+	if shown == 0 {
+		t.Error("no `pulumi up` command found in README.md or docs/")
+	}
+}
