@@ -108,7 +108,7 @@ func (c *checker) checkNodes() {
 	nodeGroup, asgs := awscheck.NodeGroup(c.ctx, c.aws.EKS, c.out.ClusterName, c.out.NodeGroupName)
 	c.add(nodeGroup)
 	if c.kubeDown != "" {
-		for _, check := range []string{"nodes", "nodes.max-pods", "pods.pending", "autoscaler"} {
+		for _, check := range []string{"nodes", "nodes.max-pods", "pods.pending", "pods.image-pull", "autoscaler"} {
 			c.add(report.Skipf(check, "not checked: %s", c.kubeDown))
 		}
 		return
@@ -119,6 +119,7 @@ func (c *checker) checkNodes() {
 		return awscheck.InstanceShapes(ctx, c.aws.EC2, types)
 	}))
 	c.add(kubecheck.PendingPods(c.ctx, c.kube, c.env.Now(), c.o.pendingAfter))
+	c.add(kubecheck.ImagePulls(c.ctx, c.kube))
 	want := c.o.autoscaler
 	want.AutoScalingGroups = asgs
 	c.add(kubecheck.Autoscaler(c.ctx, c.kube, want))

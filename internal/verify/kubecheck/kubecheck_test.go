@@ -85,6 +85,32 @@ func TestPendingPods(t *testing.T) {
 		"1 pod(s) Pending", "mission-link/mission-link-7d9f8c6b5-klmno, Pending for 25m0s: Unschedulable: 0/1 nodes are available: 1 Too many pods")
 }
 
+// A container waiting on its image is reported by pod, container, image and the kubelet's
+// message, whether it is an init container or not; a running pod is not.
+func TestImagePulls(t *testing.T) {
+	running := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "coredns-5d78c9869d-abcde", Namespace: "kube-system"},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "coredns", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}}}
+	kube := fake.NewClientset(running)
+	expect(t, kubecheck.ImagePulls(context.Background(), kube), report.Pass, "no container is waiting on an image pull")
+
+	waiting := func(reason, message string) corev1.ContainerState {
+		return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: message}}
+	}
+	autoscaler := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "cluster-autoscaler-7c9d5b8f6-xyz12", Namespace: "kube-system"},
+		Status: corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "aws-cluster-autoscaler", Image: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0",
+			State: waiting("ImagePullBackOff", `Back-off pulling image "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0"`),
+		}}}}
+	redis := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "argocd-redis-6f9c7d8b5-qrs34", Namespace: "argocd"},
+		Status: corev1.PodStatus{Phase: corev1.PodPending, InitContainerStatuses: []corev1.ContainerStatus{{
+			Name: "secret-init", Image: "quay.io/argoproj/argocd:v3.5.0", State: waiting("ErrImagePull", "403 Forbidden"),
+		}}}}
+	kube = fake.NewClientset(running, autoscaler, redis)
+	expect(t, kubecheck.ImagePulls(context.Background(), kube), report.Fail, "2 container(s) cannot pull their image",
+		"kube-system/cluster-autoscaler-7c9d5b8f6-xyz12 container aws-cluster-autoscaler: ImagePullBackOff pulling registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0",
+		"argocd/argocd-redis-6f9c7d8b5-qrs34 container secret-init: ErrImagePull pulling quay.io/argoproj/argocd:v3.5.0: 403 Forbidden")
+}
+
 func TestAutoscaler(t *testing.T) {
 	asg := "eks-mission-link-dev-nodes-5c2e9a1-70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93"
 	want := kubecheck.AutoscalerWant{Namespace: kubecheck.DefaultAutoscalerNamespace, Selector: kubecheck.DefaultAutoscalerSelector, StatusConfigMap: kubecheck.DefaultAutoscalerStatusConfigMap, AutoScalingGroups: []string{asg}}

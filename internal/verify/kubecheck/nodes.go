@@ -144,6 +144,35 @@ func PendingPods(ctx context.Context, kube kubernetes.Interface, now time.Time, 
 	return report.Passf(check, "no pod has been Pending for more than %s", olderThan)
 }
 
+// imagePullReasons are the waiting reasons of a container whose image the kubelet could not pull.
+var imagePullReasons = []string{"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+
+// ImagePulls fails when a container of any pod waits on its image, naming the pod, the container,
+// the image and the kubelet's message: a pull the network stops (an S3 endpoint policy, a missing
+// route out) otherwise shows only as pods that never start.
+func ImagePulls(ctx context.Context, kube kubernetes.Interface) report.Result {
+	const check = "pods.image-pull"
+	list, err := kube.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return apiFailure(check, "listing pods", err)
+	}
+	var stuck []string
+	for _, p := range list.Items {
+		for _, c := range append(slices.Clone(p.Status.InitContainerStatuses), p.Status.ContainerStatuses...) {
+			if w := c.State.Waiting; w != nil && slices.Contains(imagePullReasons, w.Reason) {
+				stuck = append(stuck, fmt.Sprintf("%s/%s container %s: %s pulling %s: %s", p.Namespace, p.Name, c.Name, w.Reason, c.Image, w.Message))
+			}
+		}
+	}
+	if len(stuck) > 0 {
+		sort.Strings(stuck)
+		return report.Failure(check, fmt.Sprintf("%d container(s) cannot pull their image", len(stuck)),
+			"the nodes cannot reach the registry or its layers: ECR and registry.k8s.io serve layers from S3 in the region through the VPC's S3 gateway endpoint (its policy), quay.io and ECR Public through the NAT; or the image or tag does not exist",
+			"read the message per container below; docs/verify.md lists where each registry serves layers from (internal/awsspec/registries.go)").WithDetails(stuck...)
+	}
+	return report.Passf(check, "no container is waiting on an image pull")
+}
+
 // apiFailure is a Kubernetes API call that failed, with the causes the team met reaching the API.
 func apiFailure(check, doing string, err error) report.Result {
 	return report.Failure(check, fmt.Sprintf("%s: %v", doing, err),
