@@ -42,3 +42,30 @@ func TestSizeOf(t *testing.T) {
 		}
 	}
 }
+
+func TestFreePrefixes(t *testing.T) {
+	for bits, want := range map[int]int{28: 0, 27: 0, 26: 2, 24: 14, 20: 254} {
+		if got := FreePrefixes(bits); got != want {
+			t.Errorf("FreePrefixes(%d) = %d, want %d", bits, got, want)
+		}
+	}
+}
+
+func TestSubnetPodAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		lengths []int
+		enis    int
+		pd      bool
+		want    int
+	}{
+		{[]int{20, 20}, 6, true, 2*(256-2)*16 - 6*16},
+		{[]int{28, 28}, 6, true, 0},
+		{[]int{26}, 1, true, (4-2)*16 - 16},
+		{[]int{28}, 2, false, 16 - 5 - 2},
+		{[]int{24}, 3, false, 256 - 5 - 3},
+	} {
+		if got := SubnetPodAddresses(tc.lengths, tc.enis, tc.pd); got != tc.want {
+			t.Errorf("%v, %d ENIs, prefix delegation %v: %d, want %d", tc.lengths, tc.enis, tc.pd, got, tc.want)
+		}
+	}
+}

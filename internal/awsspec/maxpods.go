@@ -37,3 +37,42 @@ func MaxPods(shape InstanceShape, prefixDelegation bool) int {
 	}
 	return min(slots*AddressesPerPrefix+2, limit)
 }
+
+// AWS reserves the first four addresses and the last one of every subnet
+// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+const (
+	reservedLowAddresses  = 4
+	reservedHighAddresses = 1
+	delegatedPrefixLength = 28
+)
+
+// FreePrefixes is how many aligned /28 blocks of a subnet of this prefix length the VPC CNI can
+// delegate with prefix delegation: all of them but the first, which holds the four reserved low
+// addresses, and the last, which holds the reserved broadcast. A /27 or /28 subnet has none.
+func FreePrefixes(prefixLength int) int {
+	if prefixLength >= delegatedPrefixLength {
+		return 0
+	}
+	return max(0, 1<<(delegatedPrefixLength-prefixLength)-2)
+}
+
+// SubnetPodAddresses counts the addresses pods can get in subnets of these prefix lengths, when
+// enis ENIs of the nodes each hold one primary address. With prefix delegation the VPC CNI
+// assigns whole, aligned /28 blocks (FreePrefixes), and each ENI's primary address spoils at most
+// one more (counted as spoiling one each: the worst case); without it, every address but the
+// reserved ones and the ENIs' own.
+func SubnetPodAddresses(prefixLengths []int, enis int, prefixDelegation bool) int {
+	total := 0
+	for _, bits := range prefixLengths {
+		if prefixDelegation {
+			total += FreePrefixes(bits) * AddressesPerPrefix
+			continue
+		}
+		total += 1<<(32-bits) - reservedLowAddresses - reservedHighAddresses
+	}
+	spoiled := enis
+	if prefixDelegation {
+		spoiled *= AddressesPerPrefix
+	}
+	return max(0, total-spoiled)
+}

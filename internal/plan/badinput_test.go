@@ -120,7 +120,10 @@ var badInputs = []badInput{
 	// 4. Checks that could be walked around: coverage, not spelling; addresses, not prefix counts.
 	{class: 4, set: "network.bastion.sshCidrs", value: `["0.0.0.0/1","128.0.0.0/1"]`, want: []string{`network.bastion.sshCidrs (["0.0.0.0/1" "128.0.0.0/1"]) together cover every public IPv4 address`}},
 	{class: 4, set: "cluster.publicAccessCidrs", value: `["0.0.0.0/1","128.0.0.0/1"]`, want: []string{`cluster.publicAccessCidrs (["0.0.0.0/1" "128.0.0.0/1"]) opens the Kubernetes API to the whole internet`}},
-	{class: 4, set: "network.privateSubnetPrefixLength", value: "28", code: exitFinding, want: []string{"ML-EKS-005", "in subnets with 0 pod addresses hold 0"}},
+	{class: 4, set: "network.privateSubnetPrefixLength", value: "28", want: []string{"network.privateSubnetPrefixLength (28)", "no pod would get an address", "Use 26 or less"}},
+	// A /26 keeps two free /28 blocks per AZ, which the nodes' interfaces can take up: config
+	// accepts it, the plan weighs it against the pods and the interfaces (ML-EKS-005).
+	{class: 4, set: "network.privateSubnetPrefixLength", value: "26", code: exitFinding, want: []string{"ML-EKS-005", "in subnets with 0 pod addresses hold 0"}},
 
 	// 5. Messages that name the right key, the value as written, and the fix.
 	{class: 5, set: "cluster.nodeGroup.maxSize", value: "2.5", also: map[string]string{"cluster.nodeGroup.minSize": "2"},

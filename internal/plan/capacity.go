@@ -84,7 +84,7 @@ func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods 
 		pc.Capacity = pc.MaxPodsPerNode * pc.MaxNodes
 		if subnets := nodeSubnetPrefixLengths(r, ng); len(subnets) > 0 {
 			shape := shapes[pc.InstanceType]
-			pc.SubnetPods = subnetPodAddresses(subnets, pc.MaxNodes*shape.ENIs, pc.PrefixDelegation)
+			pc.SubnetPods = awsspec.SubnetPodAddresses(subnets, pc.MaxNodes*shape.ENIs, pc.PrefixDelegation)
 			pc.Capacity = min(pc.Capacity, pc.SubnetPods)
 		}
 		pc.Demand = podDemand(r, addons, pc.MaxNodes, appMaxPods)
@@ -115,14 +115,6 @@ func smallestPodLimit(types []string, shapes map[string]InstanceShape, prefixDel
 	return instanceType, maxPods, ""
 }
 
-// AWS reserves the first four addresses and the last one of every subnet
-// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
-const (
-	reservedLowAddresses  = 4
-	reservedHighAddresses = 1
-	prefixLength          = 28
-)
-
 // nodeSubnetPrefixLengths are the prefix lengths of the subnets a node group runs in.
 func nodeSubnetPrefixLengths(r *harness.Record, ng harness.Resource) []int {
 	var lengths []int
@@ -136,29 +128,6 @@ func nodeSubnetPrefixLengths(r *harness.Record, ng harness.Resource) []int {
 		}
 	}
 	return lengths
-}
-
-// subnetPodAddresses counts the addresses pods can get in subnets of these prefix lengths, when
-// enis ENIs of the nodes each hold one primary address. With prefix delegation the VPC CNI
-// assigns whole, aligned /28 blocks: a subnet's first block holds the four reserved low
-// addresses and its last the reserved broadcast, and each ENI's primary address spoils at most
-// one more (counted as spoiling one each: the worst case). A /28 subnet so holds no prefix.
-func subnetPodAddresses(prefixLengths []int, enis int, prefixDelegation bool) int {
-	total := 0
-	for _, bits := range prefixLengths {
-		if prefixDelegation {
-			if bits < prefixLength {
-				total += (1<<(prefixLength-bits) - 2) * awsspec.AddressesPerPrefix
-			}
-			continue
-		}
-		total += 1<<(32-bits) - reservedLowAddresses - reservedHighAddresses
-	}
-	spoiled := enis
-	if prefixDelegation {
-		spoiled *= awsspec.AddressesPerPrefix
-	}
-	return max(0, total-spoiled)
 }
 
 func prefixDelegation(cni harness.Resource) bool {

@@ -290,3 +290,24 @@ func mergeJSON(t *testing.T, a, b string) string {
 	}
 	return string(out)
 }
+
+// A /27 or /28 private subnet leaves prefix delegation no /28 block, so no pod gets an address:
+// refused before anything is registered, naming the key, the value, what would fit and the keys
+// that bound it; a /26 (two free blocks) is accepted.
+func TestPrivateSubnetsMustHoldAPodPrefix(t *testing.T) {
+	for bits, refused := range map[int]bool{28: true, 27: true, 26: false} {
+		_, err := parse(t, map[string]string{"mission-link:network": fmt.Sprintf(`{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":%d}`, bits)})
+		if !refused {
+			if err != nil {
+				t.Errorf("/%d: %v", bits, err)
+			}
+			continue
+		}
+		for _, want := range []string{fmt.Sprintf("network.privateSubnetPrefixLength (%d)", bits), "no pod would get an address",
+			"Use 26 or less", "network.availabilityZoneCount", "network.cidrBlock (10.20.0.0/16)"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("/%d: error %v does not say %q", bits, err, want)
+			}
+		}
+	}
+}
