@@ -27,6 +27,8 @@ type StackConfig struct {
 	SecretKeys []string
 	// ProjectDir is the directory of Pulumi.yaml: the program's root directory.
 	ProjectDir string
+	// StackFile is the stack config file the values were read from.
+	StackFile string
 	// MissingKeys are the project's keys that Pulumi.yaml declares without a default and the stack
 	// file does not set ("mission-link:databasePassword"). The CLI refuses such a stack before the
 	// program runs ("Stack 'dev' is missing configuration value ..."); the offline plan runs the
@@ -95,7 +97,7 @@ func LoadStackFile(projectFile, stackFile, stack string) (StackConfig, error) {
 		secrets = append(secrets, k.String())
 	}
 	slices.Sort(secrets)
-	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets, ProjectDir: filepath.Dir(projectFile), MissingKeys: missing}, nil
+	return StackConfig{Project: name, Stack: stack, Values: values, SecretKeys: secrets, ProjectDir: filepath.Dir(projectFile), StackFile: stackFile, MissingKeys: missing}, nil
 }
 
 // checkSecretDeclaration refuses what the CLI refuses of a key Pulumi.yaml declares `secret: true`

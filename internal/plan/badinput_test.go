@@ -128,7 +128,11 @@ var badInputs = []badInput{
 	// 5. Messages that name the right key, the value as written, and the fix.
 	{class: 5, set: "cluster.nodeGroup.maxSize", value: "2.5", also: map[string]string{"cluster.nodeGroup.minSize": "2"},
 		want: []string{"cluster.nodeGroup.maxSize (2.5) must be a whole number", "1 problem:"}, notWant: []string{"maxSize (0)", "maxSize (2)"}},
-	{class: 5, set: "cluster.version", value: "1.30", want: []string{"cluster.version (1.3) is a number but must be a string: quote it in YAML"}},
+	// The engine re-encodes the stack file's YAML as JSON, which rewrites a number this large
+	// (100000000000000000000); the error quotes it as written.
+	{class: 5, set: "cluster.nodeGroup.maxSize", value: "99999999999999999999",
+		want: []string{"cluster.nodeGroup.maxSize (99999999999999999999) must be a whole number"}, notWant: []string{"100000000000000000000"}},
+	{class: 5, set: "cluster.version", value: "1.30", want: []string{"cluster.version (1.30) is a number but must be a string: quote it in YAML"}},
 	{class: 5, set: "tags", value: `{"CostCenter":42}`, want: []string{"tags.CostCenter (42) is a number but must be a string"}},
 	{class: 5, set: "network.natGateways", value: `"pеrAz"`, want: []string{`network.natGateways ("p\u0435rAz") must be one of`}},
 	{class: 5, set: "network.bastion.enabled", value: `"yes"`, want: []string{`network.bastion.enabled ("yes") must be true or false`}},

@@ -103,7 +103,7 @@ func Build(cfg harness.StackConfig, opts Options) (*Plan, error) {
 	}
 	p := &Plan{Config: cfg}
 	// The program judges the cluster's version on the plan's date, as `pulumi up` would on that day.
-	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: opts.AsOf}
+	in := stackconfig.Input{Values: cfg.Values, SecretKeys: cfg.SecretKeys, Date: opts.AsOf, StackFile: cfg.StackFile}
 	p.Record, err = harness.Run(cfg, func(ctx *pulumi.Context) error {
 		outputs, err := program.Build(ctx, in)
 		if err != nil {

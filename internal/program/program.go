@@ -5,6 +5,7 @@ package program
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -51,6 +52,11 @@ func Build(ctx *pulumi.Context, in stackconfig.Input) (pulumi.Map, error) {
 		in.RegionZones = zones
 	}
 	in.ProjectDir = ctx.RootDirectory()
+	if in.StackFile == "" && in.ProjectDir != "" {
+		// Where `pulumi up` reads the stack's config from (unless given --config-file), for
+		// quoting a value as written.
+		in.StackFile = filepath.Join(in.ProjectDir, "Pulumi."+ctx.Stack()+".yaml")
+	}
 	cfg, err := stackconfig.Parse(ctx.Project(), ctx.Stack(), in)
 	if err != nil {
 		return nil, err

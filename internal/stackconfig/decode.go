@@ -30,6 +30,8 @@ type decoder struct {
 	// secretValues are the leaf values of secret keys, as text, for redaction.
 	secretValues []string
 	errs         []error
+	// written finds a value as the stack file writes it, when the file is known.
+	written writtenText
 }
 
 type presentValue struct {
@@ -66,7 +68,7 @@ func (d *decoder) decodeValue(path string, fields []string, raw []byte, dst refl
 	case reflect.Slice:
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
-			d.fail(path, typeError(path, raw, t, secret))
+			d.fail(path, typeError(path, raw, d.shownAt(path, raw, secret), t, secret))
 			return false
 		}
 		v := reflect.MakeSlice(t, len(items), len(items))
@@ -82,7 +84,7 @@ func (d *decoder) decodeValue(path string, fields []string, raw []byte, dst refl
 	case reflect.Map:
 		var entries map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &entries); err != nil {
-			d.fail(path, typeError(path, raw, t, secret))
+			d.fail(path, typeError(path, raw, d.shownAt(path, raw, secret), t, secret))
 			return false
 		}
 		v := reflect.MakeMapWithSize(t, len(entries))
@@ -124,7 +126,7 @@ func (d *decoder) decodeScalar(path string, raw []byte, dst reflect.Value, secre
 	}
 	v := reflect.New(dst.Type())
 	if err := json.Unmarshal(raw, v.Interface()); err != nil {
-		d.fail(path, typeError(path, raw, dst.Type(), secret))
+		d.fail(path, typeError(path, raw, d.shownAt(path, raw, secret), dst.Type(), secret))
 		return false
 	}
 	dst.Set(v.Elem())
@@ -168,9 +170,10 @@ func unknownKey(full, block, key string, names []string) error {
 // typeError says what a value of the wrong type is and what the key takes, with the fix for
 // YAML's usual surprises: an unquoted 1.30 is the number 1.3, an unquoted yes or on is a bool,
 // a quoted "3" is a string.
-func typeError(path string, raw []byte, want reflect.Type, secret bool) error {
+//
+// value is raw as the error shows it (decoder.shownAt).
+func typeError(path string, raw []byte, value string, want reflect.Type, secret bool) error {
 	got := jsonKind(raw)
-	value := shown(raw, secret)
 	if got == "not JSON" { // a top-level value the engine passed as plain text
 		got, value = "a string", shown([]byte(strconv.Quote(string(raw))), secret)
 	}
@@ -269,6 +272,17 @@ func plural(description string) string {
 	default:
 		return description
 	}
+}
+
+// shownAt is a received value as an error shows it, a number as the stack file writes it when the
+// engine rewrote it (YAML's 99999999999999999999 arrives as 100000000000000000000).
+func (d *decoder) shownAt(path string, raw []byte, secret bool) string {
+	if !secret && d.written != nil && jsonKind(raw) == "a number" {
+		if text, ok := d.written(path); ok {
+			return excerpt([]byte(text))
+		}
+	}
+	return shown(raw, secret)
 }
 
 // shown is a received value as an error shows it: "[secret]" for a secret, else an excerpt.

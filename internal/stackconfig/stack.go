@@ -60,6 +60,9 @@ type Input struct {
 	// ProjectDir is the directory of Pulumi.yaml, the repository's checkout. Empty skips the
 	// checks that read the repository (the kustomization at gitops.path).
 	ProjectDir string
+	// StackFile is the stack's config file, read only to quote a value as it is written there
+	// when the engine's JSON rewrote it; empty when unknown.
+	StackFile string
 	// CLIRegion is the region the AWS CLI finds in the environment of `pulumi up` (AWS_REGION,
 	// AWS_DEFAULT_REGION or the profile's region), where pulumi-eks's own Kubernetes providers run
 	// `aws eks get-token` without --region; empty when there is none, which a real `pulumi up`
@@ -115,6 +118,7 @@ var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 // sets keeps the value written, and is validated as written.
 func Parse(project, stack string, in Input) (*Stack, error) {
 	d := newDecoder()
+	d.written = writtenIn(in.StackFile, project)
 	s := &Stack{}
 	d.decodeInput(project, in, s)
 	defaulted := s.WithDefaults(project, stack)
