@@ -58,7 +58,7 @@ const EKSAddonRegistry = "602401143452.dkr.ecr.<region>.amazonaws.com"
 // has been read again from that chart's values.yaml.
 const (
 	AutoscalerImageRepository  = "registry.k8s.io/autoscaling/cluster-autoscaler"
-	VerifyProbeImageRepository = "registry.k8s.io/pause"
+	VerifyProbeImageRepository = "registry.k8s.io/e2e-test-images/busybox"
 	ArgoCDChartImagesVersion   = "10.9.2"
 )
 

@@ -48,6 +48,8 @@ func healthyWorld() *world {
 		kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap(s.AutoScalingGroup),
 		kubefake.StorageClass("gp3", "ebs.csi.aws.com", true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false),
 	)
+	// Prepended in this order so that the bind reactor comes first (a test drops it).
+	kubefake.RunProbeOnGet(kube, corev1.PodSucceeded)
 	kubefake.BindOnGet(kube)
 	return &world{stack: s, aws: r, kube: kube, dyn: kubefake.Application("Synced", "Healthy")}
 }

@@ -165,6 +165,7 @@ func probeLeftovers(t *testing.T, kube *fake.Clientset) []string {
 func TestStorageProbe(t *testing.T) {
 	kube := fake.NewClientset()
 	kubefake.BindOnGet(kube)
+	kubefake.RunProbeOnGet(kube, corev1.PodSucceeded)
 	var created []string
 	kube.PrependReactor("create", "*", func(action k8stesting.Action) (bool, runtime.Object, error) {
 		obj := action.(k8stesting.CreateAction).GetObject()
@@ -174,18 +175,41 @@ func TestStorageProbe(t *testing.T) {
 				t.Errorf("probe PVC %+v, want 1Gi of gp3", o.Spec)
 			}
 		case *corev1.Pod:
-			if o.Spec.Volumes[0].PersistentVolumeClaim.ClaimName != o.Name || !*o.Spec.SecurityContext.RunAsNonRoot {
-				t.Errorf("probe pod %+v must mount the PVC and run as non-root", o.Spec)
+			if o.Spec.Volumes[0].PersistentVolumeClaim.ClaimName != o.Name || !*o.Spec.SecurityContext.RunAsNonRoot || o.Spec.SecurityContext.FSGroup == nil {
+				t.Errorf("probe pod %+v must mount the PVC, run as non-root and own the volume through fsGroup", o.Spec)
+			}
+			// It passes only by writing the volume and reading the same back.
+			c := o.Spec.Containers[0]
+			if script := strings.Join(c.Command, " "); !strings.Contains(script, `> /data/probe`) || !strings.Contains(script, `test "$(cat /data/probe)" = "$TOKEN"`) || c.Env[0].Value == "" {
+				t.Errorf("probe command %q with env %v does not write a token and compare what it reads", script, c.Env)
 			}
 		}
 		created = append(created, action.GetResource().Resource)
 		return false, nil, nil
 	})
 	res := kubecheck.StorageProbe(context.Background(), kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: time.Minute, Interval: time.Millisecond})
-	expect(t, res, report.Pass, "1Gi PVC of class gp3 bound to pvc-3c0e5f8a")
+	expect(t, res, report.Pass, "1Gi PVC of class gp3 bound to pvc-3c0e5f8a", "a pod wrote to it and read it back")
 	if strings.Join(created, ",") != "namespaces,persistentvolumeclaims,pods" {
 		t.Errorf("the probe created %v", created)
 	}
+	if left := probeLeftovers(t, kube); len(left) != 0 {
+		t.Errorf("the probe left %v", left)
+	}
+}
+
+// Binding proves a volume was created, not that it attaches and mounts: a bound volume the pod
+// cannot write, or never gets to, fails with what the pod and its events say.
+func TestStorageProbeThatBindsButDoesNotWrite(t *testing.T) {
+	kube := fake.NewClientset()
+	kubefake.BindOnGet(kube)
+	kubefake.RunProbeOnGet(kube, corev1.PodFailed)
+	res := kubecheck.StorageProbe(context.Background(), kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: time.Minute, Interval: time.Millisecond})
+	expect(t, res, report.Fail, "bound and mounted, but the probe's pod could not write it", "exited 1: Error sh: can't create /data/probe: Read-only file system")
+
+	kube = fake.NewClientset()
+	kubefake.BindOnGet(kube)
+	res = kubecheck.StorageProbe(context.Background(), kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: 30 * time.Millisecond, Interval: 5 * time.Millisecond})
+	expect(t, res, report.Fail, "bound, but the probe's pod did not write it and read it back within 30ms", "FailedAttachVolume")
 	if left := probeLeftovers(t, kube); len(left) != 0 {
 		t.Errorf("the probe left %v", left)
 	}
@@ -213,7 +237,7 @@ func TestStorageProbeThatNeverBinds(t *testing.T) {
 	res := kubecheck.StorageProbe(context.Background(), kube, kubecheck.ProbeOptions{StorageClass: "gp3", Timeout: 30 * time.Millisecond, Interval: 5 * time.Millisecond,
 		Progress: func(s string) { progress = append(progress, s) }})
 	expect(t, res, report.Fail, "did not bind within 30ms", "waiting for a volume to be created", "ExternalProvisioning: Waiting for a volume to be created either by the external provisioner 'ebs.csi.aws.com'", "aws-ebs-csi-driver")
-	if len(progress) == 0 || !strings.Contains(progress[0], "waiting for the probe's volume to bind (Pending") {
+	if len(progress) == 0 || !strings.Contains(progress[0], "waiting for the probe (volume Pending") {
 		t.Errorf("progress %q", progress)
 	}
 	if left := probeLeftovers(t, kube); len(left) != 0 {

@@ -29,9 +29,10 @@ const (
 	ProbeLabel = "app.kubernetes.io/managed-by"
 	// ProbeLabelValue is ProbeLabel's value.
 	ProbeLabelValue = "mission-link-verify"
-	// DefaultProbeImage is the pod that mounts the probe's volume: it only has to be scheduled
-	// for the volume to be created (WaitForFirstConsumer).
-	DefaultProbeImage = "registry.k8s.io/pause:3.10"
+	// DefaultProbeImage runs the probe's pod, which writes a token to the volume and reads it
+	// back: a shell from registry.k8s.io (Kubernetes' own e2e busybox), whose layers come the way
+	// the autoscaler's do (awsspec.StackImages).
+	DefaultProbeImage = "registry.k8s.io/e2e-test-images/busybox:1.36.1-1"
 	probeName         = "storage-probe"
 	probeSize         = "1Gi"
 	// cleanupTimeout bounds the deletes after the wait, which run even when the run was
@@ -110,30 +111,71 @@ func StorageProbe(ctx context.Context, kube kubernetes.Interface, opts ProbeOpti
 	}
 	start := time.Now()
 	deadline := start.Add(opts.Timeout)
+	volume := ""
 	for {
-		pvc, err := kube.CoreV1().PersistentVolumeClaims(namespace).Get(ctx, probeName, metav1.GetOptions{})
+		status, err := probeStatus(ctx, kube, namespace, &volume)
 		switch {
 		case ctx.Err() != nil:
-			return report.Failure(check, "interrupted while waiting for the probe's volume; its namespace was deleted", "", "")
+			return report.Failure(check, "interrupted while waiting for the probe; its namespace was deleted", "", "")
 		case err != nil:
-			return apiFailure(check, "reading the probe's PVC", err)
-		case pvc.Status.Phase == corev1.ClaimBound:
-			return report.Passf(check, "a %s PVC of class %s bound to %s in %s", probeSize, opts.StorageClass, pvc.Spec.VolumeName, time.Since(start).Round(time.Second))
+			return apiFailure(check, "reading the probe", err)
+		case status == string(corev1.PodSucceeded):
+			return report.Passf(check, "a %s PVC of class %s bound to %s, and a pod wrote to it and read it back, in %s", probeSize, opts.StorageClass, volume, time.Since(start).Round(time.Second))
+		case status == string(corev1.PodFailed):
+			return probeFailed(ctx, kube, namespace, volume)
 		case !time.Now().Before(deadline):
-			return probeTimedOut(ctx, kube, namespace, opts.Timeout)
+			return probeTimedOut(ctx, kube, namespace, opts.Timeout, volume)
 		}
 		if opts.Progress != nil {
-			phase := pvc.Status.Phase
-			if phase == "" { // until the PV controller first sees the claim
-				phase = corev1.ClaimPending
-			}
-			opts.Progress(fmt.Sprintf("waiting for the probe's volume to bind (%s, %s of %s)", phase, time.Since(start).Round(time.Second), opts.Timeout))
+			opts.Progress(fmt.Sprintf("waiting for the probe (%s, %s of %s)", status, time.Since(start).Round(time.Second), opts.Timeout))
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(opts.Interval):
 		}
 	}
+}
+
+// probeStatus is where the probe stands: the PVC's phase until it binds (its volume is then
+// kept in volume), then the pod's phase.
+func probeStatus(ctx context.Context, kube kubernetes.Interface, namespace string, volume *string) (string, error) {
+	if *volume == "" {
+		pvc, err := kube.CoreV1().PersistentVolumeClaims(namespace).Get(ctx, probeName, metav1.GetOptions{})
+		if err != nil {
+			return "", err
+		}
+		if pvc.Status.Phase != corev1.ClaimBound {
+			if pvc.Status.Phase == "" { // until the PV controller first sees the claim
+				return "volume " + string(corev1.ClaimPending), nil
+			}
+			return "volume " + string(pvc.Status.Phase), nil
+		}
+		*volume = pvc.Spec.VolumeName
+	}
+	pod, err := kube.CoreV1().Pods(namespace).Get(ctx, probeName, metav1.GetOptions{})
+	if err != nil {
+		return "", err
+	}
+	switch pod.Status.Phase {
+	case corev1.PodSucceeded, corev1.PodFailed:
+		return string(pod.Status.Phase), nil
+	}
+	return "volume bound, pod " + string(pod.Status.Phase), nil
+}
+
+// probeFailed is a pod that ran but could not write its volume and read the same back.
+func probeFailed(ctx context.Context, kube kubernetes.Interface, namespace, volume string) report.Result {
+	var details []string
+	if pod, err := kube.CoreV1().Pods(namespace).Get(ctx, probeName, metav1.GetOptions{}); err == nil {
+		for _, c := range pod.Status.ContainerStatuses {
+			if t := c.State.Terminated; t != nil {
+				details = append(details, fmt.Sprintf("container %s exited %d: %s %s", c.Name, t.ExitCode, t.Reason, strings.TrimSpace(t.Message)))
+			}
+		}
+	}
+	return report.Failure("storage.probe", fmt.Sprintf("volume %s bound and mounted, but the probe's pod could not write it and read the same back", volume),
+		"the filesystem is read-only or full, or not writable by the pod's group (fsGroup)",
+		"`kubectl -n kube-system logs daemonset/ebs-csi-node -c ebs-plugin` on the pod's node").WithDetails(details...)
 }
 
 func probeNamespace() (string, error) {
@@ -162,23 +204,28 @@ func createProbe(ctx context.Context, kube kubernetes.Interface, namespace strin
 	if _, err := kube.CoreV1().PersistentVolumeClaims(namespace).Create(ctx, pvc, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("PVC %s/%s: %w", namespace, probeName, err)
 	}
-	if _, err := kube.CoreV1().Pods(namespace).Create(ctx, probePod(meta, opts.Image), metav1.CreateOptions{}); err != nil {
+	if _, err := kube.CoreV1().Pods(namespace).Create(ctx, probePod(meta, opts.Image, namespace), metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("pod %s/%s: %w", namespace, probeName, err)
 	}
 	return nil
 }
 
-func probePod(meta metav1.ObjectMeta, image string) *corev1.Pod {
+// probePod writes a random token to the volume and exits 0 only if it reads the same back: the
+// volume was attached, mounted and written, which binding alone does not prove. fsGroup makes
+// the kubelet give the fresh filesystem to the pod's group, so a non-root pod may write it.
+func probePod(meta metav1.ObjectMeta, image, token string) *corev1.Pod {
 	nonRoot, noEscalation := true, false
 	uid := int64(65535)
 	return &corev1.Pod{
 		ObjectMeta: meta,
 		Spec: corev1.PodSpec{
 			RestartPolicy:   corev1.RestartPolicyNever,
-			SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: &nonRoot, RunAsUser: &uid, SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+			SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: &nonRoot, RunAsUser: &uid, FSGroup: &uid, SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
 			Containers: []corev1.Container{{
-				Name:  "probe",
-				Image: image,
+				Name:    "probe",
+				Image:   image,
+				Command: []string{"sh", "-c", `echo "$TOKEN" > /data/probe && sync && test "$(cat /data/probe)" = "$TOKEN"`},
+				Env:     []corev1.EnvVar{{Name: "TOKEN", Value: token}},
 				SecurityContext: &corev1.SecurityContext{
 					AllowPrivilegeEscalation: &noEscalation,
 					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
@@ -197,7 +244,7 @@ func probePod(meta metav1.ObjectMeta, image string) *corev1.Pod {
 }
 
 // probeTimedOut names what the PVC and pod were waiting for, from their events.
-func probeTimedOut(ctx context.Context, kube kubernetes.Interface, namespace string, timeout time.Duration) report.Result {
+func probeTimedOut(ctx context.Context, kube kubernetes.Interface, namespace string, timeout time.Duration, volume string) report.Result {
 	var details []string
 	if events, err := kube.CoreV1().Events(namespace).List(ctx, metav1.ListOptions{}); err == nil {
 		for _, e := range events.Items {
@@ -205,6 +252,11 @@ func probeTimedOut(ctx context.Context, kube kubernetes.Interface, namespace str
 		}
 	}
 	sort.Strings(details)
+	if volume != "" {
+		return report.Failure("storage.probe", fmt.Sprintf("volume %s bound, but the probe's pod did not write it and read it back within %s", volume, timeout),
+			"the volume was created but not attached or mounted on the pod's node (`FailedAttachVolume`, `FailedMount`), or the pod's image did not pull",
+			"read the events below, and `kubectl -n kube-system logs deployment/ebs-csi-controller -c csi-attacher`").WithDetails(details...)
+	}
 	return report.Failure("storage.probe", fmt.Sprintf("the probe's PVC did not bind within %s", timeout),
 		"PVC stuck `waiting for a volume to be created, either by external provisioner \"ebs.csi.aws.com\"`: the EBS CSI controller is not running or cannot assume its IRSA role (or the pod cannot be scheduled)",
 		"check the aws-ebs-csi-driver addon line above, `kubectl -n kube-system logs deployment/ebs-csi-controller -c csi-provisioner`, and that service account ebs-csi-controller-sa carries the stack's role").WithDetails(details...)

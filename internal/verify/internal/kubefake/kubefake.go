@@ -87,6 +87,26 @@ func BindOnGet(kube *fake.Clientset) {
 	})
 }
 
+// RunProbeOnGet answers every pod as finished in phase (Succeeded: the probe wrote its volume and
+// read it back; Failed: with the container's exit), as the kubelet would once the volume mounts.
+func RunProbeOnGet(kube *fake.Clientset, phase corev1.PodPhase) {
+	kube.PrependReactor("get", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
+		get := action.(k8stesting.GetAction)
+		obj, err := kube.Tracker().Get(action.GetResource(), get.GetNamespace(), get.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		pod := obj.(*corev1.Pod).DeepCopy()
+		pod.Status.Phase = phase
+		if phase == corev1.PodFailed {
+			pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "probe", State: corev1.ContainerState{
+				Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", Message: "sh: can't create /data/probe: Read-only file system"},
+			}}}
+		}
+		return true, pod, nil
+	})
+}
+
 // Application is the app's ArgoCD Application with its sync and health status; conditions make
 // it a failed sync.
 func Application(sync, health string, conditions ...map[string]any) *unstructured.Unstructured {
