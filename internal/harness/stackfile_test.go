@@ -10,17 +10,22 @@ import (
 	"github.com/mission-link/infra/internal/harness"
 )
 
-// TestLoadStackFile: the flat config the engine would pass, with the project's defaults applied
-// and secure values blinded, as the CLI does.
-func TestLoadStackFile(t *testing.T) {
+// writer writes files into one temporary directory and returns their paths.
+func writer(t *testing.T) func(name, text string) string {
 	dir := t.TempDir()
-	write := func(name, text string) string {
+	return func(name, text string) string {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return path
 	}
+}
+
+// TestLoadStackFile: the flat config the engine would pass, with the project's defaults applied
+// and secure values blinded, as the CLI does.
+func TestLoadStackFile(t *testing.T) {
+	write := writer(t)
 	project := write("Pulumi.yaml", `name: demo
 runtime: go
 config:
@@ -66,14 +71,7 @@ config:
 // refused in plain text with the CLI's words, accepted as a secure value, and reported missing
 // when the stack leaves it out, as the CLI (pkg/workspace/config.go) does.
 func TestSecretKeyDeclaration(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := writer(t)
 	project := write("Pulumi.yaml", "name: demo\nruntime: go\nconfig:\n  password:\n    type: string\n    secret: true\n")
 	cases := map[string]struct{ stack, wantErr, wantMissing string }{
 		"plain text": {stack: "config:\n  demo:password: hunter2\n",

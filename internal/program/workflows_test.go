@@ -36,21 +36,25 @@ var pulumiSteps = map[string]struct {
 const inClusterExclude = "**$kubernetes:**"
 
 type workflow struct {
+	Env  map[string]string `json:"env"`
 	Jobs map[string]struct {
 		Steps []struct {
 			Uses string            `json:"uses"`
+			Run  string            `json:"run"`
 			With map[string]any    `json:"with"`
 			Env  map[string]string `json:"env"`
 		} `json:"steps"`
 	} `json:"jobs"`
 }
 
-func TestWorkflowPulumiFlags(t *testing.T) {
+// workflows reads every workflow file, keyed by its file name.
+func workflows(t *testing.T) map[string]workflow {
+	t.Helper()
 	files, err := filepath.Glob("../../.github/workflows/*.yml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("workflow files: %v %v", files, err)
 	}
-	seen := map[string]bool{}
+	out := map[string]workflow{}
 	for _, file := range files {
 		text, err := os.ReadFile(file)
 		if err != nil {
@@ -60,7 +64,14 @@ func TestWorkflowPulumiFlags(t *testing.T) {
 		if err := yaml.Unmarshal(text, &w); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		name := filepath.Base(file)
+		out[filepath.Base(file)] = w
+	}
+	return out
+}
+
+func TestWorkflowPulumiFlags(t *testing.T) {
+	seen := map[string]bool{}
+	for name, w := range workflows(t) {
 		for job, j := range w.Jobs {
 			for _, step := range j.Steps {
 				if !strings.HasPrefix(step.Uses, "pulumi/actions@") {
@@ -148,28 +159,8 @@ func TestWorkflowsPinThePulumiCLIOfGoMod(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := strings.TrimPrefix(sdk, "v")
-	files, err := filepath.Glob("../../.github/workflows/*.yml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("workflow files: %v %v", files, err)
-	}
 	runsPulumi := 0
-	for _, file := range files {
-		text, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var w struct {
-			Env  map[string]string `json:"env"`
-			Jobs map[string]struct {
-				Steps []struct {
-					Uses string         `json:"uses"`
-					With map[string]any `json:"with"`
-				} `json:"steps"`
-			} `json:"jobs"`
-		}
-		if err := yaml.Unmarshal(text, &w); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+	for file, w := range workflows(t) {
 		for name, job := range w.Jobs {
 			for _, step := range job.Steps {
 				if !strings.HasPrefix(step.Uses, "pulumi/actions@") {
@@ -181,7 +172,7 @@ func TestWorkflowsPinThePulumiCLIOfGoMod(t *testing.T) {
 					got = w.Env["PULUMI_VERSION"]
 				}
 				if got != want {
-					t.Errorf("%s, job %s: installs Pulumi CLI %q, want go.mod's SDK version %q", filepath.Base(file), name, got, want)
+					t.Errorf("%s, job %s: installs Pulumi CLI %q, want go.mod's SDK version %q", file, name, got, want)
 				}
 			}
 		}
@@ -264,31 +255,9 @@ var languageHostBuildFlags = []string{"-trimpath"}
 // and saves are the ones `pulumi preview` in the preview and drift jobs links, instead of being
 // compiled again there; and the Checks job runs .ci/run, every check there is.
 func TestWorkflowsShareTheLanguageHostsBuildCache(t *testing.T) {
-	files, err := filepath.Glob("../../.github/workflows/*.yml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("workflow files: %v %v", files, err)
-	}
 	keys := map[string]string{}
 	runsCIScript := false
-	for _, file := range files {
-		text, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var w struct {
-			Env  map[string]string `json:"env"`
-			Jobs map[string]struct {
-				Steps []struct {
-					Uses string         `json:"uses"`
-					Run  string         `json:"run"`
-					With map[string]any `json:"with"`
-				} `json:"steps"`
-			} `json:"jobs"`
-		}
-		if err := yaml.Unmarshal(text, &w); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		name := filepath.Base(file)
+	for name, w := range workflows(t) {
 		for job, j := range w.Jobs {
 			for _, step := range j.Steps {
 				if name == "checks.yml" && strings.TrimSpace(step.Run) == "bash .ci/run" {
@@ -328,7 +297,7 @@ func TestWorkflowsShareTheLanguageHostsBuildCache(t *testing.T) {
 // TestDocumentedUpRefreshes: every `pulumi up` command the README or docs/ show to run carries
 // --refresh. With the autoscaler on, the node group ignores desiredSize, so an `up` without a
 // refresh sends the desired size in state when minSize or maxSize changes, and can shrink a group
-// the autoscaler grew (README, "Deploying for real").
+// the autoscaler grew (docs/deploy.md, "Why every `pulumi up` carries `--refresh`").
 func TestDocumentedUpRefreshes(t *testing.T) {
 	files, err := filepath.Glob("../../docs/*.md")
 	if err != nil {
