@@ -26,13 +26,6 @@ var skippedDirs = map[string]bool{".git": true, ".bin": true, "bin": true}
 // names: a code span ending in one of them names a file.
 var pathExtensions = []string{".go", ".md", ".yml", ".yaml", ".json", ".sh", ".mod", ".sum"}
 
-// notPaths lists code spans of docs/e2e.md that name files outside the repository: Pulumi's own
-// source and a file the reader writes. That page is being written by the end-to-end work, which
-// owns its wording; each entry goes when the page links the upstream file or words the other.
-var notPaths = map[string][]string{
-	"docs/e2e.md": {"pkg/engine/project.go", "e2e-trust.json"},
-}
-
 // TestDocLinks checks every relative link of README.md and docs/*.md: the file or directory it
 // points at exists in the repository, and a heading anchor (#...) names a heading of the target
 // Markdown file by GitHub's rules (lowercase; spaces become hyphens; punctuation other than
@@ -72,25 +65,13 @@ func TestDocLinks(t *testing.T) {
 // anywhere in the repository (`kustomization.yaml`).
 func TestDocPaths(t *testing.T) {
 	repo := scanRepository(t)
-	excepted := map[string]bool{}
 	for _, doc := range documents(t) {
 		for _, span := range doc.spans {
 			if doc.inExternalLink(span.start) || !repo.namesPath(span.text) {
 				continue
 			}
-			if slices.Contains(notPaths[doc.name], span.text) {
-				excepted[doc.name+" "+span.text] = true
-				continue
-			}
 			if !repo.exists(span.text) {
 				t.Errorf("%s:%d: `%s` is not a path in the repository", doc.name, doc.line(span.start), span.text)
-			}
-		}
-	}
-	for name, spans := range notPaths {
-		for _, s := range spans {
-			if !excepted[name+" "+s] {
-				t.Errorf("notPaths excepts `%s` in %s, which no longer names it: remove the entry", s, name)
 			}
 		}
 	}
