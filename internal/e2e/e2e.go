@@ -38,7 +38,8 @@ type Stack interface {
 	// Remove deletes the stack, its config and its history from the backend. It refuses while the
 	// state still holds resources.
 	Remove(ctx context.Context) error
-	// Outputs are the stack's outputs, secrets in clear, as cmd/verify reads them.
+	// Outputs are the stack's outputs, which cmd/verify's checks read (secrets come in clear: the
+	// test holds its throwaway stack's passphrase).
 	Outputs(ctx context.Context) (map[string]any, error)
 	// Remaining lists what the state still holds in the cloud: resources, and operations the
 	// engine started but never recorded the end of.
