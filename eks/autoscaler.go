@@ -208,8 +208,8 @@ func autoscalerValues(a ClusterArgs, imageTag string, region, roleARN pulumi.Str
 	}
 }
 
-// autoscalerFlags are the autoscaler's flags beyond the chart's (README.md, "How the second node
-// appears", says why each is set).
+// autoscalerFlags are the autoscaler's flags beyond the chart's (docs/design-cluster.md, "How the
+// second node appears", says why each is set).
 func autoscalerFlags(s eksargs.AutoscalerArgs) pulumi.Map {
 	return pulumi.Map{
 		// Node groups of one shape in several AZs (one per AZ, as EBS-backed workloads want) grow

@@ -99,7 +99,7 @@ func quantity(item LineItem) string {
 	return q + " " + item.Unit
 }
 
-// Document is the JSON plan. Its shape is documented in README.md.
+// Document is the JSON plan. Its shape is documented in docs/plan.md and schema/plan.schema.json.
 type Document struct {
 	Schema    string         `json:"schema"`
 	Project   string         `json:"project"`

@@ -17,7 +17,7 @@ type KeyInfo struct {
 
 // Keys are every key the program reads, in the order of the Stack struct: the aws: keys, then
 // each leaf under the project's namespace. Tests use it to prove that each key has a bad-input
-// case and that the README's config reference names each key with its default.
+// case and that docs/configuration.md names each key with its default.
 func Keys() []KeyInfo {
 	keys := []KeyInfo{{Path: RegionKey}, {Path: ProfileKey}, {Path: AllowedAccountIDsKey}}
 	defaults := Stack{}.WithDefaults("<project>", "<stack>")

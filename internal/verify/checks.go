@@ -58,10 +58,27 @@ func (c *checker) runAll() {
 	c.add(awscheck.AppRole(c.ctx, c.aws.IAM, awscheck.AccessWant{
 		RoleARN: c.out.AppRoleARN, SecretARN: c.out.DatabaseSecretARN, BusARN: c.out.EventBusARN, TopicARN: c.out.TopicARN,
 	})...)
+	c.checkAppIdentity(cluster)
 	c.add(awscheck.Registry(c.ctx, c.aws.ECR, c.out.RepositoryName())...)
 	c.add(awscheck.Bastion(c.ctx, c.aws.SSM, c.out.BastionInstanceID, c.out.BastionSessionCommand))
 	c.kubeCheck("gitops", func() report.Result {
 		return kubecheck.Application(c.ctx, c.dyn, c.out.ArgoCDNamespace, c.out.ArgoCDApplication)
+	})
+}
+
+// checkAppIdentity checks the two halves of IRSA for the app: the role trusts the app's service
+// account through this cluster's OIDC issuer, and that ServiceAccount names the role.
+func (c *checker) checkAppIdentity(cluster *ekstypes.Cluster) {
+	if cluster == nil || cluster.Identity == nil || cluster.Identity.Oidc == nil {
+		c.add(report.Skipf("app-role.trust", "not checked: EKS does not describe the cluster's OIDC issuer (see the cluster line)"))
+	} else {
+		c.add(awscheck.AppRoleTrust(c.ctx, c.aws.IAM, awscheck.TrustWant{
+			RoleARN: c.out.AppRoleARN, IssuerURL: aws.ToString(cluster.Identity.Oidc.Issuer),
+			Namespace: c.out.AppNamespace, ServiceAccount: c.out.AppServiceAccount,
+		}))
+	}
+	c.kubeCheck("app-role.service-account", func() report.Result {
+		return kubecheck.AppServiceAccount(c.ctx, c.kube, c.out.AppNamespace, c.out.AppServiceAccount, c.out.AppRoleARN)
 	})
 }
 

@@ -47,6 +47,7 @@ func healthyWorld() *world {
 		kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", s.NodeGroup, 110, true),
 		kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap(s.AutoScalingGroup),
 		kubefake.StorageClass("gp3", "ebs.csi.aws.com", true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false),
+		kubefake.ServiceAccount("mission-link", "mission-link", s.RoleARN()),
 	)
 	// Prepended in this order so that the bind reactor comes first (a test drops it).
 	kubefake.RunProbeOnGet(kube, corev1.PodSucceeded)
@@ -166,6 +167,19 @@ func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 		{"PVC that never binds", func(w *world) {
 			w.kube.ReactionChain = w.kube.ReactionChain[1:] // no EBS CSI driver to bind it
 		}, []string{"--probe-timeout", "20ms"}, verify.ExitFailed, "FAIL storage.probe", []string{"did not bind within 20ms", "waiting for a volume to be created"}},
+		{"role trusting another service account", func(w *world) {
+			w.aws.Set("iam", "GetRole", awsreplay.XML(s.RoleBody(s.AppTrust("system:serviceaccount:default:default"))))
+		}, nil, verify.ExitFailed, "FAIL app-role.trust", []string{"does not trust system:serviceaccount:mission-link:mission-link", "AssumeRoleWithWebIdentity", "sub [system:serviceaccount:default:default]"}},
+		{"role trust without an audience", func(w *world) {
+			trust := strings.Replace(s.AppTrust("system:serviceaccount:mission-link:mission-link"), `"`+s.Issuer()+`:aud":"sts.amazonaws.com",`, "", 1)
+			w.aws.Set("iam", "GetRole", awsreplay.XML(s.RoleBody(trust)))
+		}, nil, verify.ExitFailed, "FAIL app-role.trust", []string{"aud []"}},
+		{"ServiceAccount naming another role", func(w *world) {
+			sa := kubefake.ServiceAccount("mission-link", "mission-link", "arn:aws:iam::123456789012:role/other")
+			if err := w.kube.Tracker().Update(corev1.SchemeGroupVersion.WithResource("serviceaccounts"), sa, "mission-link"); err != nil {
+				panic(err)
+			}
+		}, nil, verify.ExitFailed, "FAIL app-role.service-account", []string{`names role "arn:aws:iam::123456789012:role/other"`, "want the app role " + s.RoleARN()}},
 		{"wrong event source", func(w *world) {
 			w.aws.Set("events", "DescribeRule", awsreplay.JSON("1.1", s.RuleBody(`{"source":["custom.myATMapp"]}`)))
 		}, nil, verify.ExitFailed, "FAIL events.pattern", []string{`does not match events with source "mission-link"`}},

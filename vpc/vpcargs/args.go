@@ -33,7 +33,7 @@ const (
 	NatNone NatMode = "none"
 	// NatInstance is one small Graviton instance in the first AZ's public subnet doing NAT for
 	// every private subnet: a few dollars a month instead of a NAT gateway's hourly and per-GB
-	// charges, for a dev stack that accepts its limits (README, "Network design decisions").
+	// charges, for a dev stack that accepts its limits (docs/design-network.md).
 	NatInstance NatMode = "instance"
 )
 

@@ -70,6 +70,7 @@ type SecretsAPI interface {
 // IAMAPI is what the app role check calls.
 type IAMAPI interface {
 	SimulatePrincipalPolicy(ctx context.Context, in *iam.SimulatePrincipalPolicyInput, opts ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+	GetRole(ctx context.Context, in *iam.GetRoleInput, opts ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 }
 
 // ECRAPI is what the registry check calls.

@@ -31,6 +31,8 @@ const (
 	NotificationEmailsKey = "notificationEmails"
 	DatabaseSecretARNKey  = "databaseSecretArn"
 	AppRoleARNKey         = "appRoleArn"
+	AppNamespaceKey       = "appNamespace"
+	AppServiceAccountKey  = "appServiceAccount"
 	RepositoryURLKey      = "repositoryUrl"
 	// Present only when the stack has a bastion (network.bastion.enabled).
 	BastionInstanceIDKey     = "bastionInstanceId"
@@ -61,7 +63,10 @@ type Outputs struct {
 	NotificationEmails []string
 	DatabaseSecretARN  string
 	AppRoleARN         string
-	RepositoryURL      string
+	// AppNamespace and AppServiceAccount are the app's ServiceAccount, which the role trusts.
+	AppNamespace      string
+	AppServiceAccount string
+	RepositoryURL     string
 	// BastionInstanceID and BastionSessionCommand are empty when the stack has no bastion.
 	BastionInstanceID     string
 	BastionSessionCommand string
@@ -188,6 +193,8 @@ func ParseOutputs(all map[string]any) (Outputs, error) {
 		NotificationEmails: r.strs(NotificationEmailsKey),
 		DatabaseSecretARN:  r.str(DatabaseSecretARNKey, false, arn, "an ARN"),
 		AppRoleARN:         r.str(AppRoleARNKey, false, arn, "an ARN"),
+		AppNamespace:       r.str(AppNamespaceKey, false, nonEmpty, "a namespace"),
+		AppServiceAccount:  r.str(AppServiceAccountKey, false, nonEmpty, "a ServiceAccount name"),
 		RepositoryURL:      r.str(RepositoryURLKey, false, repositoryURLRE.MatchString, "an ECR repository URL such as 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/mission-link-dev"),
 
 		BastionInstanceID:     r.str(BastionInstanceIDKey, true, instanceIDRE.MatchString, "an EC2 instance ID"),

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/mission-link/infra/internal/verify/report"
 )
@@ -67,4 +68,28 @@ func shortRevision(r string) string {
 		return r[:12]
 	}
 	return orUnknown(r)
+}
+
+// roleAnnotation is the ServiceAccount annotation IRSA reads the role from.
+const roleAnnotation = "eks.amazonaws.com/role-arn"
+
+// AppServiceAccount checks the app's ServiceAccount, as the overlay deployed it, names the app
+// role in eks.amazonaws.com/role-arn: the role's trust names this account (app-role.trust), and
+// the pods get that role's credentials only through this annotation.
+func AppServiceAccount(ctx context.Context, kube kubernetes.Interface, namespace, name, roleARN string) report.Result {
+	const check = "app-role.service-account"
+	sa, err := kube.CoreV1().ServiceAccounts(namespace).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return report.Warning(check, fmt.Sprintf("ServiceAccount %s/%s is not deployed", namespace, name),
+			"the app's overlay has not been synced or applied yet", "sync the app (ArgoCD) or `kubectl apply -k deploy/overlays/dev`, then run verify again")
+	case err != nil:
+		return apiFailure(check, "reading the app's ServiceAccount", err)
+	}
+	if got := sa.Annotations[roleAnnotation]; got != roleARN {
+		return report.Failure(check, fmt.Sprintf("ServiceAccount %s/%s names role %q in %s, want the app role %s", namespace, name, got, roleAnnotation, roleARN),
+			"the app's pods assume another role or none, and their AWS calls fail",
+			"the ArgoCD Application patches the overlay's ServiceAccount with appRoleArn: sync it, or set the annotation in deploy/overlays/dev")
+	}
+	return report.Passf(check, "ServiceAccount %s/%s carries the app role", namespace, name)
 }

@@ -111,6 +111,17 @@ func TestImagePulls(t *testing.T) {
 		"argocd/argocd-redis-6f9c7d8b5-qrs34 container secret-init: ErrImagePull pulling quay.io/argoproj/argocd:v3.5.0: 403 Forbidden")
 }
 
+// The app's ServiceAccount must name the app role; one not deployed yet is a warning (the app's
+// overlay is synced after the stack), one naming another role a failure.
+func TestAppServiceAccount(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/mission-link-dev-app-role-1f9b8e3"
+	kube := fake.NewClientset(kubefake.ServiceAccount("mission-link", "mission-link", role))
+	expect(t, kubecheck.AppServiceAccount(context.Background(), kube, "mission-link", "mission-link", role), report.Pass, "carries the app role")
+	expect(t, kubecheck.AppServiceAccount(context.Background(), fake.NewClientset(), "mission-link", "mission-link", role), report.Warn, "is not deployed")
+	other := fake.NewClientset(kubefake.ServiceAccount("mission-link", "mission-link", ""))
+	expect(t, kubecheck.AppServiceAccount(context.Background(), other, "mission-link", "mission-link", role), report.Fail, `names role ""`)
+}
+
 func TestAutoscaler(t *testing.T) {
 	asg := "eks-mission-link-dev-nodes-5c2e9a1-70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93"
 	want := kubecheck.AutoscalerWant{Namespace: kubecheck.DefaultAutoscalerNamespace, Selector: kubecheck.DefaultAutoscalerSelector, StatusConfigMap: kubecheck.DefaultAutoscalerStatusConfigMap, AutoScalingGroups: []string{asg}}

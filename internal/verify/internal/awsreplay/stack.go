@@ -3,6 +3,7 @@ package awsreplay
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -72,6 +73,7 @@ func (s Stack) Outputs() map[string]any {
 		"topicArn": s.TopicARN(), "deadLetterQueueUrl": s.QueueURL(), "deadLetterQueueArn": s.QueueARN(),
 		"notificationEmails": emails, "databaseSecretArn": s.SecretARN(), "databaseSecretName": "mission-link/dev/database",
 		"appRoleArn": s.RoleARN(), "repositoryUrl": s.RepositoryURL(),
+		"appNamespace": "mission-link", "appServiceAccount": "mission-link",
 		"bastionInstanceId":     s.Bastion,
 		"bastionSessionCommand": fmt.Sprintf("aws ssm start-session --region %s --target %s", s.Region, s.Bastion),
 		"argocdNamespace":       "argocd", "argocdApplication": "mission-link",
@@ -277,6 +279,38 @@ func (s Stack) SecretBody(deleted *time.Time) string {
 		s.SecretARN(), epoch(created()), epoch(created()), deletedField)
 }
 
+// Issuer is the cluster's OIDC issuer without its scheme, as IRSA trust conditions name it.
+func (s Stack) Issuer() string {
+	return "oidc.eks." + s.Region + ".amazonaws.com/id/6F1C8E0D3B2A49F7A5E4D3C2B1A09F8E"
+}
+
+// AppTrust is the app role's trust policy as the stack writes it (eks/irsa), for subject.
+func (s Stack) AppTrust(subject string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::%s:oidc-provider/%s"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"%s:aud":"sts.amazonaws.com","%s:sub":"%s"}}}]}`,
+		s.Account, s.Issuer(), s.Issuer(), s.Issuer(), subject)
+}
+
+// RoleBody is iam:GetRole's answer for the app role with a trust policy, URL-encoded as IAM
+// returns it.
+func (s Stack) RoleBody(trust string) string {
+	return fmt.Sprintf(`<GetRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetRoleResult>
+    <Role>
+      <Path>/</Path>
+      <AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument>
+      <MaxSessionDuration>3600</MaxSessionDuration>
+      <RoleId>AROA2EXAMPLE7D3A1F0QX</RoleId>
+      <RoleName>%s</RoleName>
+      <Arn>%s</Arn>
+      <CreateDate>2026-11-20T10:00:00Z</CreateDate>
+    </Role>
+  </GetRoleResult>
+  <ResponseMetadata>
+    <RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId>
+  </ResponseMetadata>
+</GetRoleResponse>`, url.QueryEscape(trust), s.Role, s.RoleARN())
+}
+
 // Simulate answers iam:SimulatePrincipalPolicy from the actions the role's policy allows, each
 // on exactly the listed resource, as IAM evaluates an identity policy without wildcards.
 func Simulate(allowed map[string]string) Responder {
@@ -383,6 +417,7 @@ func (r *Replay) RecordHealthy(s Stack) {
 	r.Set("sns", "ListSubscriptionsByTopic", XML(s.SubscriptionsBody(subs...)))
 	r.Set("secretsmanager", "DescribeSecret", JSON("1.1", s.SecretBody(nil)))
 	r.SetFunc("iam", "SimulatePrincipalPolicy", Simulate(s.AppPolicy()))
+	r.Set("iam", "GetRole", XML(s.RoleBody(s.AppTrust("system:serviceaccount:mission-link:mission-link"))))
 	r.Set("ecr", "DescribeRepositories", JSON("1.1", s.RepositoryBody(true)))
 	r.Set("ecr", "ListImages", JSON("1.1", ImagesBody("3f9c2d1e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e")))
 	r.Set("ssm", "DescribeInstanceInformation", JSON("1.1", s.InstanceInformationBody("Online")))

@@ -87,6 +87,12 @@ func BindOnGet(kube *fake.Clientset) {
 	})
 }
 
+// ServiceAccount is the app's ServiceAccount as the overlay deploys it, naming roleARN for IRSA.
+func ServiceAccount(namespace, name, roleARN string) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace,
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": roleARN}}}
+}
+
 // RunProbeOnGet answers every pod as finished in phase (Succeeded: the probe wrote its volume and
 // read it back; Failed: with the container's exit), as the kubelet would once the volume mounts.
 func RunProbeOnGet(kube *fake.Clientset, phase corev1.PodPhase) {
