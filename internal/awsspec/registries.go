@@ -100,11 +100,19 @@ func (i Image) RunByEKSAddon(addon string) bool { return i.RunBy == runByEKSAddo
 func RegistryOf(repository string) (Registry, bool) {
 	host, _, _ := strings.Cut(repository, "/")
 	host = strings.NewReplacer("<region>", "region", "<account>", "123456789012").Replace(host)
-	for _, r := range Registries {
-		pattern := "^" + strings.ReplaceAll(regexp.QuoteMeta(r.Host), `\*`, `[a-z0-9-]+`) + "$"
-		if regexp.MustCompile(pattern).MatchString(host) {
+	for i, r := range Registries {
+		if registryHosts[i].MatchString(host) {
 			return r, true
 		}
 	}
 	return Registry{}, false
 }
+
+// registryHosts are Registries' Host patterns as regular expressions, "*" one DNS label.
+var registryHosts = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(Registries))
+	for i, r := range Registries {
+		out[i] = regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(r.Host), `\*`, `[a-z0-9-]+`) + "$")
+	}
+	return out
+}()

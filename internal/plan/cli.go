@@ -184,11 +184,12 @@ func outputs(f flags) []output {
 // stdoutOutput is the output written to standard output instead of the text plan, if one is "-"
 // (checkFlags allows at most one).
 func stdoutOutput(f flags) (output, bool) {
-	i := slices.IndexFunc(allOutputs(f), func(o output) bool { return o.file == "-" })
+	all := allOutputs(f)
+	i := slices.IndexFunc(all, func(o output) bool { return o.file == "-" })
 	if i < 0 {
 		return output{}, false
 	}
-	return allOutputs(f)[i], true
+	return all[i], true
 }
 
 func run(f flags, stdout io.Writer) (failed bool, err error) {

@@ -16,7 +16,10 @@ import (
 type writtenText func(path string) (string, bool)
 
 // pathSegment is one step of a config path: a key, then list indexes ("sshCidrs[1]").
-var pathSegment = regexp.MustCompile(`^([^\[\]]+)((?:\[\d+\])*)$`)
+var (
+	pathSegment = regexp.MustCompile(`^([^\[\]]+)((?:\[\d+\])*)$`)
+	listIndex   = regexp.MustCompile(`\d+`)
+)
 
 // writtenIn reads stackFile's `config:` block. A path is as errors name it: "cluster.nodeGroup.
 // maxSize" under the project's namespace, or an aws: key ("aws:allowedAccountIds[0]").
@@ -45,7 +48,7 @@ func writtenIn(stackFile, project string) writtenText {
 				key = project + ":" + key
 			}
 			node = child(node, key)
-			for _, index := range regexp.MustCompile(`\d+`).FindAllString(m[2], -1) {
+			for _, index := range listIndex.FindAllString(m[2], -1) {
 				n, _ := strconv.Atoi(index)
 				if node == nil || node.Kind != yaml.SequenceNode || n >= len(node.Content) {
 					return "", false

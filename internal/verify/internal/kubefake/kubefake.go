@@ -74,16 +74,23 @@ func StorageClass(name, provisioner string, isDefault bool) *storagev1.StorageCl
 
 // BindOnGet answers every PVC as bound, as the EBS CSI driver would once its pod is scheduled.
 func BindOnGet(kube *fake.Clientset) {
-	kube.PrependReactor("get", "persistentvolumeclaims", func(action k8stesting.Action) (bool, runtime.Object, error) {
+	onGet(kube, "persistentvolumeclaims", func(obj runtime.Object) runtime.Object {
+		pvc := obj.(*corev1.PersistentVolumeClaim).DeepCopy()
+		pvc.Status.Phase = corev1.ClaimBound
+		pvc.Spec.VolumeName = "pvc-3c0e5f8a-2d1b-4c7e-9a6f-8b0d2e4c6a1f"
+		return pvc
+	})
+}
+
+// onGet answers every get of resource with the stored object as change returns it.
+func onGet(kube *fake.Clientset, resource string, change func(runtime.Object) runtime.Object) {
+	kube.PrependReactor("get", resource, func(action k8stesting.Action) (bool, runtime.Object, error) {
 		get := action.(k8stesting.GetAction)
 		obj, err := kube.Tracker().Get(action.GetResource(), get.GetNamespace(), get.GetName())
 		if err != nil {
 			return true, nil, err
 		}
-		pvc := obj.(*corev1.PersistentVolumeClaim).DeepCopy()
-		pvc.Status.Phase = corev1.ClaimBound
-		pvc.Spec.VolumeName = "pvc-3c0e5f8a-2d1b-4c7e-9a6f-8b0d2e4c6a1f"
-		return true, pvc, nil
+		return true, change(obj), nil
 	})
 }
 
@@ -96,12 +103,7 @@ func ServiceAccount(namespace, name, roleARN string) *corev1.ServiceAccount {
 // RunProbeOnGet answers every pod as finished in phase (Succeeded: the probe wrote its volume and
 // read it back; Failed: with the container's exit), as the kubelet would once the volume mounts.
 func RunProbeOnGet(kube *fake.Clientset, phase corev1.PodPhase) {
-	kube.PrependReactor("get", "pods", func(action k8stesting.Action) (bool, runtime.Object, error) {
-		get := action.(k8stesting.GetAction)
-		obj, err := kube.Tracker().Get(action.GetResource(), get.GetNamespace(), get.GetName())
-		if err != nil {
-			return true, nil, err
-		}
+	onGet(kube, "pods", func(obj runtime.Object) runtime.Object {
 		pod := obj.(*corev1.Pod).DeepCopy()
 		pod.Status.Phase = phase
 		if phase == corev1.PodFailed {
@@ -109,7 +111,7 @@ func RunProbeOnGet(kube *fake.Clientset, phase corev1.PodPhase) {
 				Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", Message: "sh: can't create /data/probe: Read-only file system"},
 			}}}
 		}
-		return true, pod, nil
+		return pod
 	})
 }
 
