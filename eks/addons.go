@@ -13,15 +13,13 @@ import (
 	"github.com/mission-link/infra/eks/irsa"
 )
 
-// Managed addon names, as EKS spells them.
+// Managed addon names, as EKS spells them (eksargs.Addons lists every one the cluster installs).
 const (
-	AddonVpcCni    = "vpc-cni"
-	AddonEBSCSI    = "aws-ebs-csi-driver"
-	AddonCoreDNS   = "coredns"
-	AddonKubeProxy = "kube-proxy"
-	// AddonMetricsServer is the EKS community add-on that serves the resource metrics the app's
-	// HorizontalPodAutoscaler scales on; EKS does not install it.
-	AddonMetricsServer = "metrics-server"
+	AddonVpcCni        = eksargs.AddonVpcCni
+	AddonEBSCSI        = eksargs.AddonEBSCSI
+	AddonCoreDNS       = eksargs.AddonCoreDNS
+	AddonKubeProxy     = eksargs.AddonKubeProxy
+	AddonMetricsServer = eksargs.AddonMetricsServer
 )
 
 // The EBS CSI controller's service account, which the addon creates and annotates with the

@@ -25,6 +25,21 @@ import (
 // paths below it.
 const ConfigKey = "cluster"
 
+// Managed addons, as EKS spells them. The cluster installs every one (eks/addons.go); the pods
+// they run count in the node group's pod budget (internal/podbudget).
+const (
+	AddonVpcCni    = "vpc-cni"
+	AddonEBSCSI    = "aws-ebs-csi-driver"
+	AddonCoreDNS   = "coredns"
+	AddonKubeProxy = "kube-proxy"
+	// AddonMetricsServer is the EKS community add-on that serves the resource metrics the app's
+	// HorizontalPodAutoscaler scales on; EKS does not install it.
+	AddonMetricsServer = "metrics-server"
+)
+
+// Addons are the managed addons every cluster of the stack installs.
+var Addons = []string{AddonVpcCni, AddonEBSCSI, AddonCoreDNS, AddonKubeProxy, AddonMetricsServer}
+
 // Capacity types a managed node group accepts.
 const (
 	CapacityOnDemand = "ON_DEMAND"
@@ -45,7 +60,7 @@ const (
 	DefaultWarmPrefixTarget   = 1
 	minDiskSizeGiB            = 20 // the Amazon Linux 2023 EKS AMI's root snapshot
 	maxDiskSizeGiB            = 16384
-	maxNodeGroupSize          = 100
+	MaxNodeGroupSize          = 100
 )
 
 // Defaults of the cluster.autoscaler block.
@@ -269,8 +284,8 @@ func (n NodeGroupArgs) validate() []error {
 	}
 	minSize, desired, maxSize := *n.MinSize, *n.DesiredSize, *n.MaxSize
 	switch {
-	case maxSize < 1 || maxSize > maxNodeGroupSize:
-		errs = append(errs, fmt.Errorf("%s.maxSize (%d) must be from 1 to %d", key, maxSize, maxNodeGroupSize))
+	case maxSize < 1 || maxSize > MaxNodeGroupSize:
+		errs = append(errs, fmt.Errorf("%s.maxSize (%d) must be from 1 to %d", key, maxSize, MaxNodeGroupSize))
 	case minSize < 0:
 		errs = append(errs, fmt.Errorf("%s.minSize (%d) must not be negative", key, minSize))
 	case minSize > maxSize:

@@ -28,15 +28,41 @@ func CheckLogRetention(key string, days int) error {
 	return fmt.Errorf("%s (%d) must be one of %v", key, days, LogRetentionDays)
 }
 
-// InstanceTypes are the EC2 instance types the program knows, with their CPU architecture: the
-// offline plan's price and ENI tables (internal/plan/data/prices.json) hold exactly these, so a type the
-// program accepts is always priced and its pod capacity known (a plan test keeps them in step).
-// Each exists in pulumi-aws v6.83.4's ec2.InstanceType enum (sdk/go/aws/ec2/pulumiEnums.go).
-// To use another type, add it here and to the tables, with its figures and their sources.
-var InstanceTypes = map[string]string{
-	"t3.micro": X86_64, "t3.small": X86_64, "t3.medium": X86_64, "t3.large": X86_64, "t3.xlarge": X86_64,
-	"t3a.medium": X86_64,
-	"t4g.nano":   ARM64, "t4g.micro": ARM64, "t4g.small": ARM64, "t4g.medium": ARM64, "t4g.large": ARM64,
+// Instance is what the program knows of an EC2 instance type: the CPU architecture its AMI is
+// built for, and the network shape that sets how many pods a node of it runs (maxpods.go).
+type Instance struct {
+	Architecture string
+	InstanceShape
+}
+
+// InstanceTypes are the EC2 instance types the program knows. Each exists in pulumi-aws
+// v6.83.4's ec2.InstanceType enum (sdk/go/aws/ec2/pulumiEnums.go); its ENIs and IPv4 addresses
+// per ENI are amazon-eks-ami's (templates/shared/runtime/eni-max-pods.txt, which EC2's
+// DescribeInstanceTypes NetworkInfo gives too) and its vCPUs EC2's. The offline plan prices
+// exactly these (internal/plan/data/prices.json; a plan test keeps them in step), so a type the
+// program accepts is always priced and its pod capacity known. To use another type, add it here
+// and to the price table, with its figures and their sources.
+var InstanceTypes = map[string]Instance{
+	"t3.micro":   {X86_64, InstanceShape{ENIs: 2, IPv4PerENI: 2, VCPUs: 2}},
+	"t3.small":   {X86_64, InstanceShape{ENIs: 3, IPv4PerENI: 4, VCPUs: 2}},
+	"t3.medium":  {X86_64, InstanceShape{ENIs: 3, IPv4PerENI: 6, VCPUs: 2}},
+	"t3.large":   {X86_64, InstanceShape{ENIs: 3, IPv4PerENI: 12, VCPUs: 2}},
+	"t3.xlarge":  {X86_64, InstanceShape{ENIs: 4, IPv4PerENI: 15, VCPUs: 4}},
+	"t3a.medium": {X86_64, InstanceShape{ENIs: 3, IPv4PerENI: 6, VCPUs: 2}},
+	"t4g.nano":   {ARM64, InstanceShape{ENIs: 2, IPv4PerENI: 2, VCPUs: 2}},
+	"t4g.micro":  {ARM64, InstanceShape{ENIs: 2, IPv4PerENI: 2, VCPUs: 2}},
+	"t4g.small":  {ARM64, InstanceShape{ENIs: 3, IPv4PerENI: 4, VCPUs: 2}},
+	"t4g.medium": {ARM64, InstanceShape{ENIs: 3, IPv4PerENI: 6, VCPUs: 2}},
+	"t4g.large":  {ARM64, InstanceShape{ENIs: 3, IPv4PerENI: 12, VCPUs: 2}},
+}
+
+// InstanceShapes are the network shapes of InstanceTypes.
+func InstanceShapes() map[string]InstanceShape {
+	shapes := make(map[string]InstanceShape, len(InstanceTypes))
+	for t, i := range InstanceTypes {
+		shapes[t] = i.InstanceShape
+	}
+	return shapes
 }
 
 // gravitonType matches instance types whose family has a "g" after the generation digit
@@ -64,8 +90,8 @@ const (
 
 // Architecture is the CPU architecture an instance type runs.
 func Architecture(instanceType string) string {
-	if arch, ok := InstanceTypes[instanceType]; ok {
-		return arch
+	if known, ok := InstanceTypes[instanceType]; ok {
+		return known.Architecture
 	}
 	if gravitonType.MatchString(instanceType) {
 		return ARM64

@@ -120,10 +120,10 @@ var badInputs = []badInput{
 	// 4. Checks that could be walked around: coverage, not spelling; addresses, not prefix counts.
 	{class: 4, set: "network.bastion.sshCidrs", value: `["0.0.0.0/1","128.0.0.0/1"]`, want: []string{`network.bastion.sshCidrs (["0.0.0.0/1" "128.0.0.0/1"]) together cover every public IPv4 address`}},
 	{class: 4, set: "cluster.publicAccessCidrs", value: `["0.0.0.0/1","128.0.0.0/1"]`, want: []string{`cluster.publicAccessCidrs (["0.0.0.0/1" "128.0.0.0/1"]) opens the Kubernetes API to the whole internet`}},
-	{class: 4, set: "network.privateSubnetPrefixLength", value: "28", want: []string{"network.privateSubnetPrefixLength (28)", "no pod would get an address", "Use 26 or less"}},
-	// A /26 keeps two free /28 blocks per AZ, which the nodes' interfaces can take up: config
-	// accepts it, the plan weighs it against the pods and the interfaces (ML-EKS-005).
-	{class: 4, set: "network.privateSubnetPrefixLength", value: "26", code: exitFinding, want: []string{"ML-EKS-005", "in subnets with 0 pod addresses hold 0"}},
+	{class: 4, set: "network.privateSubnetPrefixLength", value: "28", want: []string{"network.privateSubnetPrefixLength (28) leaves the pods 0 addresses", "Use 25 or less"}},
+	// A /26 keeps two free /28 blocks per AZ, which the nodes' interfaces can take up: refused
+	// too, with the prefix length that holds the pods.
+	{class: 4, set: "network.privateSubnetPrefixLength", value: "26", want: []string{"network.privateSubnetPrefixLength (26) leaves the pods 0 addresses", "the 6 network interfaces of up to cluster.nodeGroup.maxSize (2) x t3.medium", "Use 25 or less: /25 subnets hold 96"}},
 
 	// 5. Messages that name the right key, the value as written, and the fix.
 	{class: 5, set: "cluster.nodeGroup.maxSize", value: "2.5", also: map[string]string{"cluster.nodeGroup.minSize": "2"},
@@ -152,6 +152,9 @@ var badInputs = []badInput{
 	// 7. The command line.
 	{class: 7, args: []string{"prod"}, code: exitUsage, want: []string{`unexpected argument "prod"`}},
 	{class: 7, args: []string{"--app-max-pods", "-3"}, code: exitUsage, want: []string{"--app-max-pods (-3) must be from 1 to"}},
+	// The config check weighs the app at the dev overlay's HPA maximum; more app pods than the
+	// node group holds are the plan's finding, with the size that holds them.
+	{class: 7, args: []string{"--app-max-pods", "250"}, code: exitFinding, want: []string{"ML-EKS-005", "the stack runs 268 pods but 2 x t3.medium", "set cluster.nodeGroup.maxSize to 3 or more"}},
 	{class: 7, args: []string{"--stack", "nosuch"}, want: []string{"Pulumi.nosuch.yaml does not exist"}},
 }
 

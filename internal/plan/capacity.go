@@ -6,28 +6,23 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/mission-link/infra/eks/eksargs"
 	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/podbudget"
+	"github.com/mission-link/infra/internal/stackconfig"
+	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
 const (
-	DefaultAppMaxPods   = 3 // deploy/overlays/dev's HorizontalPodAutoscaler maxReplicas
-	argoCDChart         = "argo-cd"
-	argoCDPods          = 5 // redis, server, repo-server, application- and applicationset-controller (gitops/ turns dex and notifications off)
-	autoscalerChart     = "cluster-autoscaler"
-	autoscalerPods      = 1 // the chart's one replica (eks/ keeps replicaCount at its default)
-	coreDNSReplicas     = 2
-	metricsServerPods   = 2 // an upper bound: the add-on runs one or two replicas
-	ebsCSIControllerPod = 2
+	// DefaultAppMaxPods is the app's HPA maximum the plan assumes unless --app-max-pods says.
+	DefaultAppMaxPods = podbudget.DefaultAppMaxPods
+	argoCDChart       = "argo-cd"
+	autoscalerChart   = "cluster-autoscaler"
 )
 
 // PodDemand is pods something of the stack runs.
-type PodDemand struct {
-	Source   string `json:"source"`
-	PerNode  int    `json:"perNode,omitempty"`
-	Replicas int    `json:"replicas,omitempty"`
-	Total    int    `json:"total"`
-}
+type PodDemand = podbudget.Demand
 
 // PodCapacity compares what a node group can run with what the stack runs on it.
 type PodCapacity struct {
@@ -52,67 +47,73 @@ type PodCapacity struct {
 	SubnetPods int    `json:"subnetPods"`
 	Fits       bool   `json:"fits"`
 	Problem    string `json:"problem,omitempty"`
+	// remedy names the config keys to change, and to what, when the pods do not fit.
+	remedy string
 }
 
-// MaxPods is how many pods EKS lets a node of this shape run.
-func MaxPods(shape InstanceShape, prefixDelegation bool) int {
-	return awsspec.MaxPods(awsspec.InstanceShape(shape), prefixDelegation)
-}
-
-// podCapacity checks every node group against the pods the stack runs: the managed addons'
-// DaemonSets on each node and Deployments, the Cluster Autoscaler and ArgoCD when installed, and
-// the app at its HPA maximum.
-func podCapacity(r *harness.Record, shapes map[string]InstanceShape, appMaxPods int) []PodCapacity {
-	addons := map[string]harness.Resource{}
-	for _, a := range r.ByType("aws:eks/addon:Addon") {
-		addons[a.String("addonName")] = a
-	}
+// podCapacity checks every node group against the pods the stack runs (podbudget): the managed
+// addons' DaemonSets on each node and Deployments, the Cluster Autoscaler and ArgoCD when
+// installed, and the app at its HPA maximum.
+func podCapacity(r *harness.Record, appMaxPods int) []PodCapacity {
 	var out []PodCapacity
 	for _, ng := range r.ByType("aws:eks/nodeGroup:NodeGroup") {
-		minNodes, _ := ng.Number("scalingConfig.minSize")
-		desired, _ := ng.Number("scalingConfig.desiredSize")
-		maxNodes, _ := ng.Number("scalingConfig.maxSize")
-		pc := PodCapacity{NodeGroup: ng.URN, MinNodes: int(minNodes), DesiredNodes: int(desired), MaxNodes: int(maxNodes),
-			Autoscaled: hasRelease(r, autoscalerChart)}
-		cni, hasCNI := addons["vpc-cni"]
-		pc.PrefixDelegation = hasCNI && prefixDelegation(cni) && ng.DependsOn(cni.URN)
-		pc.InstanceType, pc.MaxPodsPerNode, pc.Problem = smallestPodLimit(ng.Strings("instanceTypes"), shapes, pc.PrefixDelegation)
-		if pc.Problem != "" {
-			out = append(out, pc)
-			continue
+		pc, in := weighNodeGroup(r, ng, appMaxPods)
+		if pc.Problem == "" && !pc.Fits {
+			pc.remedy = stackconfig.PodRemedyText(in.fit, stackconfig.PodRemedy(in.fit, in.workloads, shortestSubnetPrefix(r)))
 		}
-		pc.Capacity = pc.MaxPodsPerNode * pc.MaxNodes
-		if subnets := nodeSubnetPrefixLengths(r, ng); len(subnets) > 0 {
-			shape := shapes[pc.InstanceType]
-			pc.SubnetPods = awsspec.SubnetPodAddresses(subnets, pc.MaxNodes*shape.ENIs, pc.PrefixDelegation)
-			pc.Capacity = min(pc.Capacity, pc.SubnetPods)
-		}
-		pc.Demand = podDemand(r, addons, pc.MaxNodes, appMaxPods)
-		for _, d := range pc.Demand {
-			pc.Needed += d.Total
-		}
-		pc.Fits = pc.Needed <= pc.Capacity
 		out = append(out, pc)
 	}
 	return out
 }
 
-// smallestPodLimit is the group's type with the fewest pods per node and that limit: a node of
-// any of its types may be the one that launches. A type without ENI data is a problem.
-func smallestPodLimit(types []string, shapes map[string]InstanceShape, prefixDelegation bool) (instanceType string, maxPods int, problem string) {
-	if len(types) == 0 {
-		return "", 0, "the node group names no instance type: max pods unknown"
-	}
-	for _, t := range types {
-		shape, ok := shapes[t]
-		if !ok {
-			return t, 0, fmt.Sprintf("data/prices.json has no ENI data for %q: max pods unknown", t)
-		}
-		if n := MaxPods(shape, prefixDelegation); instanceType == "" || n < maxPods {
-			instanceType, maxPods = t, n
+// shortestSubnetPrefix is the shortest prefix length a subnet of the stack's VPC may have.
+func shortestSubnetPrefix(r *harness.Record) int {
+	shortest := vpcargs.MinSubnetPrefixLength
+	for _, vpc := range r.ByType("aws:ec2/vpc:Vpc") {
+		if p, err := netip.ParsePrefix(vpc.String("cidrBlock")); err == nil {
+			shortest = max(shortest, p.Bits()+1)
 		}
 	}
-	return instanceType, maxPods, ""
+	return shortest
+}
+
+// weighNodeGroup weighs one node group of the record, and returns what it weighed with, which
+// the finding's remedies weigh again.
+func weighNodeGroup(r *harness.Record, ng harness.Resource, appMaxPods int) (PodCapacity, stackPods) {
+	minNodes, _ := ng.Number("scalingConfig.minSize")
+	desired, _ := ng.Number("scalingConfig.desiredSize")
+	maxNodes, _ := ng.Number("scalingConfig.maxSize")
+	pc := PodCapacity{NodeGroup: ng.URN, MinNodes: int(minNodes), DesiredNodes: int(desired), MaxNodes: int(maxNodes),
+		Autoscaled: hasRelease(r, autoscalerChart)}
+	var addons []string
+	for _, a := range r.ByType("aws:eks/addon:Addon") {
+		addons = append(addons, a.String("addonName"))
+		if a.String("addonName") == eksargs.AddonVpcCni {
+			pc.PrefixDelegation = prefixDelegation(a) && ng.DependsOn(a.URN)
+		}
+	}
+	in := stackPods{
+		group: podbudget.NodeGroup{InstanceTypes: ng.Strings("instanceTypes"), MaxNodes: pc.MaxNodes, PrefixDelegation: pc.PrefixDelegation,
+			SubnetPrefixLengths: nodeSubnetPrefixLengths(r, ng)},
+		workloads: podbudget.Workloads{Addons: addons, Autoscaler: pc.Autoscaled, ArgoCD: hasRelease(r, argoCDChart), AppMaxPods: appMaxPods},
+	}
+	fit, err := podbudget.Weigh(in.group, in.workloads, awsspec.InstanceShapes())
+	pc.InstanceType, pc.MaxPodsPerNode = fit.InstanceType, fit.MaxPodsPerNode
+	if err != nil {
+		pc.Problem = err.Error()
+		return pc, in
+	}
+	pc.Capacity, pc.SubnetPods = fit.Pods, max(fit.SubnetPods, 0)
+	pc.Demand, pc.Needed, pc.Fits = fit.Demand, fit.Needed, fit.Fits()
+	in.fit = fit
+	return pc, in
+}
+
+// stackPods is what a node group was weighed with.
+type stackPods struct {
+	group     podbudget.NodeGroup
+	workloads podbudget.Workloads
+	fit       podbudget.Fit
 }
 
 // nodeSubnetPrefixLengths are the prefix lengths of the subnets a node group runs in.
@@ -140,36 +141,6 @@ func prefixDelegation(cni harness.Resource) bool {
 	return config.Env["ENABLE_PREFIX_DELEGATION"] == "true"
 }
 
-func podDemand(r *harness.Record, addons map[string]harness.Resource, nodes, appMaxPods int) []PodDemand {
-	var d []PodDemand
-	perNode := func(source string) { d = append(d, PodDemand{Source: source, PerNode: 1, Total: nodes}) }
-	replicas := func(source string, n int) { d = append(d, PodDemand{Source: source, Replicas: n, Total: n}) }
-	if _, ok := addons["vpc-cni"]; ok {
-		perNode("vpc-cni (aws-node DaemonSet)")
-	}
-	if _, ok := addons["kube-proxy"]; ok {
-		perNode("kube-proxy DaemonSet")
-	}
-	if _, ok := addons["aws-ebs-csi-driver"]; ok {
-		perNode("aws-ebs-csi-driver (ebs-csi-node DaemonSet)")
-		replicas("aws-ebs-csi-driver (ebs-csi-controller)", ebsCSIControllerPod)
-	}
-	if _, ok := addons["coredns"]; ok {
-		replicas("coredns", coreDNSReplicas)
-	}
-	if _, ok := addons["metrics-server"]; ok {
-		replicas("metrics-server", metricsServerPods)
-	}
-	if hasRelease(r, autoscalerChart) {
-		replicas("Cluster Autoscaler", autoscalerPods)
-	}
-	if hasRelease(r, argoCDChart) {
-		replicas("ArgoCD", argoCDPods)
-	}
-	replicas("the app (HPA maximum)", appMaxPods)
-	return d
-}
-
 // hasRelease reports whether the stack installs a Helm chart.
 func hasRelease(r *harness.Record, chart string) bool {
 	return slices.ContainsFunc(r.ByType("kubernetes:helm.sh/v3:Release"), func(rel harness.Resource) bool { return rel.String("chart") == chart })
@@ -183,8 +154,8 @@ func capacityViolations(r *harness.Record, caps []PodCapacity) []violation {
 		case pc.Problem != "":
 			out = append(out, violation{ng, pc.Problem})
 		case !pc.Fits:
-			out = append(out, violation{ng, fmt.Sprintf("the stack runs %d pods but %d x %s (max %d pods each%s) in subnets with %d pod addresses hold %d",
-				pc.Needed, pc.MaxNodes, pc.InstanceType, pc.MaxPodsPerNode, map[bool]string{true: ", prefix delegation", false: ", no prefix delegation"}[pc.PrefixDelegation], pc.SubnetPods, pc.Capacity)})
+			out = append(out, violation{ng, fmt.Sprintf("the stack runs %d pods but %d x %s (max %d pods each%s) in subnets with %d pod addresses hold %d: %s",
+				pc.Needed, pc.MaxNodes, pc.InstanceType, pc.MaxPodsPerNode, map[bool]string{true: ", prefix delegation", false: ", no prefix delegation"}[pc.PrefixDelegation], pc.SubnetPods, pc.Capacity, pc.remedy)})
 		}
 	}
 	return out

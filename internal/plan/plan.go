@@ -118,7 +118,7 @@ func Build(cfg harness.StackConfig, opts Options) (*Plan, error) {
 	}
 	p.unknowns = indexUnknowns(p.Record)
 	p.Cost = estimateCost(p.Record, cfg.Region(), opts.AsOf, opts.Usage, table)
-	p.Capacity = podCapacity(p.Record, table.Instances.Types, opts.AppMaxPods)
+	p.Capacity = podCapacity(p.Record, opts.AppMaxPods)
 	p.Findings = evaluate(p.Record, p.Capacity, exceptions, p.Cost, table)
 	return p, nil
 }

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"net/netip"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"gopkg.in/yaml.v3"
 
 	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/stackconfig"
 )
 
 const asOf = "2026-11-24"
@@ -314,13 +318,15 @@ func TestPodCapacityUsesTheSmallestPodLimit(t *testing.T) {
 		t.Errorf("capacity %+v, want 34 pods per node from the t3.micro", pc)
 	}
 	// The config check accepts only types with ENI data (awsspec.InstanceTypes), so a type without
-	// it reaches the capacity check only if the two tables drift apart: it is a problem then.
-	table, err := Prices()
-	if err != nil {
-		t.Fatal(err)
+	// it reaches the capacity check only from a record the program did not make: a problem then.
+	r := p.Record
+	for i, res := range r.Resources {
+		if res.Type == "aws:eks/nodeGroup:NodeGroup" {
+			r.Resources[i].Inputs["instanceTypes"] = resource.NewProperty([]resource.PropertyValue{resource.NewProperty("t3.medium"), resource.NewProperty("m7i.large")})
+		}
 	}
-	if _, _, problem := smallestPodLimit([]string{"t3.medium", "m7i.large"}, table.Instances.Types, true); !strings.Contains(problem, `"m7i.large"`) {
-		t.Errorf("a second type without ENI data passes unchecked: %q", problem)
+	if pc := podCapacity(r, DefaultAppMaxPods)[0]; !strings.Contains(pc.Problem, `"m7i.large"`) {
+		t.Errorf("a second type without ENI data passes unchecked: %+v", pc)
 	}
 }
 
@@ -403,9 +409,6 @@ func TestInstanceAndRegionDataAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	known := slices.Sorted(maps.Keys(awsspec.InstanceTypes))
-	if got := slices.Sorted(maps.Keys(table.Instances.Types)); !slices.Equal(got, known) {
-		t.Errorf("ENI table %v, awsspec.InstanceTypes %v", got, known)
-	}
 	for region, prices := range table.Regions {
 		if got := slices.Sorted(maps.Keys(prices.InstanceHour)); !slices.Equal(got, known) {
 			t.Errorf("%s prices %v, awsspec.InstanceTypes %v", region, got, known)
@@ -420,32 +423,71 @@ func TestInstanceAndRegionDataAgree(t *testing.T) {
 	}
 }
 
-func TestUnknownPricesAreNamed(t *testing.T) {
+// TestPodsThatDoNotFitAreRefused: private subnets too small for the pods are a config error
+// naming the key and what fits, before anything is registered; the plan's own check of what a
+// stack registers (ML-EKS-005) names the same keys.
+func TestPodsThatDoNotFitAreRefused(t *testing.T) {
 	cfg := withConfig(t, "dev", func(v map[string]string) {
 		v["mission-link:network"] = `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":26}`
 	})
-	p, err := Build(cfg, options())
-	if err != nil {
-		t.Fatal(err)
+	if _, err := Build(cfg, options()); err == nil || !strings.Contains(err.Error(), "network.privateSubnetPrefixLength (26) leaves the pods 0 addresses") ||
+		!strings.Contains(err.Error(), "Use 25 or less") {
+		t.Errorf("/26 private subnets: %v", err)
+	}
+	p := build(t, "dev", options())
+	r := p.Record
+	for i, res := range r.Resources {
+		if res.Type == "aws:ec2/subnet:Subnet" && strings.Contains(res.Name, "private") {
+			cidr := netip.MustParsePrefix(res.String("cidrBlock"))
+			r.Resources[i].Inputs["cidrBlock"] = resource.NewProperty(netip.PrefixFrom(cidr.Addr(), 26).String())
+		}
 	}
 	// Two AZs of two free /28 blocks each; two t3.medium nodes of three interfaces may spoil six.
-	if pc := p.Capacity[0]; pc.Fits || pc.Capacity != 0 || pc.SubnetPods != 0 {
+	caps := podCapacity(r, DefaultAppMaxPods)
+	if pc := caps[0]; pc.Fits || pc.Capacity != 0 || pc.SubnetPods != 0 {
 		t.Errorf("/26 private subnets: %+v; the nodes' interfaces can take every free /28 block", pc)
+	}
+	if v := capacityViolations(r, caps); len(v) != 1 || !strings.HasSuffix(v[0].message, "in subnets with 0 pod addresses hold 0: set network.privateSubnetPrefixLength to 25 or less") {
+		t.Errorf("violations %v", v)
+	}
+}
+
+// TestPlanWeighsPodsAsTheConfigDoes: the pods and the node group the config check weighs
+// (stackconfig.Stack.Pods) are those the program registers, in every committed stack, so a stack
+// the config accepts fits in the plan too.
+func TestPlanWeighsPodsAsTheConfigDoes(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		cfg := loadStack(t, stack)
+		s, err := stackconfig.Parse(cfg.Project, cfg.Stack, stackconfig.Input{Values: cfg.Values, ProjectDir: cfg.ProjectDir, Date: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		group, workloads := s.Pods()
+		p := build(t, stack, options())
+		ng := p.Record.ByType("aws:eks/nodeGroup:NodeGroup")
+		if len(ng) != 1 {
+			t.Fatalf("%s: %d node groups", stack, len(ng))
+		}
+		_, in := weighNodeGroup(p.Record, ng[0], DefaultAppMaxPods)
+		slices.Sort(in.workloads.Addons)
+		slices.Sort(workloads.Addons)
+		if !reflect.DeepEqual(in.group, group) || !reflect.DeepEqual(in.workloads, workloads) {
+			t.Errorf("%s: the program registers %+v running %+v; the config check weighs %+v running %+v", stack, in.group, in.workloads, group, workloads)
+		}
+		if !in.fit.Fits() {
+			t.Errorf("%s: %+v", stack, in.fit)
+		}
 	}
 }
 
 func TestMaxPods(t *testing.T) {
-	table, err := Prices()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for typ, want := range map[string][2]int{"t3.medium": {17, 110}, "t3.micro": {4, 34}, "t3.small": {11, 110}, "t3.large": {35, 110}} {
-		shape := table.Instances.Types[typ]
-		if got := [2]int{MaxPods(shape, false), MaxPods(shape, true)}; got != want {
+		shape := awsspec.InstanceTypes[typ].InstanceShape
+		if got := [2]int{awsspec.MaxPods(shape, false), awsspec.MaxPods(shape, true)}; got != want {
 			t.Errorf("%s: %v, want %v", typ, got, want)
 		}
 	}
-	if got := MaxPods(InstanceShape{ENIs: 15, IPv4PerENI: 50, VCPUs: 96}, true); got != 250 {
+	if got := awsspec.MaxPods(awsspec.InstanceShape{ENIs: 15, IPv4PerENI: 50, VCPUs: 96}, true); got != 250 {
 		t.Errorf("a 96-vCPU node: %d, want 250", got)
 	}
 }
@@ -464,11 +506,7 @@ func TestPodCapacityNeedsPrefixDelegation(t *testing.T) {
 			r.Resources[i].Dependencies = nil
 		}
 	}
-	table, err := Prices()
-	if err != nil {
-		t.Fatal(err)
-	}
-	caps := podCapacity(r, table.Instances.Types, opts.AppMaxPods)
+	caps := podCapacity(r, opts.AppMaxPods)
 	if caps[0].Fits || caps[0].MaxPodsPerNode != 17 || caps[0].Capacity != 34 {
 		t.Fatalf("without prefix delegation: %+v", caps[0])
 	}
@@ -632,11 +670,7 @@ func TestCapacityCountsTheAutoscaler(t *testing.T) {
 	r.Resources = slices.DeleteFunc(r.Resources, func(res harness.Resource) bool {
 		return res.Type == "kubernetes:helm.sh/v3:Release" && res.String("chart") == "cluster-autoscaler"
 	})
-	table, err := Prices()
-	if err != nil {
-		t.Fatal(err)
-	}
-	without := podCapacity(r, table.Instances.Types, DefaultAppMaxPods)[0]
+	without := podCapacity(r, DefaultAppMaxPods)[0]
 	if without.Autoscaled || without.Needed != pc.Needed-1 {
 		t.Errorf("without the autoscaler: autoscaled %v, %d pods (with it %d)", without.Autoscaled, without.Needed, pc.Needed)
 	}

@@ -38,24 +38,13 @@ type RegionPrices struct {
 	InstanceHour             map[string]Price `json:"instanceHour"`
 }
 
-// InstanceShape is what sets the pods an instance type runs.
-type InstanceShape struct {
-	ENIs       int `json:"enis"`
-	IPv4PerENI int `json:"ipv4PerEni"`
-	VCPUs      int `json:"vcpus"`
-}
-
 // PriceTable is data/prices.json. The EKS version calendar that decides the control plane's
-// price is awsspec.EKSVersions, which the cluster's config check reads too.
+// price is awsspec.EKSVersions, and the instance types' network shapes that decide their pods are
+// awsspec.InstanceTypes, which the config checks read too.
 type PriceTable struct {
 	About         string                  `json:"about"`
 	HoursPerMonth float64                 `json:"hoursPerMonth"`
 	Regions       map[string]RegionPrices `json:"regions"`
-	Instances     struct {
-		About  string                   `json:"about"`
-		Source string                   `json:"source"`
-		Types  map[string]InstanceShape `json:"types"`
-	} `json:"instances"`
 }
 
 // Prices reads the embedded price table strictly: a misspelt key is an error, not a zero price.

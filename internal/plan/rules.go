@@ -58,7 +58,7 @@ func Rules() []Rule {
 			Checkov:   []string{"CKV_AWS_37"}, Trivy: []string{"AVD-AWS-0038"}, check: eksLogs},
 		{ID: "ML-EKS-005", Severity: High, Title: "Pods do not fit on the node group",
 			Rationale: "Max pods per node times the node group's max size must hold the pods the stack runs, or pods stay Pending with `Too many pods`.",
-			check:     nil /* set by Build: it needs the price table's instance shapes */},
+			check:     nil /* set by Build: it needs the plan's --app-max-pods */},
 		{ID: stackconfig.RuleDocumentationRange, Severity: Medium, Title: "EKS API admits a documentation address range",
 			Rationale: "RFC 5737's ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) hold no real hosts: listed alone, the API would admit nobody, pulumi-eks would wait five minutes for it, and every Kubernetes resource would fail as unreachable. The committed stack files use one as a placeholder; a real `pulumi up` refuses it before registering anything (deploy guard), previews and this plan accept it.",
 			check:     eksDocumentationRange},

@@ -265,7 +265,7 @@ func (s Stack) Validate() error {
 	}
 	errs = append(errs, validateTags(s.Tags)...)
 	errs = append(errs, s.Network.Validate())
-	errs = append(errs, checkNodeEgress(s.Network), checkPodAddresses(s.Network))
+	errs = append(errs, checkNodeEgress(s.Network), checkPods(s))
 	errs = append(errs, s.Cluster.Validate(), s.Registry.Validate(), s.CI.Validate(), s.Messaging.Validate(), s.Secrets.Validate(), s.App.Validate(), s.GitOps.Validate())
 	errs = append(errs, s.validatePartitions()...)
 	errs = append(errs, s.validateGitOpsPath())
@@ -282,23 +282,6 @@ func checkNodeEgress(n vpcargs.NetworkArgs) error {
 	}
 	return fmt.Errorf("%s.natGateways (%q) gives the private subnets no egress, but the EKS node group runs there: its nodes could not pull images from ECR or register with the EKS API, and the node group would fail with NodeCreationFailure; use %q, %q or %q",
 		vpcargs.ConfigKey, n.NatGateways, vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance)
-}
-
-// checkPodAddresses rejects private subnets that leave the pods no address at all. The node
-// group's pods live in the private subnets, and the VPC CNI runs with prefix delegation (always,
-// eks/addons.go), so it hands out whole aligned /28 blocks: a /27 or /28 subnet holds none free of
-// AWS's reserved addresses (awsspec.FreePrefixes), and every pod would wait for an address
-// forever while `pulumi up` reports success. A subnet with free blocks can still be too small for
-// the stack's pods; the plan's ML-EKS-005 weighs that against the pods the stack runs.
-func checkPodAddresses(n vpcargs.NetworkArgs) error {
-	if awsspec.FreePrefixes(n.PrivateSubnetPrefixLength) > 0 || n.PrivateSubnetPrefixLength == 0 {
-		return nil
-	}
-	longest := 26
-	return fmt.Errorf("%s.privateSubnetPrefixLength (%d) leaves no /28 block of a private subnet free of the five addresses AWS reserves, and the VPC CNI (prefix delegation, always on) gives pods whole /28 blocks: no pod would get an address. "+
-		"Use %d or less: a /%d holds %d free blocks (%d pod addresses) per AZ, a /24 %d (%d); all %s.availabilityZoneCount (%d) private and public subnets must fit in %s.cidrBlock (%s)",
-		vpcargs.ConfigKey, n.PrivateSubnetPrefixLength, longest, longest, awsspec.FreePrefixes(longest), awsspec.FreePrefixes(longest)*awsspec.AddressesPerPrefix,
-		awsspec.FreePrefixes(24), awsspec.FreePrefixes(24)*awsspec.AddressesPerPrefix, vpcargs.ConfigKey, n.AvailabilityZoneCount, vpcargs.ConfigKey, n.CidrBlock)
 }
 
 // validatePartitions checks that the ARNs the stack is given are in its region's partition.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/vpc/vpcargs"
 )
 
@@ -291,23 +292,67 @@ func mergeJSON(t *testing.T, a, b string) string {
 	return string(out)
 }
 
-// A /27 or /28 private subnet leaves prefix delegation no /28 block, so no pod gets an address:
-// refused before anything is registered, naming the key, the value, what would fit and the keys
-// that bound it; a /26 (two free blocks) is accepted.
-func TestPrivateSubnetsMustHoldAPodPrefix(t *testing.T) {
-	for bits, refused := range map[int]bool{28: true, 27: true, 26: false} {
-		_, err := parse(t, map[string]string{"mission-link:network": fmt.Sprintf(`{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":%d}`, bits)})
-		if !refused {
+// Private subnets too small for the pods the stack runs are refused before anything is
+// registered, naming the key, the value, what would fit and the keys that bound it: prefix
+// delegation hands out whole /28 blocks, and the nodes' interfaces take some of them.
+func TestPodsMustFitThePrivateSubnets(t *testing.T) {
+	for _, tc := range []struct {
+		name, network string
+		maxSize       int
+		want          []string // empty: accepted
+	}{
+		{"/28", `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":28}`, 2, []string{
+			"network.privateSubnetPrefixLength (28) leaves the pods 0 addresses but the stack runs 16 (", "the app (HPA maximum) 3",
+			"network.availabilityZoneCount (2) private subnets of /28", "the 6 network interfaces of up to cluster.nodeGroup.maxSize (2) x t3.medium",
+			"Use 25 or less: /25 subnets hold 96"}},
+		{"/27", `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":27}`, 2, []string{"network.privateSubnetPrefixLength (27) leaves the pods 0 addresses", "Use 25 or less"}},
+		// Two free /28 blocks per AZ, which two nodes' six interfaces can take.
+		{"/26", `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":26}`, 2, []string{"network.privateSubnetPrefixLength (26) leaves the pods 0 addresses", "Use 25 or less"}},
+		{"/25", `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":25}`, 2, nil},
+		// Three AZs of /26 hold six blocks: one node's three interfaces leave three (48 addresses).
+		{"/26, 3 AZs, 1 node", `{"cidrBlock":"10.20.0.0/16","availabilityZoneCount":3,"privateSubnetPrefixLength":26}`, 1, nil},
+		{"/26, 3 AZs, 2 nodes", `{"cidrBlock":"10.20.0.0/16","availabilityZoneCount":3,"privateSubnetPrefixLength":26}`, 2, []string{
+			"network.privateSubnetPrefixLength (26) leaves the pods 0 addresses", "network.availabilityZoneCount (3) private subnets", "Use 25 or less: /25 subnets hold 192"}},
+		// A /25 would hold the pods, but not beside the public subnets in a /24 VPC.
+		{"/24 VPC", `{"cidrBlock":"10.20.0.0/24","publicSubnetPrefixLength":27,"privateSubnetPrefixLength":26}`, 2, []string{
+			"Use 25 or less", "and widen network.cidrBlock (10.20.0.0/24): network.availabilityZoneCount (2) public and private subnets of /27 and /25 must fit in it"}},
+	} {
+		_, err := parse(t, map[string]string{
+			"mission-link:network": tc.network,
+			"mission-link:cluster": fmt.Sprintf(`{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"minSize":1,"desiredSize":1,"maxSize":%d},"autoscaler":{"enabled":%t}}`, tc.maxSize, tc.maxSize > 1),
+		})
+		if len(tc.want) == 0 {
 			if err != nil {
-				t.Errorf("/%d: %v", bits, err)
+				t.Errorf("%s: %v", tc.name, err)
 			}
 			continue
 		}
-		for _, want := range []string{fmt.Sprintf("network.privateSubnetPrefixLength (%d)", bits), "no pod would get an address",
-			"Use 26 or less", "network.availabilityZoneCount", "network.cidrBlock (10.20.0.0/16)"} {
+		for _, want := range tc.want {
 			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("/%d: error %v does not say %q", bits, err, want)
+				t.Errorf("%s: error %v does not say %q", tc.name, err, want)
 			}
 		}
+	}
+}
+
+// Nodes that may run too few pods at the group's maximum size are refused, naming the size that
+// fits. No type the program knows runs fewer than 34 pods with prefix delegation, so the test
+// weighs the same config with a table where a t3.medium runs 4.
+func TestPodsMustFitTheNodes(t *testing.T) {
+	s, err := parse(t, map[string]string{"mission-link:cluster": `{"publicAccessCidrs":["198.51.100.0/24"],"nodeGroup":{"minSize":1,"desiredSize":1,"maxSize":2}}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiny := map[string]awsspec.InstanceShape{"t3.medium": {ENIs: 1, IPv4PerENI: 1, VCPUs: 2}} // 0 slots x 16 + 2 = 2 pods
+	err = checkPodsWith(*s, tiny)
+	for _, want := range []string{"cluster.nodeGroup.maxSize (2) x t3.medium (cluster.nodeGroup.instanceTypes; at most 2 pods each) hold 4 pods but the stack runs",
+		"`Too many pods`", "no cluster.nodeGroup.maxSize up to 100 holds them"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+	small := map[string]awsspec.InstanceShape{"t3.medium": {ENIs: 2, IPv4PerENI: 2, VCPUs: 2}} // 2 x 1 x 16 + 2 = 34 pods
+	if err := checkPodsWith(*s, small); err != nil {
+		t.Errorf("34 pods a node: %v", err)
 	}
 }

@@ -67,7 +67,8 @@ const (
 	// that still leaves room for two AZs of node subnets.
 	minVPCPrefixLength = 16
 	maxVPCPrefixLength = 24
-	// AWS allows subnets from /16 to /28.
+	// AWS allows subnets from /16 to /28; a subnet is longer than the VPC's /16 at least.
+	MinSubnetPrefixLength = minVPCPrefixLength + 1
 	maxSubnetPrefixLength = 28
 )
 
@@ -233,7 +234,7 @@ func (a NetworkArgs) validateZoneCount() []error {
 
 func validateSubnetPrefix(name string, length, vpcPrefix int) []error {
 	key := ConfigKey + "." + name
-	low := max(vpcPrefix+1, minVPCPrefixLength+1)
+	low := max(vpcPrefix+1, MinSubnetPrefixLength)
 	if length < low || length > maxSubnetPrefixLength {
 		return []error{fmt.Errorf("%s (%d) must be from %d to %d: longer than the VPC's prefix and at most /%d, the smallest subnet AWS allows",
 			key, length, low, maxSubnetPrefixLength, maxSubnetPrefixLength)}
