@@ -15,8 +15,8 @@ import (
 // Fuzz targets. `go test` runs their seeds (testdata/fuzz/ and the f.Add calls) like unit tests;
 // CI fuzzes each for a few seconds (.ci/run); fuzz longer by hand with
 //
-//	go test ./stackconfig -run '^$' -fuzz '^FuzzValue$' -fuzztime 10m
-//	go test ./stackconfig -run '^$' -fuzz '^FuzzStackFile$' -fuzztime 10m
+//	go test ./internal/stackconfig -run '^$' -fuzz '^FuzzValue$' -fuzztime 10m
+//	go test ./internal/stackconfig -run '^$' -fuzz '^FuzzStackFile$' -fuzztime 10m
 
 // validValues is a stack that parses: the base every fuzzed value changes.
 func validValues() map[string]string {
