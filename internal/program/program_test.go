@@ -25,6 +25,7 @@ import (
 	"github.com/mission-link/infra/internal/program"
 	"github.com/mission-link/infra/internal/stackconfig"
 	"github.com/mission-link/infra/internal/verify/expected"
+	"github.com/mission-link/infra/secrets"
 )
 
 const (
@@ -761,6 +762,22 @@ func TestVerifyNamesTheStacksAddons(t *testing.T) {
 	if expected.AddonEBSCSI != eks.AddonEBSCSI || expected.AddonVpcCni != eks.AddonVpcCni || expected.EBSCSIProvisioner != storageclass.Provisioner {
 		t.Errorf("verify expects %s, %s and %s; the program creates %s, %s and %s", expected.AddonEBSCSI, expected.AddonVpcCni, expected.EBSCSIProvisioner,
 			eks.AddonEBSCSI, eks.AddonVpcCni, storageclass.Provisioner)
+	}
+}
+
+// TestVerifyKnowsTheStacksPolicyConditions: verify simulates the secret key's policy with the
+// kms:ViaService Secrets Manager calls KMS with, and the autoscaler's role with the discovery tags
+// its policy requires, as the program writes them (verify cannot import secrets or eks, which link
+// the Pulumi provider SDKs).
+func TestVerifyKnowsTheStacksPolicyConditions(t *testing.T) {
+	if got, want := expected.SecretsManagerService("ap-northeast-2"), secrets.SecretsManagerService("ap-northeast-2"); got != want {
+		t.Errorf("verify simulates kms:ViaService %s, the key policy requires %s", got, want)
+	}
+	if expected.AutoscalerEnabledTag != eks.AutoscalerEnabledTag || expected.AutoscalerEnabledTagValue != eks.AutoscalerEnabledTagValue ||
+		expected.AutoscalerClusterTag("dev") != eks.AutoscalerClusterTag("dev") || expected.AutoscalerClusterTagValue != eks.AutoscalerClusterTagValue {
+		t.Errorf("verify's discovery tags %s=%s, %s=%s; the autoscaler's policy requires %s=%s, %s=%s",
+			expected.AutoscalerEnabledTag, expected.AutoscalerEnabledTagValue, expected.AutoscalerClusterTag("dev"), expected.AutoscalerClusterTagValue,
+			eks.AutoscalerEnabledTag, eks.AutoscalerEnabledTagValue, eks.AutoscalerClusterTag("dev"), eks.AutoscalerClusterTagValue)
 	}
 }
 

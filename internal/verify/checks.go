@@ -16,9 +16,9 @@ import (
 	"github.com/mission-link/infra/internal/verify/report"
 )
 
-// checker runs the checks in the order of the stack's failures: cluster, nodes, storage, events,
-// notifications, secrets and the app's role, registry, bastion, GitOps. Every result is printed as
-// soon as it is known.
+// checker runs the checks in the order of the stack's failures: cluster, nodes and the autoscaler,
+// storage, events, notifications, the secret and its key with the app's role, registry, bastion,
+// GitOps. Every result is printed as soon as it is known.
 type checker struct {
 	ctx    context.Context
 	o      options
@@ -54,16 +54,30 @@ func (c *checker) runAll() {
 	c.checkStorage()
 	c.checkEvents()
 	c.add(awscheck.Subscriptions(c.ctx, c.aws.SNS, c.out.TopicARN, c.out.Region, c.out.NotificationEmails)...)
-	c.add(awscheck.Secret(c.ctx, c.aws.Secrets, c.out.DatabaseSecretARN))
-	c.add(awscheck.AppRole(c.ctx, c.aws.IAM, awscheck.AccessWant{
-		RoleARN: c.out.AppRoleARN, SecretARN: c.out.DatabaseSecretARN, BusARN: c.out.EventBusARN, TopicARN: c.out.TopicARN,
-	})...)
+	c.checkSecret()
 	c.checkAppIdentity(cluster)
 	c.add(awscheck.Registry(c.ctx, c.aws.ECR, c.out.RepositoryName())...)
 	c.add(awscheck.Bastion(c.ctx, c.aws.SSM, c.out.BastionInstanceID, c.out.BastionSessionCommand))
 	c.kubeCheck("gitops", func() report.Result {
 		return kubecheck.Application(c.ctx, c.dyn, c.out.ArgoCDNamespace, c.out.ArgoCDApplication)
 	})
+}
+
+// checkSecret checks the app's secret and the key it is encrypted with, then the app role's access:
+// its own policies (app-role), and the key's policy, which can deny what they allow.
+func (c *checker) checkSecret() {
+	res, secret := awscheck.Secret(c.ctx, c.aws.Secrets, c.out.DatabaseSecretARN)
+	c.add(res)
+	res, keyARN := awscheck.SecretKey(c.ctx, c.aws.KMS, secret)
+	c.add(res)
+	c.add(awscheck.AppRole(c.ctx, c.aws.IAM, awscheck.AccessWant{
+		RoleARN: c.out.AppRoleARN, SecretARN: c.out.DatabaseSecretARN, BusARN: c.out.EventBusARN, TopicARN: c.out.TopicARN,
+	})...)
+	if keyARN == "" {
+		c.add(report.Skipf("app-role.key-policy", "not checked: no key of the secret to read the policy of (see the secret.key line)"))
+		return
+	}
+	c.add(awscheck.AppRoleKeyPolicy(c.ctx, c.aws.KMS, c.aws.IAM, awscheck.KeyPolicyWant{RoleARN: c.out.AppRoleARN, KeyARN: keyARN, Region: c.out.Region})...)
 }
 
 // checkAppIdentity checks the two halves of IRSA for the app: the role trusts the app's service
@@ -125,7 +139,7 @@ func (c *checker) checkNodes() {
 	nodeGroup, asgs := awscheck.NodeGroup(c.ctx, c.aws.EKS, c.out.ClusterName, c.out.NodeGroupName)
 	c.add(nodeGroup)
 	if c.kubeDown != "" {
-		for _, check := range []string{"nodes", "nodes.max-pods", "pods.pending", "pods.image-pull", "autoscaler"} {
+		for _, check := range []string{"nodes", "nodes.max-pods", "pods.pending", "pods.image-pull", "autoscaler", "autoscaler.role"} {
 			c.add(report.Skipf(check, "not checked: %s", c.kubeDown))
 		}
 		return
@@ -140,6 +154,24 @@ func (c *checker) checkNodes() {
 	want := c.o.autoscaler
 	want.AutoScalingGroups = asgs
 	c.add(kubecheck.Autoscaler(c.ctx, c.kube, want))
+	c.checkAutoscalerRole(want)
+}
+
+// checkAutoscalerRole simulates the role the running autoscaler uses on the node group's Auto
+// Scaling groups: its status ConfigMap shows the groups it discovered, not that it may scale them.
+func (c *checker) checkAutoscalerRole(want kubecheck.AutoscalerWant) {
+	if len(want.AutoScalingGroups) == 0 {
+		c.add(report.Skipf("autoscaler.role", "not checked: EKS names no Auto Scaling group of the node group (see the nodegroup line)"))
+		return
+	}
+	role, res := kubecheck.AutoscalerRoleARN(c.ctx, c.kube, want)
+	if role == "" {
+		c.add(res)
+		return
+	}
+	c.add(awscheck.AutoscalerScaling(c.ctx, c.aws.AutoScaling, c.aws.IAM, awscheck.ScalingWant{
+		RoleARN: role, Cluster: c.out.ClusterName, AutoScalingGroups: want.AutoScalingGroups,
+	})...)
 }
 
 func (c *checker) checkStorage() {

@@ -45,7 +45,7 @@ func healthyWorld() *world {
 	r.RecordHealthy(s)
 	kube := fake.NewClientset(
 		kubefake.Node("ip-10-0-1-23.ap-northeast-2.compute.internal", s.NodeGroup, 110, true),
-		kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap(s.AutoScalingGroup),
+		kubefake.AutoscalerDeployment(1), kubefake.StatusConfigMap(s.AutoScalingGroup), kubefake.AutoscalerServiceAccount(s.AutoscalerRoleARN()),
 		kubefake.StorageClass("gp3", "ebs.csi.aws.com", true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false),
 		kubefake.ServiceAccount("mission-link", "mission-link", s.RoleARN()),
 	)
@@ -122,9 +122,9 @@ func TestHealthyStackPasses(t *testing.T) {
 	}
 	for _, line := range []string{
 		"PASS credentials", "PASS cluster mission-link-dev is ACTIVE, Kubernetes 1.35",
-		"PASS addon aws-ebs-csi-driver", "PASS nodegroup", "PASS nodes ", "PASS nodes.max-pods", "PASS pods.pending", "PASS autoscaler",
+		"PASS addon aws-ebs-csi-driver", "PASS nodegroup", "PASS nodes ", "PASS nodes.max-pods", "PASS pods.pending", "PASS autoscaler ", "PASS autoscaler.role",
 		"PASS storage.default-class", "PASS storage.probe", "PASS events.pattern", "PASS events.target", "PASS events.dead-letters",
-		"SKIP events.delivery", "PASS notifications", "PASS secret", "PASS app-role", "PASS registry ", "PASS registry.images",
+		"SKIP events.delivery", "PASS notifications", "PASS secret ", "PASS secret.key", "PASS app-role ", "PASS app-role.key-policy", "PASS registry ", "PASS registry.images",
 		"PASS bastion", "- shell: aws ssm start-session --region ap-northeast-2 --target i-0c4f1a9e2b7d35810", "PASS gitops",
 		"0 warnings, 0 failed, 1 skipped: the stack works",
 	} {
@@ -180,6 +180,23 @@ func TestBrokenStacksFailWithTheirCause(t *testing.T) {
 				panic(err)
 			}
 		}, nil, verify.ExitFailed, "FAIL app-role.service-account", []string{`names role "arn:aws:iam::123456789012:role/other"`, "want the app role " + s.RoleARN()}},
+		{"secret key pending deletion", func(w *world) {
+			deletion := time.Date(2026, 8, 11, 9, 0, 0, 0, time.UTC)
+			w.aws.Set("kms", "DescribeKey", awsreplay.JSON("1.1", s.KeyBody("PendingDeletion", &deletion)))
+		}, nil, verify.ExitFailed, "FAIL secret.key", []string{"is PendingDeletion", "aws kms cancel-key-deletion --key-id " + s.KeyARN()}},
+		{"key policy denying this region's Secrets Manager", func(w *world) {
+			w.aws.Set("kms", "GetKeyPolicy", awsreplay.JSON("1.1", awsreplay.KeyPolicyBody(s.KeyPolicy("us-east-1"))))
+		}, nil, verify.ExitFailed, "FAIL app-role.key-policy", []string{"may not decrypt with the secret's key through Secrets Manager", "explicitDeny"}},
+		{"node group's Auto Scaling group without its cluster tag", func(w *world) {
+			tags := s.GroupTags()
+			delete(tags, "k8s.io/cluster-autoscaler/"+s.Cluster)
+			w.aws.Set("autoscaling", "DescribeAutoScalingGroups", awsreplay.XML(s.AutoScalingGroupsBody(tags)))
+		}, nil, verify.ExitFailed, "FAIL autoscaler.role", []string{"may not scale " + s.AutoScalingGroup, "implicitDeny", "stay Pending"}},
+		{"autoscaler ServiceAccount without a role", func(w *world) {
+			if err := w.kube.Tracker().Update(corev1.SchemeGroupVersion.WithResource("serviceaccounts"), kubefake.AutoscalerServiceAccount(""), "kube-system"); err != nil {
+				panic(err)
+			}
+		}, nil, verify.ExitFailed, "FAIL autoscaler.role", []string{"names no role in eks.amazonaws.com/role-arn"}},
 		{"wrong event source", func(w *world) {
 			w.aws.Set("events", "DescribeRule", awsreplay.JSON("1.1", s.RuleBody(`{"source":["custom.myATMapp"]}`)))
 		}, nil, verify.ExitFailed, "FAIL events.pattern", []string{`does not match events with source "mission-link"`}},

@@ -15,24 +15,26 @@ import (
 	"github.com/mission-link/infra/internal/verify/report"
 )
 
-// Secret checks that the app's secret exists and is not scheduled for deletion.
-func Secret(ctx context.Context, api SecretsAPI, secretARN string) report.Result {
+// Secret checks that the app's secret exists and is not scheduled for deletion. It returns the
+// secret as Secrets Manager describes it (its KmsKeyId names the key every read decrypts with), or
+// nil when it could not be described.
+func Secret(ctx context.Context, api SecretsAPI, secretARN string) (report.Result, *secretsmanager.DescribeSecretOutput) {
 	const check = "secret"
 	out, err := api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(secretARN)})
 	if err != nil {
 		var notFound *smtypes.ResourceNotFoundException
 		if errors.As(err, &notFound) {
 			return report.Failure(check, fmt.Sprintf("secret %s does not exist", secretARN),
-				"it was deleted outside Pulumi: the app cannot read its database settings", "run `pulumi up` to create it again")
+				"it was deleted outside Pulumi: the app cannot read its database settings", "run `pulumi up` to create it again"), nil
 		}
-		return report.Failure(check, fmt.Sprintf("describing secret %s: %v", secretARN, err), "", "grant secretsmanager:DescribeSecret (docs/verify.md)")
+		return report.Failure(check, fmt.Sprintf("describing secret %s: %v", secretARN, err), "", "grant secretsmanager:DescribeSecret (docs/verify.md)"), nil
 	}
 	if out.DeletedDate != nil {
 		return report.Failure(check, fmt.Sprintf("secret %s is scheduled for deletion (since %s)", aws.ToString(out.Name), out.DeletedDate.UTC().Format("2006-01-02 15:04 MST")),
 			"the app cannot read a secret scheduled for deletion, and its name cannot be reused until the recovery window ends",
-			fmt.Sprintf("`aws secretsmanager restore-secret --secret-id %s`, then `pulumi up`", secretARN))
+			fmt.Sprintf("`aws secretsmanager restore-secret --secret-id %s`, then `pulumi up`", secretARN)), out
 	}
-	return report.Passf(check, "%s exists and is not scheduled for deletion", aws.ToString(out.Name))
+	return report.Passf(check, "%s exists and is not scheduled for deletion", aws.ToString(out.Name)), out
 }
 
 // AccessWant is what the app's role must and must not be allowed.

@@ -8,12 +8,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -67,7 +69,20 @@ type SecretsAPI interface {
 	DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
 }
 
-// IAMAPI is what the app role check calls.
+// KMSAPI is what the secret key check calls: the state and the policy of the key the secret is
+// encrypted with.
+type KMSAPI interface {
+	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, opts ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, opts ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+}
+
+// AutoScalingAPI is what the autoscaler role check reads the node group's Auto Scaling groups with:
+// their ARNs and tags.
+type AutoScalingAPI interface {
+	DescribeAutoScalingGroups(ctx context.Context, in *autoscaling.DescribeAutoScalingGroupsInput, opts ...func(*autoscaling.Options)) (*autoscaling.DescribeAutoScalingGroupsOutput, error)
+}
+
+// IAMAPI is what the app role, key policy and autoscaler role checks call.
 type IAMAPI interface {
 	SimulatePrincipalPolicy(ctx context.Context, in *iam.SimulatePrincipalPolicyInput, opts ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
 	GetRole(ctx context.Context, in *iam.GetRoleInput, opts ...func(*iam.Options)) (*iam.GetRoleOutput, error)
@@ -86,32 +101,36 @@ type SSMAPI interface {
 
 // Clients are the AWS clients of a run.
 type Clients struct {
-	STS        STSAPI
-	EKS        EKSAPI
-	EC2        EC2API
-	Events     EventsAPI
-	SQS        SQSAPI
-	CloudWatch CloudWatchAPI
-	SNS        SNSAPI
-	Secrets    SecretsAPI
-	IAM        IAMAPI
-	ECR        ECRAPI
-	SSM        SSMAPI
+	STS         STSAPI
+	EKS         EKSAPI
+	EC2         EC2API
+	Events      EventsAPI
+	SQS         SQSAPI
+	CloudWatch  CloudWatchAPI
+	SNS         SNSAPI
+	Secrets     SecretsAPI
+	KMS         KMSAPI
+	IAM         IAMAPI
+	AutoScaling AutoScalingAPI
+	ECR         ECRAPI
+	SSM         SSMAPI
 }
 
 // NewClients builds every client from one AWS configuration.
 func NewClients(cfg aws.Config) Clients {
 	return Clients{
-		STS:        sts.NewFromConfig(cfg),
-		EKS:        eks.NewFromConfig(cfg),
-		EC2:        ec2.NewFromConfig(cfg),
-		Events:     eventbridge.NewFromConfig(cfg),
-		SQS:        sqs.NewFromConfig(cfg),
-		CloudWatch: cloudwatch.NewFromConfig(cfg),
-		SNS:        sns.NewFromConfig(cfg),
-		Secrets:    secretsmanager.NewFromConfig(cfg),
-		IAM:        iam.NewFromConfig(cfg),
-		ECR:        ecr.NewFromConfig(cfg),
-		SSM:        ssm.NewFromConfig(cfg),
+		STS:         sts.NewFromConfig(cfg),
+		EKS:         eks.NewFromConfig(cfg),
+		EC2:         ec2.NewFromConfig(cfg),
+		Events:      eventbridge.NewFromConfig(cfg),
+		SQS:         sqs.NewFromConfig(cfg),
+		CloudWatch:  cloudwatch.NewFromConfig(cfg),
+		SNS:         sns.NewFromConfig(cfg),
+		Secrets:     secretsmanager.NewFromConfig(cfg),
+		KMS:         kms.NewFromConfig(cfg),
+		IAM:         iam.NewFromConfig(cfg),
+		AutoScaling: autoscaling.NewFromConfig(cfg),
+		ECR:         ecr.NewFromConfig(cfg),
+		SSM:         ssm.NewFromConfig(cfg),
 	}
 }

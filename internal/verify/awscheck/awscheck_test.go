@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/mission-link/infra/internal/verify/awscheck"
 	"github.com/mission-link/infra/internal/verify/internal/awsreplay"
@@ -258,12 +262,81 @@ func TestSubscriptions(t *testing.T) {
 
 func TestSecret(t *testing.T) {
 	r, c, s := healthy(t)
-	expect(t, awscheck.Secret(context.Background(), c.Secrets, s.SecretARN()), report.Pass, "mission-link/dev/database exists")
+	res, secret := awscheck.Secret(context.Background(), c.Secrets, s.SecretARN())
+	expect(t, res, report.Pass, "mission-link/dev/database exists")
+	if secret == nil || aws.ToString(secret.KmsKeyId) != s.KeyARN() {
+		t.Errorf("the described secret %+v must name its key for secret.key", secret)
+	}
 	deleted := time.Date(2026, 8, 4, 9, 0, 0, 0, time.UTC)
 	r.Set("secretsmanager", "DescribeSecret", awsreplay.JSON("1.1", s.SecretBody(&deleted)))
-	expect(t, awscheck.Secret(context.Background(), c.Secrets, s.SecretARN()), report.Fail, "scheduled for deletion (since 2026-08-04 09:00 UTC)", "restore-secret")
+	res, secret = awscheck.Secret(context.Background(), c.Secrets, s.SecretARN())
+	expect(t, res, report.Fail, "scheduled for deletion (since 2026-08-04 09:00 UTC)", "restore-secret")
+	if secret == nil {
+		t.Error("a secret scheduled for deletion is still described: its key can be checked")
+	}
 	r.Set("secretsmanager", "DescribeSecret", awsreplay.JSONError("1.1", 400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."))
-	expect(t, awscheck.Secret(context.Background(), c.Secrets, s.SecretARN()), report.Fail, "does not exist")
+	res, secret = awscheck.Secret(context.Background(), c.Secrets, s.SecretARN())
+	expect(t, res, report.Fail, "does not exist")
+	if secret != nil {
+		t.Error("a missing secret has no key")
+	}
+}
+
+// TestSecretKey: the key DescribeSecret names must be Enabled; the check reuses Secret's answer
+// instead of describing the secret again.
+func TestSecretKey(t *testing.T) {
+	r, c, s := healthy(t)
+	_, secret := awscheck.Secret(context.Background(), c.Secrets, s.SecretARN())
+	res, key := awscheck.SecretKey(context.Background(), c.KMS, secret)
+	expect(t, res, report.Pass, s.KeyARN(), "is Enabled")
+	if key != s.KeyARN() {
+		t.Errorf("key %q, want %s", key, s.KeyARN())
+	}
+	if calls := r.Calls("kms", "DescribeKey"); len(calls) != 1 || !strings.Contains(string(calls[0].Body), `"KeyId":"`+s.KeyARN()+`"`) {
+		t.Errorf("DescribeKey calls %+v, want one for the key DescribeSecret names", calls)
+	}
+	if calls := r.Calls("secretsmanager", "DescribeSecret"); len(calls) != 1 {
+		t.Errorf("%d DescribeSecret calls, want Secret's only", len(calls))
+	}
+
+	// The key scheduled for deletion: every GetSecretValue fails while the secret looks fine.
+	deletion := time.Date(2026, 8, 11, 9, 0, 0, 0, time.UTC)
+	r.Set("kms", "DescribeKey", awsreplay.JSON("1.1", s.KeyBody("PendingDeletion", &deletion)))
+	res, key = awscheck.SecretKey(context.Background(), c.KMS, secret)
+	expect(t, res, report.Fail, "is PendingDeletion (to be deleted on 2026-08-11 09:00 UTC)", "KMSInvalidStateException",
+		"aws kms cancel-key-deletion --key-id "+s.KeyARN(), "aws kms enable-key --key-id "+s.KeyARN())
+	if key != s.KeyARN() {
+		t.Error("a key pending deletion still has a policy to check")
+	}
+
+	r.Set("kms", "DescribeKey", awsreplay.JSON("1.1", s.KeyBody("Disabled", nil)))
+	res, _ = awscheck.SecretKey(context.Background(), c.KMS, secret)
+	expect(t, res, report.Fail, "is Disabled", "DisabledException", "aws kms enable-key --key-id "+s.KeyARN())
+
+	r.Set("kms", "DescribeKey", awsreplay.JSONError("1.1", 400, "NotFoundException", "Key '"+s.KeyARN()+"' does not exist"))
+	res, key = awscheck.SecretKey(context.Background(), c.KMS, secret)
+	expect(t, res, report.Fail, "does not exist", "every GetSecretValue fails")
+	if key != "" {
+		t.Error("a deleted key has no policy")
+	}
+
+	r.Set("kms", "DescribeKey", awsreplay.JSONError("1.1", 400, "AccessDeniedException",
+		"User: arn:aws:sts::123456789012:assumed-role/ReadOnly/dev is not authorized to perform: kms:DescribeKey on resource: "+s.KeyARN()))
+	res, _ = awscheck.SecretKey(context.Background(), c.KMS, secret)
+	expect(t, res, report.Fail, "AccessDeniedException", "grant kms:DescribeKey")
+
+	// Encrypted with the AWS managed key: DescribeSecret names no key.
+	r.Set("secretsmanager", "DescribeSecret", awsreplay.JSON("1.1", s.SecretBodyWithKey("", nil)))
+	_, managed := awscheck.Secret(context.Background(), c.Secrets, s.SecretARN())
+	calls := len(r.Calls("kms", "DescribeKey"))
+	res, key = awscheck.SecretKey(context.Background(), c.KMS, managed)
+	expect(t, res, report.Warn, "AWS managed key aws/secretsmanager", "pulumi up --refresh")
+	if key != "" || len(r.Calls("kms", "DescribeKey")) != calls {
+		t.Errorf("key %q: the AWS managed key is not described", key)
+	}
+
+	res, _ = awscheck.SecretKey(context.Background(), c.KMS, nil)
+	expect(t, res, report.Skip, "see the secret line")
 }
 
 func TestAppRole(t *testing.T) {
@@ -293,6 +366,177 @@ func TestAppRole(t *testing.T) {
 	expect(t, results[0], report.Pass)
 	expect(t, results[2], report.Fail, "may not publish to the topic", "implicitDeny", "AccessDenied")
 	expect(t, results[3], report.Fail, "may read another secret", "detach the extra policy")
+}
+
+// TestAppRoleKeyPolicy: the app role may decrypt with the secret's key through Secrets Manager
+// and not directly, under the key's own policy, which the simulation is given.
+func TestAppRoleKeyPolicy(t *testing.T) {
+	r, c, s := healthy(t)
+	want := awscheck.KeyPolicyWant{RoleARN: s.RoleARN(), KeyARN: s.KeyARN(), Region: s.Region}
+	results := awscheck.AppRoleKeyPolicy(context.Background(), c.KMS, c.IAM, want)
+	if len(results) != 2 {
+		t.Fatalf("%d results, want the two simulations: %+v", len(results), results)
+	}
+	expect(t, results[0], report.Pass, "may decrypt with the secret's key through Secrets Manager", "secretsmanager.ap-northeast-2.amazonaws.com")
+	expect(t, results[1], report.Pass, "may not decrypt with the secret's key directly", "explicitDeny")
+
+	if calls := r.Calls("kms", "GetKeyPolicy"); len(calls) != 1 || !strings.Contains(string(calls[0].Body), `"KeyId":"`+s.KeyARN()+`"`) ||
+		!strings.Contains(string(calls[0].Body), `"PolicyName":"default"`) {
+		t.Errorf("GetKeyPolicy calls %+v", calls)
+	}
+	calls := r.Calls("iam", "SimulatePrincipalPolicy")
+	if len(calls) != 2 {
+		t.Fatalf("%d SimulatePrincipalPolicy calls, want 2", len(calls))
+	}
+	for i, call := range calls {
+		f := call.Form
+		// The key policy's Principal is evaluated for the role itself.
+		if f.Get("PolicySourceArn") != s.RoleARN() || f.Get("CallerArn") != s.RoleARN() ||
+			f.Get("ResourcePolicy") != s.KeyPolicy(s.Region) || f.Get("ActionNames.member.1") != "kms:Decrypt" || f.Get("ResourceArns.member.1") != s.KeyARN() {
+			t.Errorf("simulation %d: %v", i, f)
+		}
+	}
+	via := calls[0].Form
+	if via.Get("ContextEntries.member.1.ContextKeyName") != "kms:ViaService" || via.Get("ContextEntries.member.1.ContextKeyType") != "string" ||
+		via.Get("ContextEntries.member.1.ContextKeyValues.member.1") != "secretsmanager.ap-northeast-2.amazonaws.com" || via.Has("ContextEntries.member.2.ContextKeyName") {
+		t.Errorf("the decryption through Secrets Manager carries %v", via)
+	}
+	if calls[1].Form.Has("ContextEntries.member.1.ContextKeyName") {
+		t.Errorf("the direct decryption carries context %v", calls[1].Form)
+	}
+
+	// The key policy's Deny names another region's Secrets Manager: the app's reads are denied,
+	// which the role's own policies do not show.
+	r.Set("kms", "GetKeyPolicy", awsreplay.JSON("1.1", awsreplay.KeyPolicyBody(s.KeyPolicy("us-east-1"))))
+	results = awscheck.AppRoleKeyPolicy(context.Background(), c.KMS, c.IAM, want)
+	expect(t, results[0], report.Fail, "may not decrypt with the secret's key through Secrets Manager", "is explicitDeny",
+		"AccessDeniedException", "another region's Secrets Manager", "aws kms get-key-policy --key-id "+s.KeyARN()+" --policy-name default",
+		"kms:Decrypt: explicitDeny, matched DecryptOnlyThroughSecretsManager (resource)")
+	expect(t, results[1], report.Pass)
+
+	// The key policy lost its Deny, and a wider policy on the role allows kms:Decrypt anywhere.
+	r.Set("kms", "GetKeyPolicy", awsreplay.JSON("1.1", awsreplay.KeyPolicyBody(
+		`{"Version":"2012-10-17","Statement":[{"Sid":"AccountAdministersKey","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}`)))
+	policies := s.RolePolicies()
+	policies[s.RoleARN()] = `{"Version":"2012-10-17","Statement":[{"Sid":"KmsUser","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}`
+	r.SetFunc("iam", "SimulatePrincipalPolicy", awsreplay.SimulatePolicies(policies))
+	results = awscheck.AppRoleKeyPolicy(context.Background(), c.KMS, c.IAM, want)
+	expect(t, results[0], report.Pass)
+	expect(t, results[1], report.Fail, "may decrypt with the secret's key directly", "is allowed", "lost its Deny", "matched KmsUser (role)")
+
+	// The simulator does not take the role as caller: nothing is proven, so the check skips (a role
+	// that is gone fails app-role.trust).
+	for code, refusal := range map[string]awsreplay.Response{
+		"NoSuchEntity: The role with name mission-link-dev-app cannot be found.": awsreplay.QueryError(404, "NoSuchEntity", "The role with name mission-link-dev-app cannot be found."),
+		"InvalidInput: Invalid caller ARN":                                       awsreplay.QueryError(400, "InvalidInput", "Invalid caller ARN: "+s.RoleARN()),
+	} {
+		r.Set("iam", "SimulatePrincipalPolicy", refusal)
+		results = awscheck.AppRoleKeyPolicy(context.Background(), c.KMS, c.IAM, want)
+		if len(results) != 1 {
+			t.Fatalf("%d results, want one skip: %+v", len(results), results)
+		}
+		expect(t, results[0], report.Skip, "not checked", "caller "+s.RoleARN(), code)
+	}
+
+	r.Set("iam", "SimulatePrincipalPolicy", awsreplay.QueryError(403, "AccessDenied", "User: arn:aws:sts::123456789012:assumed-role/ReadOnly/dev is not authorized to perform: iam:SimulatePrincipalPolicy"))
+	results = awscheck.AppRoleKeyPolicy(context.Background(), c.KMS, c.IAM, want)
+	expect(t, results[0], report.Fail, "AccessDenied", "grant iam:SimulatePrincipalPolicy")
+
+	r.Set("kms", "GetKeyPolicy", awsreplay.JSONError("1.1", 400, "AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/ReadOnly/dev is not authorized to perform: kms:GetKeyPolicy"))
+	results = awscheck.AppRoleKeyPolicy(context.Background(), c.KMS, c.IAM, want)
+	if len(results) != 1 {
+		t.Fatalf("%d results, want one failure", len(results))
+	}
+	expect(t, results[0], report.Fail, "reading the policy of key", "grant kms:GetKeyPolicy")
+}
+
+// TestAutoscalerScaling: the autoscaler's role may scale the node group's Auto Scaling group as a
+// request carrying the group's tags, and may not scale a group tagged for another cluster.
+func TestAutoscalerScaling(t *testing.T) {
+	r, c, s := healthy(t)
+	want := awscheck.ScalingWant{RoleARN: s.AutoscalerRoleARN(), Cluster: s.Cluster, AutoScalingGroups: []string{s.AutoScalingGroup}}
+	results := awscheck.AutoscalerScaling(context.Background(), c.AutoScaling, c.IAM, want)
+	if len(results) != 2 {
+		t.Fatalf("%d results, want two simulations: %+v", len(results), results)
+	}
+	expect(t, results[0], report.Pass, "may scale "+s.AutoScalingGroup, "autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup", "its 5 tags")
+	expect(t, results[1], report.Pass, "may not scale another cluster's group", "k8s.io/cluster-autoscaler/enabled=true",
+		"k8s.io/cluster-autoscaler/mission-link-verify-other-cluster=owned", "implicitDeny")
+
+	if calls := r.Calls("autoscaling", "DescribeAutoScalingGroups"); len(calls) != 1 || calls[0].Form.Get("AutoScalingGroupNames.member.1") != s.AutoScalingGroup ||
+		calls[0].Form.Has("AutoScalingGroupNames.member.2") {
+		t.Errorf("DescribeAutoScalingGroups calls %+v, want one naming the node group's group", calls)
+	}
+	calls := r.Calls("iam", "SimulatePrincipalPolicy")
+	if len(calls) != 2 {
+		t.Fatalf("%d SimulatePrincipalPolicy calls, want 2", len(calls))
+	}
+	wantTags := map[string]string{}
+	for k, v := range s.GroupTags() {
+		wantTags["aws:ResourceTag/"+k] = v
+	}
+	otherTags := map[string]string{"aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true", "aws:ResourceTag/k8s.io/cluster-autoscaler/mission-link-verify-other-cluster": "owned"}
+	for i, tags := range []map[string]string{wantTags, otherTags} {
+		f := calls[i].Form
+		if f.Get("PolicySourceArn") != s.AutoscalerRoleARN() || f.Get("ActionNames.member.1") != "autoscaling:SetDesiredCapacity" ||
+			f.Get("ActionNames.member.2") != "autoscaling:TerminateInstanceInAutoScalingGroup" || f.Has("ResourcePolicy") {
+			t.Errorf("simulation %d: %v", i, f)
+		}
+		got := map[string]string{}
+		for n := 1; f.Has(fmt.Sprintf("ContextEntries.member.%d.ContextKeyName", n)); n++ {
+			entry := fmt.Sprintf("ContextEntries.member.%d.", n)
+			if f.Get(entry+"ContextKeyType") != "string" || f.Has(entry+"ContextKeyValues.member.2") {
+				t.Errorf("simulation %d: context entry %d is not one string: %v", i, n, f)
+			}
+			got[f.Get(entry+"ContextKeyName")] = f.Get(entry + "ContextKeyValues.member.1")
+		}
+		if !maps.Equal(got, tags) {
+			t.Errorf("simulation %d carries context %v, want %v", i, got, tags)
+		}
+	}
+	if calls[0].Form.Get("ResourceArns.member.1") != s.AutoScalingGroupARN() {
+		t.Errorf("the group's simulation is on %s, want its ARN %s", calls[0].Form.Get("ResourceArns.member.1"), s.AutoScalingGroupARN())
+	}
+	if other := calls[1].Form.Get("ResourceArns.member.1"); other == s.AutoScalingGroupARN() || !strings.HasPrefix(other, "arn:aws:autoscaling:ap-northeast-2:123456789012:autoScalingGroup:") {
+		t.Errorf("the other cluster's group %q must be another group in the same account and region", other)
+	}
+
+	// The group lost its cluster's discovery tag: the role's condition no longer holds.
+	tags := s.GroupTags()
+	delete(tags, "k8s.io/cluster-autoscaler/"+s.Cluster)
+	r.Set("autoscaling", "DescribeAutoScalingGroups", awsreplay.XML(s.AutoScalingGroupsBody(tags)))
+	results = awscheck.AutoscalerScaling(context.Background(), c.AutoScaling, c.IAM, want)
+	expect(t, results[0], report.Fail, "may not scale "+s.AutoScalingGroup, "autoscaling:SetDesiredCapacity is implicitDeny", "AccessDenied", "stay Pending",
+		"k8s.io/cluster-autoscaler/mission-link-dev=owned", "create-or-update-tags --tags ResourceId="+s.AutoScalingGroup,
+		"missing context values aws:ResourceTag/k8s.io/cluster-autoscaler/mission-link-dev", "tags: eks:cluster-name=mission-link-dev")
+	expect(t, results[1], report.Pass)
+
+	// A wider policy on the role scales every group.
+	r.Set("autoscaling", "DescribeAutoScalingGroups", awsreplay.XML(s.AutoScalingGroupsBody(s.GroupTags())))
+	policies := s.RolePolicies()
+	policies[s.AutoscalerRoleARN()] = `{"Version":"2012-10-17","Statement":[{"Sid":"AutoScalingFullAccess","Effect":"Allow","Action":"autoscaling:*","Resource":"*"}]}`
+	r.SetFunc("iam", "SimulatePrincipalPolicy", awsreplay.SimulatePolicies(policies))
+	results = awscheck.AutoscalerScaling(context.Background(), c.AutoScaling, c.IAM, want)
+	expect(t, results[0], report.Pass)
+	expect(t, results[1], report.Fail, "may scale another cluster's group", "without the cluster's tag condition",
+		"aws iam list-attached-role-policies --role-name "+s.AutoscalerRole, "matched AutoScalingFullAccess (role)")
+
+	r.Set("autoscaling", "DescribeAutoScalingGroups", awsreplay.XML(`<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">
+  <DescribeAutoScalingGroupsResult><AutoScalingGroups/></DescribeAutoScalingGroupsResult>
+  <ResponseMetadata><RequestId>3e1b8a4c-2d7f-4c9e-a5b6-0f8d1e2c3b4a</RequestId></ResponseMetadata>
+</DescribeAutoScalingGroupsResponse>`))
+	results = awscheck.AutoscalerScaling(context.Background(), c.AutoScaling, c.IAM, want)
+	if len(results) != 1 {
+		t.Fatalf("%d results, want one failure", len(results))
+	}
+	expect(t, results[0], report.Fail, "Auto Scaling group "+s.AutoScalingGroup+" does not exist")
+
+	r.Set("autoscaling", "DescribeAutoScalingGroups", awsreplay.QueryError(403, "AccessDenied",
+		"User: arn:aws:sts::123456789012:assumed-role/ReadOnly/dev is not authorized to perform: autoscaling:DescribeAutoScalingGroups"))
+	expect(t, awscheck.AutoscalerScaling(context.Background(), c.AutoScaling, c.IAM, want)[0], report.Fail, "AccessDenied", "grant autoscaling:DescribeAutoScalingGroups")
+
+	want.AutoScalingGroups = nil
+	expect(t, awscheck.AutoscalerScaling(context.Background(), c.AutoScaling, c.IAM, want)[0], report.Skip, "see the nodegroup line")
 }
 
 func TestRegistry(t *testing.T) {

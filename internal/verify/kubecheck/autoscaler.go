@@ -104,3 +104,40 @@ func orNone(list []string) string {
 	}
 	return strings.Join(list, ", ")
 }
+
+// AutoscalerRoleARN returns the IAM role the running autoscaler uses: the eks.amazonaws.com/role-arn
+// annotation of the ServiceAccount its Deployment runs as, so that the role checked is the one its
+// pods get, whatever the stack's outputs say. When there is none to check it returns "" and the
+// result that says why: a skip when no autoscaler runs (the autoscaler line fails then), a failure
+// when its ServiceAccount names no role.
+func AutoscalerRoleARN(ctx context.Context, kube kubernetes.Interface, want AutoscalerWant) (string, report.Result) {
+	const check = "autoscaler.role"
+	deployments, err := kube.AppsV1().Deployments(want.Namespace).List(ctx, metav1.ListOptions{LabelSelector: want.Selector})
+	if err != nil {
+		return "", apiFailure(check, "listing the autoscaler's Deployment", err)
+	}
+	if len(deployments.Items) == 0 {
+		return "", report.Skipf(check, "not checked: no cluster autoscaler runs (see the autoscaler line)")
+	}
+	d := deployments.Items[0]
+	name := d.Spec.Template.Spec.ServiceAccountName
+	if name == "" {
+		name = "default" // what Kubernetes runs a pod as when its spec names no ServiceAccount
+	}
+	sa, err := kube.CoreV1().ServiceAccounts(d.Namespace).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", report.Failure(check, fmt.Sprintf("Deployment %s/%s runs as ServiceAccount %s, which does not exist", d.Namespace, d.Name, name),
+			"the autoscaler's pods cannot be created without their ServiceAccount: nothing scales the node group",
+			fmt.Sprintf("run `pulumi up` to install the autoscaler's chart again; `kubectl -n %s describe replicaset -l %s` shows the error", d.Namespace, want.Selector))
+	case err != nil:
+		return "", apiFailure(check, "reading the autoscaler's ServiceAccount", err)
+	}
+	role := sa.Annotations[roleAnnotation]
+	if role == "" {
+		return "", report.Failure(check, fmt.Sprintf("ServiceAccount %s/%s of the autoscaler names no role in %s", d.Namespace, name, roleAnnotation),
+			"without IRSA the autoscaler's AWS calls run as the node's role, which may not describe or scale Auto Scaling groups: it discovers no node group, or every scale-up fails with AccessDenied",
+			"the stack's chart values set the annotation (rbac.serviceAccount.annotations): run `pulumi up`; if the autoscaler is installed another way, annotate its ServiceAccount with its role")
+	}
+	return role, report.Result{}
+}

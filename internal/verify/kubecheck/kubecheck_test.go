@@ -140,6 +140,42 @@ func TestAutoscaler(t *testing.T) {
 	expect(t, kubecheck.Autoscaler(context.Background(), fake.NewClientset(), want), report.Fail, "no Deployment labelled app.kubernetes.io/name=aws-cluster-autoscaler", "never grows")
 }
 
+// TestAutoscalerRoleARN: the role checked is the one the running autoscaler's ServiceAccount names.
+func TestAutoscalerRoleARN(t *testing.T) {
+	role := "arn:aws:iam::123456789012:role/mission-link-dev-cluster-autoscaler-6b1e3d9"
+	want := kubecheck.AutoscalerWant{Namespace: kubecheck.DefaultAutoscalerNamespace, Selector: kubecheck.DefaultAutoscalerSelector}
+	kube := fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.AutoscalerServiceAccount(role),
+		kubefake.ServiceAccount("kube-system", "default", "arn:aws:iam::123456789012:role/other"))
+	if got, res := kubecheck.AutoscalerRoleARN(context.Background(), kube, want); got != role {
+		t.Errorf("role %q (%+v), want %s", got, res, role)
+	}
+
+	// No autoscaler runs: the autoscaler line fails, this one has nothing to check.
+	got, res := kubecheck.AutoscalerRoleARN(context.Background(), fake.NewClientset(kubefake.AutoscalerServiceAccount(role)), want)
+	expect(t, res, report.Skip, "no cluster autoscaler runs", "see the autoscaler line")
+	if got != "" {
+		t.Errorf("role %q without an autoscaler", got)
+	}
+
+	// Its ServiceAccount names no role: IRSA gives its pods none.
+	got, res = kubecheck.AutoscalerRoleARN(context.Background(), fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.AutoscalerServiceAccount("")), want)
+	expect(t, res, report.Fail, "ServiceAccount kube-system/cluster-autoscaler-aws-cluster-autoscaler of the autoscaler names no role in eks.amazonaws.com/role-arn",
+		"AccessDenied", "rbac.serviceAccount.annotations")
+	if got != "" {
+		t.Errorf("role %q from an unannotated ServiceAccount", got)
+	}
+
+	_, res = kubecheck.AutoscalerRoleARN(context.Background(), fake.NewClientset(kubefake.AutoscalerDeployment(1)), want)
+	expect(t, res, report.Fail, "runs as ServiceAccount cluster-autoscaler-aws-cluster-autoscaler, which does not exist")
+
+	denied := fake.NewClientset(kubefake.AutoscalerDeployment(1), kubefake.AutoscalerServiceAccount(role))
+	denied.PrependReactor("get", "serviceaccounts", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New(`serviceaccounts "cluster-autoscaler-aws-cluster-autoscaler" is forbidden: User "dev" cannot get resource "serviceaccounts" in API group "" in the namespace "kube-system"`)
+	})
+	_, res = kubecheck.AutoscalerRoleARN(context.Background(), denied, want)
+	expect(t, res, report.Fail, "reading the autoscaler's ServiceAccount", "is forbidden")
+}
+
 func TestDefaultStorageClass(t *testing.T) {
 	kube := fake.NewClientset(kubefake.StorageClass("gp3", kubecheck.EBSCSIProvisioner, true), kubefake.StorageClass("gp2", "kubernetes.io/aws-ebs", false))
 	expect(t, kubecheck.DefaultStorageClass(context.Background(), kube, "gp3"), report.Pass, "gp3 is the default")

@@ -1,7 +1,7 @@
 // Package awsreplay answers the AWS SDK's HTTP requests with recorded responses, so tests run the
 // SDK's own serialisers and deserialisers against bodies shaped like AWS's: JSON for the awsJson
-// and restJson services (EKS, EventBridge, SQS, SSM, Secrets Manager, ECR), XML for the query
-// services (SNS, IAM, STS, EC2), CBOR for CloudWatch (RPC v2). It only plugs into
+// and restJson services (EKS, EventBridge, SQS, SSM, Secrets Manager, KMS, ECR), XML for the query
+// services (SNS, IAM, STS, EC2, Auto Scaling), CBOR for CloudWatch (RPC v2). It only plugs into
 // aws.Config.HTTPClient; nothing reaches the network.
 package awsreplay
 
@@ -63,7 +63,7 @@ func (r *Replay) Config(region string) aws.Config {
 func key(service, operation string) string { return service + " " + operation }
 
 // Set records the response of an operation. service is the endpoint prefix (eks, ec2, events,
-// sqs, monitoring, sns, secretsmanager, iam, ecr, ssm, sts); operation is the API operation, or
+// sqs, monitoring, sns, secretsmanager, kms, iam, autoscaling, ecr, ssm, sts); operation is the API operation, or
 // for EKS's REST API the method and path ("GET /clusters/dev").
 func (r *Replay) Set(service, operation string, resp Response) {
 	r.SetFunc(service, operation, func(Call) Response { return resp })
@@ -150,7 +150,7 @@ func operation(req *http.Request, body []byte) (string, url.Values) {
 	return req.Method + " " + req.URL.EscapedPath(), nil // restJson
 }
 
-// JSON is an awsJson answer (EventBridge, SSM, Secrets Manager, ECR: 1.1; SQS: 1.0).
+// JSON is an awsJson answer (EventBridge, SSM, Secrets Manager, KMS, ECR: 1.1; SQS: 1.0).
 func JSON(version, body string) Response {
 	return Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/x-amz-json-" + version}}, Body: []byte(body)}
 }
@@ -172,7 +172,7 @@ func RestJSONError(status int, errType, message string) Response {
 		Body: []byte(fmt.Sprintf(`{"message":%q}`, message))}
 }
 
-// XML is a query-protocol answer (SNS, IAM, STS, EC2).
+// XML is a query-protocol answer (SNS, IAM, STS, EC2, Auto Scaling).
 func XML(body string) Response {
 	return Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"text/xml"}}, Body: []byte(body)}
 }

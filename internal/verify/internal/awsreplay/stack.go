@@ -3,6 +3,7 @@ package awsreplay
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,8 +18,10 @@ type Stack struct {
 	Cluster, NodeGroup, AutoScalingGroup    string
 	InstanceType                            string
 	Bus, Rule, Source, Topic, Queue, Secret string
-	Role, Repository, Bastion               string
-	Emails                                  []string
+	// Key is the ID of the key the secret is encrypted with.
+	Key                                       string
+	Role, AutoscalerRole, Repository, Bastion string
+	Emails                                    []string
 }
 
 // DevStack is the dev stack of Pulumi.dev.yaml after `pulumi up`.
@@ -32,7 +35,9 @@ func DevStack() Stack {
 		Topic:  "mission-link-dev-notifications-2b7e4c9",
 		Queue:  "mission-link-dev-events-dlq-6a0f3d2",
 		Secret: "mission-link/dev/database-Qx7Yp2",
-		Role:   "mission-link-dev-app-role-1f9b8e3", Repository: "mission-link-dev", Bastion: "i-0c4f1a9e2b7d35810",
+		Key:    "7c2e9f4a-1b8d-4e6a-9c3f-5d0b2a7e8f16",
+		Role:   "mission-link-dev-app-role-1f9b8e3", AutoscalerRole: "mission-link-dev-cluster-autoscaler-6b1e3d9",
+		Repository: "mission-link-dev", Bastion: "i-0c4f1a9e2b7d35810",
 		Emails: []string{"mission-link-dev@example.com"},
 	}
 }
@@ -48,6 +53,20 @@ func (s Stack) TopicARN() string  { return s.arn("sns", s.Topic) }
 func (s Stack) QueueARN() string  { return s.arn("sqs", s.Queue) }
 func (s Stack) SecretARN() string { return s.arn("secretsmanager", "secret:"+s.Secret) }
 func (s Stack) RoleARN() string   { return fmt.Sprintf("arn:aws:iam::%s:role/%s", s.Account, s.Role) }
+
+// KeyARN, AutoscalerRoleARN, NodeGroupARN and AutoScalingGroupARN are the ARNs of the secret's
+// key, the autoscaler's role, the node group and its Auto Scaling group.
+func (s Stack) KeyARN() string { return s.arn("kms", "key/"+s.Key) }
+func (s Stack) AutoscalerRoleARN() string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", s.Account, s.AutoscalerRole)
+}
+func (s Stack) NodeGroupARN() string {
+	return s.arn("eks", "nodegroup/"+s.Cluster+"/"+s.NodeGroup+"/70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93")
+}
+func (s Stack) AutoScalingGroupARN() string {
+	return s.arn("autoscaling", "autoScalingGroup:2e7d9b1c-4a6f-4c3e-8b5d-1f0a9e8c7d6b:autoScalingGroupName/"+s.AutoScalingGroup)
+}
+
 func (s Stack) QueueURL() string {
 	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", s.Region, s.Account, s.Queue)
 }
@@ -132,7 +151,7 @@ func (s Stack) NodeGroupBody(status, issues string) string {
 "nodeRole":"arn:aws:iam::%s:role/mission-link-dev-node-7e2d4f1","labels":{},
 "resources":{"autoScalingGroups":[{"name":%q}]},"health":{"issues":%s},"updateConfig":{"maxUnavailable":1},
 "launchTemplate":{"name":"mission-link-dev-nodes-20260803091244","version":"1","id":"lt-0b9a8c7d6e5f43210"},"tags":{}}}`,
-		s.NodeGroup, s.arn("eks", "nodegroup/"+s.Cluster+"/"+s.NodeGroup+"/70c8f3a4-3d1b-4a5e-9f62-0b7d4c1e8a93"), s.Cluster,
+		s.NodeGroup, s.NodeGroupARN(), s.Cluster,
 		epoch(created()), epoch(created().Add(8*time.Minute)), status, s.InstanceType, s.Account, s.AutoScalingGroup, issues)
 }
 
@@ -267,16 +286,164 @@ func (s Stack) SubscriptionsBody(subs ...Subscription) string {
 </ListSubscriptionsByTopicResponse>`, b.String())
 }
 
-// SecretBody is Secrets Manager's DescribeSecret answer; deleted is empty or the deletion time.
+// SecretBody is Secrets Manager's DescribeSecret answer for the secret encrypted with the stack's
+// key; deleted is empty or the deletion time.
 func (s Stack) SecretBody(deleted *time.Time) string {
-	deletedField := ""
+	return s.SecretBodyWithKey(s.KeyARN(), deleted)
+}
+
+// SecretBodyWithKey is DescribeSecret's answer for the secret encrypted with key: "" is the AWS
+// managed key aws/secretsmanager, for which Secrets Manager omits KmsKeyId.
+func (s Stack) SecretBodyWithKey(key string, deleted *time.Time) string {
+	fields := ""
+	if key != "" {
+		fields += fmt.Sprintf(`,"KmsKeyId":%q`, key)
+	}
 	if deleted != nil {
-		deletedField = fmt.Sprintf(`,"DeletedDate":%s`, epoch(*deleted))
+		fields += fmt.Sprintf(`,"DeletedDate":%s`, epoch(*deleted))
 	}
 	return fmt.Sprintf(`{"ARN":%q,"Name":"mission-link/dev/database","Description":"Database connection of the mission-link app",
 "LastChangedDate":%s,"LastAccessedDate":1786060800,"CreatedDate":%s,"Tags":[{"Key":"Project","Value":"mission-link"},{"Key":"Stack","Value":"dev"}],
 "VersionIdsToStages":{"5c9e2f1a-8b3d-4e7c-a6f0-1d2e3f4a5b6c":["AWSCURRENT"]}%s}`,
-		s.SecretARN(), epoch(created()), epoch(created()), deletedField)
+		s.SecretARN(), epoch(created()), epoch(created()), fields)
+}
+
+// KeyBody is KMS's DescribeKey answer for the secret's key in state (Enabled, Disabled,
+// PendingDeletion, ...); deletion is the deletion date of a key PendingDeletion.
+func (s Stack) KeyBody(state string, deletion *time.Time) string {
+	deletionField := ""
+	if deletion != nil {
+		deletionField = fmt.Sprintf(`,"DeletionDate":%s`, epoch(*deletion))
+	}
+	return fmt.Sprintf(`{"KeyMetadata":{"AWSAccountId":%q,"KeyId":%q,"Arn":%q,"CreationDate":%s,"Enabled":%t,
+"Description":"Encrypts the app's database secret in Secrets Manager","KeyUsage":"ENCRYPT_DECRYPT","KeyState":%q,"Origin":"AWS_KMS",
+"KeyManager":"CUSTOMER","CustomerMasterKeySpec":"SYMMETRIC_DEFAULT","KeySpec":"SYMMETRIC_DEFAULT","EncryptionAlgorithms":["SYMMETRIC_DEFAULT"],
+"MultiRegion":false%s}}`,
+		s.Account, s.Key, s.KeyARN(), epoch(created()), state == "Enabled", state, deletionField)
+}
+
+// KeyPolicy is the secret key's policy as secrets.KeyPolicy writes it, its Deny naming Secrets
+// Manager in region.
+func (s Stack) KeyPolicy(region string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"AccountAdministersKey","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::%s:root"]},"Action":["kms:*"],"Resource":["*"]},{"Sid":"DecryptOnlyThroughSecretsManager","Effect":"Deny","Principal":{"AWS":["*"]},"Action":["kms:Decrypt"],"Resource":["*"],"Condition":{"StringNotEquals":{"kms:ViaService":["secretsmanager.%s.amazonaws.com"]}}}]}`,
+		s.Account, region)
+}
+
+// KeyPolicyBody is KMS's GetKeyPolicy answer with policy.
+func KeyPolicyBody(policy string) string {
+	return fmt.Sprintf(`{"Policy":%q,"PolicyName":"default"}`, policy)
+}
+
+// AppRolePolicy is the app role's policy as app.Permissions writes it: AppPolicy's grants, the
+// topic's other actions, and kms:Decrypt of the secret's key through Secrets Manager only (of the
+// topic's key through SNS only).
+func (s Stack) AppRolePolicy() string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+{"Sid":"ReadDatabaseSecret","Effect":"Allow","Action":["secretsmanager:GetSecretValue"],"Resource":[%q]},
+{"Sid":"DecryptDatabaseSecret","Effect":"Allow","Action":["kms:Decrypt"],"Resource":[%q],"Condition":{"StringEquals":{"kms:ViaService":["secretsmanager.%s.amazonaws.com"]}}},
+{"Sid":"PutAppEvents","Effect":"Allow","Action":["events:PutEvents"],"Resource":[%q]},
+{"Sid":"UseNotificationTopic","Effect":"Allow","Action":["sns:Subscribe","sns:ListSubscriptionsByTopic","sns:Publish"],"Resource":[%q]},
+{"Sid":"EncryptForNotificationTopic","Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":[%q],"Condition":{"StringEquals":{"kms:ViaService":["sns.%s.amazonaws.com"]}}}]}`,
+		s.SecretARN(), s.KeyARN(), s.Region, s.BusARN(), s.TopicARN(), s.arn("kms", "key/3a8d1f6c-2e9b-4c7a-b5d0-8f1e4a2c6b93"), s.Region)
+}
+
+// AutoscalerPolicy is the autoscaler role's policy as eks.AutoscalerPolicy writes it: scaling only
+// groups that carry both discovery tags of this cluster.
+func (s Stack) AutoscalerPolicy() string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+{"Sid":"DescribeScalingState","Effect":"Allow","Action":["autoscaling:DescribeAutoScalingGroups","autoscaling:DescribeAutoScalingInstances","autoscaling:DescribeLaunchConfigurations","autoscaling:DescribeScalingActivities","ec2:DescribeImages","ec2:DescribeInstanceTypes","ec2:DescribeLaunchTemplateVersions","ec2:GetInstanceTypesFromInstanceRequirements"],"Resource":["*"]},
+{"Sid":"DescribeNodeGroup","Effect":"Allow","Action":["eks:DescribeNodegroup"],"Resource":[%q]},
+{"Sid":"ScaleThisClustersGroups","Effect":"Allow","Action":["autoscaling:SetDesiredCapacity","autoscaling:TerminateInstanceInAutoScalingGroup"],"Resource":["*"],"Condition":{"StringEquals":{"aws:ResourceTag/k8s.io/cluster-autoscaler/enabled":["true"],"aws:ResourceTag/k8s.io/cluster-autoscaler/%s":["owned"]}}}]}`,
+		s.NodeGroupARN(), s.Cluster)
+}
+
+// RolePolicies are the identity policies of the stack's roles that verify simulates, by role ARN.
+func (s Stack) RolePolicies() map[string]string {
+	return map[string]string{s.RoleARN(): s.AppRolePolicy(), s.AutoscalerRoleARN(): s.AutoscalerPolicy()}
+}
+
+// GroupTags are the tags EKS puts on the node group's Auto Scaling group.
+func (s Stack) GroupTags() map[string]string {
+	return map[string]string{
+		"eks:cluster-name":                       s.Cluster,
+		"eks:nodegroup-name":                     s.NodeGroup,
+		"k8s.io/cluster-autoscaler/enabled":      "true",
+		"k8s.io/cluster-autoscaler/" + s.Cluster: "owned",
+		"kubernetes.io/cluster/" + s.Cluster:     "owned",
+	}
+}
+
+// AutoScalingGroupsBody is Auto Scaling's DescribeAutoScalingGroups answer: the node group's group
+// with tags.
+func (s Stack) AutoScalingGroupsBody(tags map[string]string) string {
+	var b strings.Builder
+	for _, key := range slices.Sorted(maps.Keys(tags)) {
+		fmt.Fprintf(&b, `
+          <member>
+            <ResourceId>%s</ResourceId>
+            <PropagateAtLaunch>true</PropagateAtLaunch>
+            <Value>%s</Value>
+            <Key>%s</Key>
+            <ResourceType>auto-scaling-group</ResourceType>
+          </member>`, s.AutoScalingGroup, tags[key], key)
+	}
+	return fmt.Sprintf(`<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">
+  <DescribeAutoScalingGroupsResult>
+    <AutoScalingGroups>
+      <member>
+        <AutoScalingGroupName>%s</AutoScalingGroupName>
+        <AutoScalingGroupARN>%s</AutoScalingGroupARN>
+        <MixedInstancesPolicy>
+          <LaunchTemplate>
+            <LaunchTemplateSpecification>
+              <LaunchTemplateId>lt-0b9a8c7d6e5f43210</LaunchTemplateId>
+              <LaunchTemplateName>mission-link-dev-nodes-20260803091244</LaunchTemplateName>
+              <Version>1</Version>
+            </LaunchTemplateSpecification>
+            <Overrides><member><InstanceType>%s</InstanceType></member></Overrides>
+          </LaunchTemplate>
+          <InstancesDistribution>
+            <OnDemandAllocationStrategy>prioritized</OnDemandAllocationStrategy>
+            <OnDemandBaseCapacity>0</OnDemandBaseCapacity>
+            <OnDemandPercentageAboveBaseCapacity>100</OnDemandPercentageAboveBaseCapacity>
+            <SpotAllocationStrategy>lowest-price</SpotAllocationStrategy>
+          </InstancesDistribution>
+        </MixedInstancesPolicy>
+        <MinSize>1</MinSize>
+        <MaxSize>2</MaxSize>
+        <DesiredCapacity>1</DesiredCapacity>
+        <DefaultCooldown>300</DefaultCooldown>
+        <AvailabilityZones>
+          <member>%sa</member>
+          <member>%sc</member>
+        </AvailabilityZones>
+        <HealthCheckType>EC2</HealthCheckType>
+        <HealthCheckGracePeriod>15</HealthCheckGracePeriod>
+        <Instances>
+          <member>
+            <InstanceId>i-0a1b2c3d4e5f60718</InstanceId>
+            <InstanceType>%s</InstanceType>
+            <AvailabilityZone>%sa</AvailabilityZone>
+            <LifecycleState>InService</LifecycleState>
+            <HealthStatus>Healthy</HealthStatus>
+            <ProtectedFromScaleIn>false</ProtectedFromScaleIn>
+          </member>
+        </Instances>
+        <CreatedTime>2026-08-03T09:14:02.117Z</CreatedTime>
+        <VPCZoneIdentifier>subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788</VPCZoneIdentifier>
+        <Tags>%s
+        </Tags>
+        <TerminationPolicies><member>AllocationStrategy</member><member>OldestLaunchTemplate</member><member>OldestInstance</member></TerminationPolicies>
+        <NewInstancesProtectedFromScaleIn>false</NewInstancesProtectedFromScaleIn>
+        <ServiceLinkedRoleARN>arn:aws:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling</ServiceLinkedRoleARN>
+        <CapacityRebalance>true</CapacityRebalance>
+      </member>
+    </AutoScalingGroups>
+  </DescribeAutoScalingGroupsResult>
+  <ResponseMetadata>
+    <RequestId>3e1b8a4c-2d7f-4c9e-a5b6-0f8d1e2c3b4a</RequestId>
+  </ResponseMetadata>
+</DescribeAutoScalingGroupsResponse>`, s.AutoScalingGroup, s.AutoScalingGroupARN(), s.InstanceType, s.Region, s.Region, s.InstanceType, s.Region, b.String(), s.Account)
 }
 
 // Issuer is the cluster's OIDC issuer without its scheme, as IRSA trust conditions name it.
@@ -309,43 +476,6 @@ func (s Stack) RoleBody(trust string) string {
     <RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId>
   </ResponseMetadata>
 </GetRoleResponse>`, url.QueryEscape(trust), s.Role, s.RoleARN())
-}
-
-// Simulate answers iam:SimulatePrincipalPolicy from the actions the role's policy allows, each
-// on exactly the listed resource, as IAM evaluates an identity policy without wildcards.
-func Simulate(allowed map[string]string) Responder {
-	return func(c Call) Response {
-		action, resource := c.Form.Get("ActionNames.member.1"), c.Form.Get("ResourceArns.member.1")
-		decision, matched := "implicitDeny", ""
-		if allowed[action] == resource {
-			decision = "allowed"
-			matched = `
-        <MatchedStatements>
-          <member>
-            <SourcePolicyId>app</SourcePolicyId>
-            <SourcePolicyType>IAM Policy</SourcePolicyType>
-            <StartPosition><Line>1</Line><Column>38</Column></StartPosition>
-            <EndPosition><Line>1</Line><Column>180</Column></EndPosition>
-          </member>
-        </MatchedStatements>`
-		}
-		return XML(fmt.Sprintf(`<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
-  <SimulatePrincipalPolicyResult>
-    <IsTruncated>false</IsTruncated>
-    <EvaluationResults>
-      <member>%s
-        <MissingContextValues/>
-        <EvalResourceName>%s</EvalResourceName>
-        <EvalDecision>%s</EvalDecision>
-        <EvalActionName>%s</EvalActionName>
-      </member>
-    </EvaluationResults>
-  </SimulatePrincipalPolicyResult>
-  <ResponseMetadata>
-    <RequestId>004d7059-4c14-11e5-b121-bd8c7EXAMPLE</RequestId>
-  </ResponseMetadata>
-</SimulatePrincipalPolicyResponse>`, matched, resource, decision, action))
-	}
 }
 
 // AppPolicy is what the stack's app role may do.
@@ -416,7 +546,10 @@ func (r *Replay) RecordHealthy(s Stack) {
 	}
 	r.Set("sns", "ListSubscriptionsByTopic", XML(s.SubscriptionsBody(subs...)))
 	r.Set("secretsmanager", "DescribeSecret", JSON("1.1", s.SecretBody(nil)))
-	r.SetFunc("iam", "SimulatePrincipalPolicy", Simulate(s.AppPolicy()))
+	r.Set("kms", "DescribeKey", JSON("1.1", s.KeyBody("Enabled", nil)))
+	r.Set("kms", "GetKeyPolicy", JSON("1.1", KeyPolicyBody(s.KeyPolicy(s.Region))))
+	r.SetFunc("iam", "SimulatePrincipalPolicy", SimulatePolicies(s.RolePolicies()))
+	r.Set("autoscaling", "DescribeAutoScalingGroups", XML(s.AutoScalingGroupsBody(s.GroupTags())))
 	r.Set("iam", "GetRole", XML(s.RoleBody(s.AppTrust("system:serviceaccount:mission-link:mission-link"))))
 	r.Set("ecr", "DescribeRepositories", JSON("1.1", s.RepositoryBody(true)))
 	r.Set("ecr", "ListImages", JSON("1.1", ImagesBody("3f9c2d1e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e")))

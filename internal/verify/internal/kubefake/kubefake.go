@@ -39,12 +39,18 @@ func Node(name, nodeGroup string, maxPods int64, ready bool) *corev1.Node {
 	}
 }
 
-// AutoscalerDeployment is the official chart's Deployment for a release named cluster-autoscaler.
+// autoscalerName is the official chart's name of the Deployment and ServiceAccount of a release named
+// cluster-autoscaler (its fullname).
+const autoscalerName = "cluster-autoscaler-aws-cluster-autoscaler"
+
+// AutoscalerDeployment is the official chart's Deployment for a release named cluster-autoscaler,
+// running as the chart's ServiceAccount.
 func AutoscalerDeployment(available int32) *appsv1.Deployment {
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "cluster-autoscaler-aws-cluster-autoscaler", Namespace: "kube-system", Labels: map[string]string{
+		ObjectMeta: metav1.ObjectMeta{Name: autoscalerName, Namespace: "kube-system", Labels: map[string]string{
 			"app.kubernetes.io/name": "aws-cluster-autoscaler", "app.kubernetes.io/instance": "cluster-autoscaler",
 		}},
+		Spec:   appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{ServiceAccountName: autoscalerName}}},
 		Status: appsv1.DeploymentStatus{Replicas: 1, AvailableReplicas: available},
 	}
 }
@@ -94,7 +100,7 @@ func onGet(kube *fake.Clientset, resource string, change func(runtime.Object) ru
 	})
 }
 
-// ServiceAccount is the app's ServiceAccount as the overlay deploys it, naming roleARN for IRSA.
+// ServiceAccount is a ServiceAccount naming roleARN for IRSA, as the app's overlay deploys the app's.
 func ServiceAccount(namespace, name, roleARN string) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace,
 		Annotations: map[string]string{"eks.amazonaws.com/role-arn": roleARN}}}
@@ -141,4 +147,10 @@ func Application(sync, health string, conditions ...map[string]any) *unstructure
 func Dynamic(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 		map[schema.GroupVersionResource]string{{Group: "argoproj.io", Version: "v1alpha1", Resource: "applications"}: "ApplicationList"}, objs...)
+}
+
+// AutoscalerServiceAccount is the ServiceAccount AutoscalerDeployment runs as, naming roleARN for
+// IRSA as the stack's chart values annotate it.
+func AutoscalerServiceAccount(roleARN string) *corev1.ServiceAccount {
+	return ServiceAccount("kube-system", autoscalerName, roleARN)
 }
