@@ -64,7 +64,7 @@ func TestRemedies(t *testing.T) {
 	if f.Fits() || !f.SubnetBound() || f.NodeBound() {
 		t.Fatalf("%+v", f)
 	}
-	if r := f.Remedies(everything, shapes, 17, 100); r != (Remedy{SubnetPrefixLength: 25, SubnetPods: (2*6-6)*16}) {
+	if r := f.Remedies(everything, shapes, 17, 100); r != (Remedy{SubnetPrefixLength: 25, SubnetPods: (2*6 - 6) * 16}) {
 		t.Errorf("/26: %+v", r)
 	}
 	if r := f.Remedies(everything, shapes, 26, 100); r != (Remedy{}) {

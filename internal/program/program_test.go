@@ -493,6 +493,22 @@ func TestAZCountAboveTheRegionRegistersNothing(t *testing.T) {
 	}
 }
 
+// TestPodsThatCannotFitRegisterNothing: /26 private subnets on two AZs leave two t3.medium
+// nodes' pods no address; the program stops before the first resource, naming the key and what
+// fits, where it used to build the cluster and report success.
+func TestPodsThatCannotFitRegisterNothing(t *testing.T) {
+	cfg := loadStack(t, "dev")
+	cfg.Values = maps.Clone(cfg.Values)
+	cfg.Values["mission-link:network"] = `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":26}`
+	r, err := run(cfg)
+	if err == nil || !strings.Contains(err.Error(), "network.privateSubnetPrefixLength (26) leaves the pods 0 addresses") || !strings.Contains(err.Error(), "Use 25 or less") {
+		t.Fatalf("error %v", err)
+	}
+	if len(r.Resources) != 0 {
+		t.Errorf("%d resources registered before the config error", len(r.Resources))
+	}
+}
+
 // TestProjectFileDocumentsEveryKey keeps Pulumi.yaml's config block and the program's keys in step,
 // and checks that Pulumi's own loader accepts the project and stack files.
 func TestProjectFileDocumentsEveryKey(t *testing.T) {
