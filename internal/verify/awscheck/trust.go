@@ -28,15 +28,18 @@ type TrustWant struct {
 type trustPolicy struct {
 	Statement []struct {
 		Effect    string
-		Principal struct{ Federated stringList }
-		Action    stringList
-		Condition map[string]map[string]stringList
+		Principal struct{ Federated PolicyStrings }
+		Action    PolicyStrings
+		Condition map[string]map[string]PolicyStrings
 	}
 }
 
-type stringList []string
+// PolicyStrings is a policy element IAM writes as a string or a list of strings (Action,
+// Resource, a principal, a condition's values), read as a list.
+type PolicyStrings []string
 
-func (l *stringList) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads a string or a list of strings.
+func (l *PolicyStrings) UnmarshalJSON(b []byte) error {
 	var one string
 	if json.Unmarshal(b, &one) == nil {
 		*l = []string{one}
@@ -44,7 +47,7 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return err
+		return fmt.Errorf("a policy string or list of strings: %w", err)
 	}
 	*l = many
 	return nil

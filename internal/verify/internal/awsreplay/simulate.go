@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mission-link/infra/internal/verify/awscheck"
 )
 
 // policy is an IAM policy document, as far as the simulator reads it.
@@ -20,25 +22,9 @@ type policy struct {
 type statement struct {
 	Sid       string
 	Effect    string
-	Action    stringList
-	Resource  stringList
-	Condition map[string]map[string]stringList
-}
-
-type stringList []string
-
-func (l *stringList) UnmarshalJSON(b []byte) error {
-	var one string
-	if json.Unmarshal(b, &one) == nil {
-		*l = []string{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("a policy string or list of strings: %w", err)
-	}
-	*l = many
-	return nil
+	Action    awscheck.PolicyStrings
+	Resource  awscheck.PolicyStrings
+	Condition map[string]map[string]awscheck.PolicyStrings
 }
 
 // Simulate answers iam:SimulatePrincipalPolicy from the actions the role's policy allows, each
@@ -46,7 +32,7 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 func Simulate(allowed map[string]string) Responder {
 	var p policy
 	for action, resource := range allowed {
-		p.Statement = append(p.Statement, statement{Sid: "app", Effect: "Allow", Action: stringList{action}, Resource: stringList{resource}})
+		p.Statement = append(p.Statement, statement{Sid: "app", Effect: "Allow", Action: awscheck.PolicyStrings{action}, Resource: awscheck.PolicyStrings{resource}})
 	}
 	return simulator(func(string) (*policy, error) { return &p, nil })
 }
@@ -238,7 +224,7 @@ func matchesAny(patterns []string, value string, foldCase bool) bool {
 
 // conditionsHold evaluates a statement's conditions; missing are the keys it read that the
 // request does not carry.
-func conditionsHold(conditions map[string]map[string]stringList, context map[string][]string) (bool, []string, error) {
+func conditionsHold(conditions map[string]map[string]awscheck.PolicyStrings, context map[string][]string) (bool, []string, error) {
 	hold := true
 	var missing []string
 	for operator, keys := range conditions {
