@@ -22,8 +22,9 @@ const (
 )
 
 // newBastion creates an instance in a private subnet that operators reach with SSM Session
-// Manager: no key pair, no public IP, and no ingress unless sshCidrs names some.
-func (n *Network) newBastion(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *awsec2.Vpc, subnet *awsec2.Subnet, parent pulumi.ResourceOrInvokeOption) error {
+// Manager: no key pair, no public IP, and no ingress unless sshCidrs names some. subnetID carries
+// the subnet's egress (zone.privateSubnetID): the SSM agent registers at first boot.
+func (n *Network) newBastion(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *awsec2.Vpc, subnetID pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) error {
 	bastionName := name + "-bastion"
 	profile, err := newSSMProfile(ctx, bastionName, "Bastion instance role: SSM Session Manager only", parent)
 	if err != nil {
@@ -37,7 +38,7 @@ func (n *Network) newBastion(ctx *pulumi.Context, name string, a vpcargs.Network
 	instance, err := awsec2.NewInstance(ctx, bastionName, &awsec2.InstanceArgs{
 		Ami:                      ami,
 		InstanceType:             pulumi.String(a.Bastion.InstanceType),
-		SubnetId:                 subnet.ID(),
+		SubnetId:                 subnetID,
 		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
 		IamInstanceProfile:       profile.Name,
 		AssociatePublicIpAddress: pulumi.Bool(false),

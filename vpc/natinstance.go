@@ -20,8 +20,9 @@ var natInstanceUserData string
 // network interface, not the instance: the interface, its elastic IP and the routes are separate
 // resources that outlive any one instance, so replacing the instance strands nothing.
 type natInstance struct {
-	eni *awsec2.NetworkInterface
-	eip *awsec2.Eip
+	eni      *awsec2.NetworkInterface
+	eip      *awsec2.Eip
+	instance *awsec2.Instance
 }
 
 // newNatInstance puts the NAT instance in the public subnet of z (the first AZ): an interface
@@ -65,7 +66,7 @@ func newNatInstance(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc
 		// The elastic IP is on the interface before the instance boots, so its user data can
 		// reach the package repositories through the internet gateway.
 		pulumi.DependsOn([]pulumi.Resource{eip}))
-	if _, err := awsec2.NewInstance(ctx, natName, &awsec2.InstanceArgs{
+	instance, err := awsec2.NewInstance(ctx, natName, &awsec2.InstanceArgs{
 		Ami:                ami,
 		InstanceType:       pulumi.String(a.NatInstance.InstanceType),
 		IamInstanceProfile: profile.Name,
@@ -84,10 +85,11 @@ func newNatInstance(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc
 		// or network), EC2 moves the instance to new hardware, keeping its ID, interface and IPs.
 		MaintenanceOptions: &awsec2.InstanceMaintenanceOptionsArgs{AutoRecovery: pulumi.String("default")},
 		Tags:               nameTag(natName),
-	}, opts...); err != nil {
+	}, opts...)
+	if err != nil {
 		return nil, fmt.Errorf("creating NAT instance %s: %w", natName, err)
 	}
-	return &natInstance{eni: eni, eip: eip}, nil
+	return &natInstance{eni: eni, eip: eip, instance: instance}, nil
 }
 
 // newNatSecurityGroup admits any traffic from the VPC (what the instance forwards) and nothing

@@ -25,7 +25,10 @@ type Network struct {
 	// AvailabilityZones are the AZs used, in the order of the subnet ID lists.
 	AvailabilityZones pulumi.StringArrayOutput `pulumi:"availabilityZones"`
 	PublicSubnetIDs   pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
-	PrivateSubnetIDs  pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// PrivateSubnetIDs depend on each private subnet's egress (zone.egress): what runs there
+	// (the node group, the EKS control plane's interfaces) is created once the subnet routes to
+	// the internet, so a node's first boot can reach ECR, STS and the EKS API.
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	// NatGatewayPublicIPs are the addresses private egress leaves from: the NAT gateways' or the
 	// NAT instance's elastic IPs (empty with natGateways none).
 	NatGatewayPublicIPs pulumi.StringArrayOutput `pulumi:"natGatewayPublicIps"`
@@ -42,6 +45,17 @@ type zone struct {
 	publicSubnet  *awsec2.Subnet
 	privateSubnet *awsec2.Subnet
 	natGateway    *awsec2.NatGateway // nil unless this AZ hosts a NAT gateway
+	// egress is what an instance in the private subnet needs before its first boot reaches the
+	// internet: the subnet's route table association, its default route, and the NAT gateway or
+	// NAT instance that route leads to. Nothing but this slice holds that ordering: a subnet ID
+	// is known before its routes exist.
+	egress []pulumi.Resource
+}
+
+// privateSubnetID is the zone's private subnet ID, carrying its egress as dependencies: a
+// resource that takes it is created after the subnet can reach the internet.
+func (z zone) privateSubnetID(ctx *pulumi.Context) pulumi.StringOutput {
+	return pulumi.OutputWithDependencies(ctx.Context(), z.privateSubnet.ID().ToStringOutput(), z.egress...).(pulumi.StringOutput)
 }
 
 // NewNetwork validates args and builds the network. Nothing is registered when args are invalid.
@@ -107,23 +121,23 @@ func (n *Network) build(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs)
 			return err
 		}
 	}
-	n.setZoneOutputs(zones, nat)
+	n.setZoneOutputs(ctx, zones, nat)
 
 	n.BastionInstanceID = pulumi.String("").ToStringOutput()
 	n.BastionSessionCommand = n.BastionInstanceID
 	n.BastionPortForwardCommand = n.BastionInstanceID
 	if a.Bastion.IsEnabled() {
-		return n.newBastion(ctx, name, a, vpc, zones[0].privateSubnet, parent)
+		return n.newBastion(ctx, name, a, vpc, zones[0].privateSubnetID(ctx), parent)
 	}
 	return nil
 }
 
-func (n *Network) setZoneOutputs(zones []zone, nat *natInstance) {
+func (n *Network) setZoneOutputs(ctx *pulumi.Context, zones []zone, nat *natInstance) {
 	var names, public, private, natIPs pulumi.StringArray
 	for _, z := range zones {
 		names = append(names, pulumi.String(z.name))
 		public = append(public, z.publicSubnet.ID().ToStringOutput())
-		private = append(private, z.privateSubnet.ID().ToStringOutput())
+		private = append(private, z.privateSubnetID(ctx))
 		if z.natGateway != nil {
 			natIPs = append(natIPs, z.natGateway.PublicIp)
 		}

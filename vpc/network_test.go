@@ -403,17 +403,39 @@ func TestNoRoleWithoutFlowLogsOrBastion(t *testing.T) {
 	}
 }
 
+// egressOf are the URNs of what gives the private subnet of zone egress in the mode: its route
+// table association, its default route, and the NAT gateway or instance that route leads to.
+func egressOf(r *harness.Record, mode vpcargs.NatMode, zone string) []string {
+	urnOf := func(typ, name string) string {
+		res, _ := r.Get(typ, name)
+		return res.URN
+	}
+	private := "net-private-" + zone
+	urns := []string{urnOf("aws:ec2/routeTableAssociation:RouteTableAssociation", private), urnOf("aws:ec2/route:Route", private+"-default")}
+	switch mode {
+	case vpcargs.NatPerAz:
+		urns = append(urns, urnOf(typeNat, "net-nat-"+zone))
+	case vpcargs.NatSingle:
+		urns = append(urns, urnOf(typeNat, "net-nat-ap-northeast-2a"))
+	case vpcargs.NatInstance:
+		urns = append(urns, urnOf(typeInstance, "net-nat-instance"))
+	}
+	return urns
+}
+
 // TestOrderingsNoInputHolds: the orderings AWS needs that no input of the later resource refers
 // to, so that only DependsOn holds them, in every NAT mode that has them:
 //   - an elastic IP is associated only in a VPC whose internet gateway is attached (AWS answers
 //     Gateway.NotAttached otherwise): the NAT gateways' and the NAT instance's interface's;
 //   - a public NAT gateway needs the internet gateway to route through;
 //   - the NAT instance boots with its elastic IP on its interface, or its first boot (user data
-//     installing nftables) has no way out.
+//     installing nftables) has no way out;
+//   - what runs in a private subnet (here the bastion) waits for the subnet's egress (egressOf),
+//     which only pulumi.OutputWithDependencies on the subnet ID holds.
 func TestOrderingsNoInputHolds(t *testing.T) {
 	for _, mode := range []vpcargs.NatMode{vpcargs.NatSingle, vpcargs.NatPerAz, vpcargs.NatInstance} {
 		t.Run(string(mode), func(t *testing.T) {
-			r := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 2, NatGateways: mode})
+			r := mustRun(t, vpcargs.NetworkArgs{AvailabilityZoneCount: 2, NatGateways: mode, Bastion: vpcargs.BastionArgs{Enabled: enabled(true)}})
 			igw := harnesstest.Only(t, r, "aws:ec2/internetGateway:InternetGateway")
 			waiting := append(r.ByType(typeEip), r.ByType(typeNat)...)
 			if len(waiting) == 0 {
@@ -422,6 +444,16 @@ func TestOrderingsNoInputHolds(t *testing.T) {
 			for _, res := range waiting {
 				if !res.DependsOn(igw.URN) {
 					t.Errorf("%s %s does not wait for the internet gateway", res.Type, res.Name)
+				}
+			}
+			// The bastion's SSM agent registers at first boot: its subnet's egress comes first.
+			bastion, ok := r.Get(typeInstance, "net-bastion")
+			if !ok {
+				t.Fatal("no bastion")
+			}
+			for _, want := range egressOf(r, mode, "ap-northeast-2a") {
+				if !slices.Contains(bastion.PropertyDependencies["subnetId"], want) {
+					t.Errorf("the bastion does not wait for %s", want)
 				}
 			}
 			for _, inst := range r.ByType(typeInstance) {

@@ -28,7 +28,7 @@ func newRouting(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *aw
 	if err != nil {
 		return nil, err
 	}
-	if err := newDefaultRoute(ctx, name+"-public", awsec2.RouteArgs{RouteTableId: public.ID(), GatewayId: igw.ID()}, parent); err != nil {
+	if _, err := newDefaultRoute(ctx, name+"-public", awsec2.RouteArgs{RouteTableId: public.ID(), GatewayId: igw.ID()}, parent); err != nil {
 		return nil, err
 	}
 	if err := newNatGateways(ctx, name, a.NatGateways, zones, igw, parent); err != nil {
@@ -42,7 +42,11 @@ func newRouting(ctx *pulumi.Context, name string, a vpcargs.NetworkArgs, vpc *aw
 	}
 	private := make([]*awsec2.RouteTable, 0, len(zones))
 	for i := range zones {
-		table, err := newZoneRouting(ctx, name, &zones[i], egressRoute(a.NatGateways, zones, i, nat), public, vpc, parent)
+		route, target := egressRoute(a.NatGateways, zones, i, nat)
+		if target != nil {
+			zones[i].egress = append(zones[i].egress, target)
+		}
+		table, err := newZoneRouting(ctx, name, &zones[i], route, public, vpc, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -79,24 +83,24 @@ func newNatGateways(ctx *pulumi.Context, name string, mode vpcargs.NatMode, zone
 	return nil
 }
 
-// egressRoute is the target of the default route of zones[i]'s private subnet: its own AZ's NAT
-// gateway (perAz), the first AZ's (single), the NAT instance's interface (instance), or nil (none).
-func egressRoute(mode vpcargs.NatMode, zones []zone, i int, nat *natInstance) *awsec2.RouteArgs {
+// egressRoute is the default route of zones[i]'s private subnet, and what it leads to: its own
+// AZ's NAT gateway (perAz), the first AZ's (single), the NAT instance (instance), or nil (none).
+func egressRoute(mode vpcargs.NatMode, zones []zone, i int, nat *natInstance) (*awsec2.RouteArgs, pulumi.Resource) {
 	switch mode {
 	case vpcargs.NatPerAz:
-		return &awsec2.RouteArgs{NatGatewayId: zones[i].natGateway.ID()}
+		return &awsec2.RouteArgs{NatGatewayId: zones[i].natGateway.ID()}, zones[i].natGateway
 	case vpcargs.NatSingle:
-		return &awsec2.RouteArgs{NatGatewayId: zones[0].natGateway.ID()}
+		return &awsec2.RouteArgs{NatGatewayId: zones[0].natGateway.ID()}, zones[0].natGateway
 	case vpcargs.NatInstance:
-		return &awsec2.RouteArgs{NetworkInterfaceId: nat.eni.ID()}
+		return &awsec2.RouteArgs{NetworkInterfaceId: nat.eni.ID()}, nat.instance
 	default:
-		return nil
+		return nil, nil
 	}
 }
 
 // newZoneRouting gives the AZ's private subnet its own route table (with a default route to
-// egress, when there is one) and associates both of the AZ's subnets, each exactly once. It
-// returns the private route table.
+// egress, when there is one) and associates both of the AZ's subnets, each exactly once; the
+// private association and route join z.egress. It returns the private route table.
 func newZoneRouting(ctx *pulumi.Context, name string, z *zone, egress *awsec2.RouteArgs, public *awsec2.RouteTable, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.RouteTable, error) {
 	privateName := fmt.Sprintf("%s-private-%s", name, z.name)
 	private, err := newRouteTable(ctx, privateName, vpc, parent)
@@ -106,14 +110,21 @@ func newZoneRouting(ctx *pulumi.Context, name string, z *zone, egress *awsec2.Ro
 	if egress != nil {
 		route := *egress
 		route.RouteTableId = private.ID()
-		if err := newDefaultRoute(ctx, privateName, route, parent); err != nil {
+		r, err := newDefaultRoute(ctx, privateName, route, parent)
+		if err != nil {
 			return nil, err
 		}
+		z.egress = append(z.egress, r)
 	}
-	if err := associate(ctx, fmt.Sprintf("%s-public-%s", name, z.name), z.publicSubnet, public, parent); err != nil {
+	if _, err := associate(ctx, fmt.Sprintf("%s-public-%s", name, z.name), z.publicSubnet, public, parent); err != nil {
 		return nil, err
 	}
-	return private, associate(ctx, privateName, z.privateSubnet, private, parent)
+	association, err := associate(ctx, privateName, z.privateSubnet, private, parent)
+	if err != nil {
+		return nil, err
+	}
+	z.egress = append(z.egress, association)
+	return private, nil
 }
 
 func newRouteTable(ctx *pulumi.Context, name string, vpc *awsec2.Vpc, parent pulumi.ResourceOrInvokeOption) (*awsec2.RouteTable, error) {
@@ -128,22 +139,24 @@ func newRouteTable(ctx *pulumi.Context, name string, vpc *awsec2.Vpc, parent pul
 }
 
 // newDefaultRoute sends the table's IPv4 traffic for the internet to the target set in args.
-func newDefaultRoute(ctx *pulumi.Context, tableName string, args awsec2.RouteArgs, parent pulumi.ResourceOrInvokeOption) error {
+func newDefaultRoute(ctx *pulumi.Context, tableName string, args awsec2.RouteArgs, parent pulumi.ResourceOrInvokeOption) (*awsec2.Route, error) {
 	args.DestinationCidrBlock = pulumi.String(anywhereIPv4)
-	if _, err := awsec2.NewRoute(ctx, tableName+"-default", &args, parent); err != nil {
-		return fmt.Errorf("creating default route of %s: %w", tableName, err)
+	route, err := awsec2.NewRoute(ctx, tableName+"-default", &args, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating default route of %s: %w", tableName, err)
 	}
-	return nil
+	return route, nil
 }
 
 // associate links a subnet to its route table. The association is named after the subnet (its
 // stable key): a subnet can have only one, and a second would collide in AWS.
-func associate(ctx *pulumi.Context, subnetName string, subnet *awsec2.Subnet, rt *awsec2.RouteTable, parent pulumi.ResourceOrInvokeOption) error {
-	if _, err := awsec2.NewRouteTableAssociation(ctx, subnetName, &awsec2.RouteTableAssociationArgs{
+func associate(ctx *pulumi.Context, subnetName string, subnet *awsec2.Subnet, rt *awsec2.RouteTable, parent pulumi.ResourceOrInvokeOption) (*awsec2.RouteTableAssociation, error) {
+	association, err := awsec2.NewRouteTableAssociation(ctx, subnetName, &awsec2.RouteTableAssociationArgs{
 		SubnetId:     subnet.ID(),
 		RouteTableId: rt.ID(),
-	}, parent); err != nil {
-		return fmt.Errorf("creating route table association for subnet %s: %w", subnetName, err)
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating route table association for subnet %s: %w", subnetName, err)
 	}
-	return nil
+	return association, nil
 }

@@ -229,7 +229,10 @@ func (res Resource) Objects(path string) []Resource {
 }
 
 // InputSource returns the one custom resource that an input's value came from (a reference by ID
-// or ARN), so tests follow references instead of matching made-up values.
+// or ARN), so tests follow references instead of matching made-up values. An input may depend on
+// more resources than the one it names (pulumi.OutputWithDependencies orders a resource after
+// others, as vpc's private subnet IDs wait for their egress): then the source is the one whose ID
+// or ARN is the input's value.
 func (r *Record) InputSource(res Resource, input string) (Resource, error) {
 	var found []Resource
 	for _, urn := range res.PropertyDependencies[input] {
@@ -237,8 +240,20 @@ func (r *Record) InputSource(res Resource, input string) (Resource, error) {
 			found = append(found, dep)
 		}
 	}
+	if value := res.String(input); len(found) > 1 && value != "" {
+		found = slices.DeleteFunc(found, func(dep Resource) bool { return !dep.names(value) })
+	}
 	if len(found) != 1 {
 		return Resource{}, fmt.Errorf("%s.%s comes from %v, not exactly one resource", res.Name, input, res.PropertyDependencies[input])
 	}
 	return found[0], nil
+}
+
+// names reports whether value is the resource's ID, or else its ARN: what a reference to it is.
+func (res Resource) names(value string) bool {
+	if res.ID == value {
+		return true
+	}
+	arn, ok := res.Outputs["arn"]
+	return ok && arn.IsString() && arn.StringValue() == value
 }

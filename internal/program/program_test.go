@@ -21,6 +21,7 @@ import (
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/harness/harnesstest"
 	"github.com/mission-link/infra/internal/iampolicy"
 	"github.com/mission-link/infra/internal/program"
 	"github.com/mission-link/infra/internal/stackconfig"
@@ -330,8 +331,8 @@ func checkBastion(r *harness.Record) []error {
 		if b.String("keyName") != "" {
 			errs = append(errs, fmt.Errorf("instance %s has a key pair", b.Name))
 		}
-		subnet, ok := r.ByURN(first(b.PropertyDependencies["subnetId"]))
-		if !ok || subnet.StringMap("tags")["kubernetes.io/role/internal-elb"] != "1" {
+		subnet, err := r.InputSource(b, "subnetId")
+		if err != nil || subnet.StringMap("tags")["kubernetes.io/role/internal-elb"] != "1" {
 			errs = append(errs, fmt.Errorf("instance %s is not in a private subnet", b.Name))
 		}
 	}
@@ -506,6 +507,39 @@ func TestPodsThatCannotFitRegisterNothing(t *testing.T) {
 	}
 	if len(r.Resources) != 0 {
 		t.Errorf("%d resources registered before the config error", len(r.Resources))
+	}
+}
+
+// TestNodesWaitForEgress: a node's first boot pulls images from ECR and registers with the EKS
+// API through the NAT, so the node group is created after every private subnet's route table
+// association, default route and NAT (instance in dev, a gateway per AZ in prod). A subnet ID is
+// known long before its routes; only the network's PrivateSubnetIDs carry this ordering.
+func TestNodesWaitForEgress(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		r, err := run(loadStack(t, stack))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ng := harnesstest.Only(t, r, "aws:eks/nodeGroup:NodeGroup")
+		var egress []harness.Resource
+		for _, res := range r.Resources {
+			private := strings.Contains(res.Name, "-private-")
+			switch {
+			case res.Type == typeAssociation && private,
+				res.Type == "aws:ec2/route:Route" && private,
+				res.Type == "aws:ec2/natGateway:NatGateway",
+				res.Type == typeInstance && strings.HasSuffix(res.Name, "-nat-instance"):
+				egress = append(egress, res)
+			}
+		}
+		if len(egress) < 5 {
+			t.Fatalf("%s: egress %d resources", stack, len(egress))
+		}
+		for _, res := range egress {
+			if !slices.Contains(ng.PropertyDependencies["subnetIds"], res.URN) {
+				t.Errorf("%s: the node group does not wait for %s %s", stack, res.Type, res.Name)
+			}
+		}
 	}
 }
 
