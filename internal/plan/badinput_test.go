@@ -123,7 +123,7 @@ var badInputs = []badInput{
 	{class: 4, set: "network.privateSubnetPrefixLength", value: "28", want: []string{"network.privateSubnetPrefixLength (28) leaves the pods 0 addresses", "Use 25 or less"}},
 	// A /26 keeps two free /28 blocks per AZ, which the nodes' interfaces can take up: refused
 	// too, with the prefix length that holds the pods.
-	{class: 4, set: "network.privateSubnetPrefixLength", value: "26", want: []string{"network.privateSubnetPrefixLength (26) leaves the pods 0 addresses", "the 6 network interfaces of up to cluster.nodeGroup.maxSize (2) x t3.medium", "Use 25 or less: /25 subnets hold 96"}},
+	{class: 4, set: "network.privateSubnetPrefixLength", value: "26", want: []string{"network.privateSubnetPrefixLength (26) leaves the pods 0 addresses", "the 6 network interfaces of up to cluster.nodeGroup.maxSize (2) nodes of cluster.nodeGroup.instanceTypes (t3.medium, t3a.medium)", "ArgoCD with gitops.enabled", "Use 25 or less: /25 subnets hold 96"}},
 
 	// 5. Messages that name the right key, the value as written, and the fix.
 	{class: 5, set: "cluster.nodeGroup.maxSize", value: "2.5", also: map[string]string{"cluster.nodeGroup.minSize": "2"},

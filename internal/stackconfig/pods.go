@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mission-link/infra/eks/eksargs"
+	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/internal/awsspec"
 	"github.com/mission-link/infra/internal/podbudget"
 	"github.com/mission-link/infra/vpc/vpcargs"
@@ -69,18 +70,18 @@ func checkPodsWith(s Stack, shapes map[string]awsspec.InstanceShape) error {
 	remedy := fit.Remedies(workloads, shapes, shortestPrivatePrefix(s.Network), eksargs.MaxNodeGroupSize)
 	var errs []error
 	if fit.SubnetBound() {
-		fix := fmt.Sprintf("no prefix length down to /%d holds them: lower %s or raise %s", shortestPrivatePrefix(s.Network), maxSizeKey, zoneCountKey)
+		fix := fmt.Sprintf("No prefix length down to /%d holds them: lower %s or raise %s", shortestPrivatePrefix(s.Network), maxSizeKey, zoneCountKey)
 		if bits := remedy.SubnetPrefixLength; bits != 0 {
 			fix = fmt.Sprintf("Use %d or less: /%d subnets hold %d", bits, bits, remedy.SubnetPods) + s.cidrFits(bits)
 		}
-		errs = append(errs, fmt.Errorf("%s (%d) leaves the pods %d addresses but the stack runs %d (%s): %s (%d) private subnets of /%d, whose free /28 blocks the VPC CNI hands out whole (prefix delegation, always on) once AWS's reserved addresses and the %d network interfaces of up to %s (%d) x %s took theirs. "+
+		errs = append(errs, fmt.Errorf("%s (%d) leaves the pods %d addresses but the stack runs %d (%s%s): %s (%d) private subnets of /%d, whose free /28 blocks the VPC CNI hands out whole (prefix delegation, always on) once AWS's reserved addresses and the %d network interfaces of up to %s (%d) nodes of %s (%s) took theirs. "+
 			"No pod beyond them would get an address, while `pulumi up` reports success. %s",
-			privatePrefixKey, s.Network.PrivateSubnetPrefixLength, fit.SubnetPods, fit.Needed, demandText(fit.Demand),
-			zoneCountKey, s.Network.AvailabilityZoneCount, s.Network.PrivateSubnetPrefixLength, fit.ENIs, maxSizeKey, fit.Group.MaxNodes, fit.InstanceType, fix))
+			privatePrefixKey, s.Network.PrivateSubnetPrefixLength, fit.SubnetPods, fit.Needed, demandText(fit.Demand), s.optionalPods(),
+			zoneCountKey, s.Network.AvailabilityZoneCount, s.Network.PrivateSubnetPrefixLength, fit.ENIs, maxSizeKey, fit.Group.MaxNodes, instanceTypesKey, strings.Join(fit.Group.InstanceTypes, ", "), fix))
 	}
 	if fit.NodeBound() {
-		errs = append(errs, fmt.Errorf("%s (%d) x %s (%s; at most %d pods each) hold %d pods but the stack runs %d (%s): the rest would stay Pending (`Too many pods`). %s",
-			maxSizeKey, fit.Group.MaxNodes, fit.InstanceType, instanceTypesKey, fit.MaxPodsPerNode, fit.NodePods, fit.Needed, demandText(fit.Demand), nodeFix(remedy)))
+		errs = append(errs, fmt.Errorf("%s (%d) x %s (%s; at most %d pods each) hold %d pods but the stack runs %d (%s%s): the rest would stay Pending (`Too many pods`). %s",
+			maxSizeKey, fit.Group.MaxNodes, fit.InstanceType, instanceTypesKey, fit.MaxPodsPerNode, fit.NodePods, fit.Needed, demandText(fit.Demand), s.optionalPods(), nodeFix(remedy)))
 	}
 	return errors.Join(errs...)
 }
@@ -134,6 +135,21 @@ func (s Stack) cidrFits(bits int) string {
 	}
 	return fmt.Sprintf(", and widen %s (%s): %s (%d) public and private subnets of /%d and /%d must fit in it",
 		cidrBlockKey, n.CidrBlock, zoneCountKey, n.AvailabilityZoneCount, n.PublicSubnetPrefixLength, bits)
+}
+
+// optionalPods names the keys that turn on the optional pods the stack runs.
+func (s Stack) optionalPods() string {
+	var on []string
+	if s.Cluster.Autoscaler.IsEnabled() {
+		on = append(on, "the Cluster Autoscaler with "+eksargs.ConfigKey+".autoscaler.enabled")
+	}
+	if s.GitOps.Enabled {
+		on = append(on, "ArgoCD with "+gitopsargs.ConfigKey+".enabled")
+	}
+	if len(on) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(on, ", ")
 }
 
 func demandText(d []podbudget.Demand) string {

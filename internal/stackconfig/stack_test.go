@@ -303,7 +303,7 @@ func TestPodsMustFitThePrivateSubnets(t *testing.T) {
 	}{
 		{"/28", `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":28}`, 2, []string{
 			"network.privateSubnetPrefixLength (28) leaves the pods 0 addresses but the stack runs 16 (", "the app (HPA maximum) 3",
-			"network.availabilityZoneCount (2) private subnets of /28", "the 6 network interfaces of up to cluster.nodeGroup.maxSize (2) x t3.medium",
+			"network.availabilityZoneCount (2) private subnets of /28", "the 6 network interfaces of up to cluster.nodeGroup.maxSize (2) nodes of cluster.nodeGroup.instanceTypes (t3.medium)", "the Cluster Autoscaler with cluster.autoscaler.enabled",
 			"Use 25 or less: /25 subnets hold 96"}},
 		{"/27", `{"cidrBlock":"10.20.0.0/16","privateSubnetPrefixLength":27}`, 2, []string{"network.privateSubnetPrefixLength (27) leaves the pods 0 addresses", "Use 25 or less"}},
 		// Two free /28 blocks per AZ, which two nodes' six interfaces can take.
