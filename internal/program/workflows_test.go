@@ -103,6 +103,32 @@ func TestWorkflowPulumiFlags(t *testing.T) {
 	}
 }
 
+// TestStacksCIRunsSetNoProfile: a stack file a workflow previews does not set aws:profile. A
+// GitHub-hosted runner has no shared config profile, and the AWS provider fails on a profile it
+// cannot load, so one `pulumi config set aws:profile` committed from a laptop would fail every pull
+// request's preview and the nightly drift check. Laptops export AWS_PROFILE instead; the stack
+// stores nothing of it (TestProvidersDoNotDependOnTheDeployersEnvironment).
+func TestStacksCIRunsSetNoProfile(t *testing.T) {
+	stacks := map[string]bool{}
+	for _, w := range workflows(t) {
+		for _, j := range w.Jobs {
+			for _, step := range j.Steps {
+				if name := stringOf(step.With["stack-name"]); strings.HasPrefix(step.Uses, "pulumi/actions@") && name != "" {
+					stacks[name] = true
+				}
+			}
+		}
+	}
+	if !stacks["dev"] {
+		t.Fatalf("no workflow previews dev: %v", stacks)
+	}
+	for stack := range stacks {
+		if profile, set := loadStack(t, stack).Values["aws:profile"]; set {
+			t.Errorf("Pulumi.%s.yaml sets aws:profile (%s), which no runner has: CI's preview of %s would fail; unset it (`pulumi config rm aws:profile`) and export AWS_PROFILE on your laptop", stack, profile, stack)
+		}
+	}
+}
+
 func stringOf(v any) string {
 	if s, ok := v.(string); ok {
 		return s
