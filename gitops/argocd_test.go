@@ -14,6 +14,7 @@ import (
 	"github.com/mission-link/infra/gitops"
 	"github.com/mission-link/infra/gitops/gitopsargs"
 	"github.com/mission-link/infra/internal/harness"
+	"github.com/mission-link/infra/internal/harness/harnesstest"
 )
 
 const (
@@ -78,19 +79,9 @@ func mustRun(t *testing.T, args gitopsargs.Args) *harness.Record {
 	return r
 }
 
-// one returns the only resource of a type.
-func one(t *testing.T, r *harness.Record, typ string) harness.Resource {
-	t.Helper()
-	found := r.ByType(typ)
-	if len(found) != 1 {
-		t.Fatalf("%d resources of type %s, want 1", len(found), typ)
-	}
-	return found[0]
-}
-
 func TestRelease(t *testing.T) {
 	r := mustRun(t, validArgs())
-	rel := one(t, r, typeRelease)
+	rel := harnesstest.Only(t, r, typeRelease)
 	for path, want := range map[string]string{
 		"name":                "argocd",
 		"chart":               "argo-cd",
@@ -152,7 +143,7 @@ func stringsIn(v resource.PropertyValue) []string {
 }
 
 func TestNamespace(t *testing.T) {
-	ns := one(t, mustRun(t, validArgs()), typeNamespace)
+	ns := harnesstest.Only(t, mustRun(t, validArgs()), typeNamespace)
 	if got := ns.String("metadata.name"); got != "argocd" {
 		t.Errorf("namespace %q, want argocd", got)
 	}
@@ -160,7 +151,7 @@ func TestNamespace(t *testing.T) {
 
 func TestApplication(t *testing.T) {
 	r := mustRun(t, gitopsargs.Args{Enabled: true, RepoURL: "git@github.com:mission-link/deploy.git", Path: "apps/web", TargetRevision: "v1.2.0", AppNamespace: "web"})
-	app := one(t, r, typeApplication)
+	app := harnesstest.Only(t, r, typeApplication)
 	for path, want := range map[string]string{
 		"apiVersion":                 "argoproj.io/v1alpha1",
 		"kind":                       "Application",
@@ -198,7 +189,7 @@ func TestApplication(t *testing.T) {
 // the images and appends the patches to the overlay's; deploy/argocd_overrides_test.go renders
 // the overlay that way).
 func TestApplicationCarriesTheStackOutputs(t *testing.T) {
-	app := one(t, mustRun(t, gitopsargs.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "web", AppServiceAccount: "server"}), typeApplication)
+	app := harnesstest.Only(t, mustRun(t, gitopsargs.Args{Enabled: true, RepoURL: repoURL, AppNamespace: "web", AppServiceAccount: "server"}), typeApplication)
 	if got := app.Strings("spec.source.kustomize.images"); !slices.Equal(got, []string{"mission-link=" + imageRepository + ":*"}) {
 		t.Errorf("kustomize images %v, want the stack's repository keeping the overlay's tag (name=newName:*)", got)
 	}
@@ -227,7 +218,7 @@ func TestApplicationCarriesTheStackOutputs(t *testing.T) {
 }
 
 func TestApplicationDefaults(t *testing.T) {
-	app := one(t, mustRun(t, validArgs()), typeApplication)
+	app := harnesstest.Only(t, mustRun(t, validArgs()), typeApplication)
 	if app.String("spec.source.path") != "deploy/overlays/dev" || app.String("spec.source.targetRevision") != "main" ||
 		app.String("spec.source.repoURL") != repoURL || app.String("spec.destination.namespace") != "mission-link" {
 		t.Errorf("source %s %s@%s -> %s", app.String("spec.source.repoURL"), app.String("spec.source.path"),
@@ -240,10 +231,10 @@ func TestApplicationDefaults(t *testing.T) {
 // Application waits for the release that installs its CRD.
 func TestOnTheClusterAndInOrder(t *testing.T) {
 	r := mustRun(t, validArgs())
-	provider := one(t, r, typeK8sProvider)
-	ready := one(t, r, typeNodeGroup)
-	component := one(t, r, typeComponent)
-	ns, rel, app := one(t, r, typeNamespace), one(t, r, typeRelease), one(t, r, typeApplication)
+	provider := harnesstest.Only(t, r, typeK8sProvider)
+	ready := harnesstest.Only(t, r, typeNodeGroup)
+	component := harnesstest.Only(t, r, typeComponent)
+	ns, rel, app := harnesstest.Only(t, r, typeNamespace), harnesstest.Only(t, r, typeRelease), harnesstest.Only(t, r, typeApplication)
 	for _, res := range []harness.Resource{ns, rel, app} {
 		if res.ProviderURN() != provider.URN {
 			t.Errorf("%s %s uses provider %q, want the cluster's %s", res.Type, res.Name, res.Provider, provider.URN)
